@@ -1,0 +1,209 @@
+//! The appraisal's state, rebuilt from its events by [`Appraisal::apply`]. The same code
+//! serves commands, `replay ?as_of` and inspectors.
+
+use skp_events::data::{AppraisalOpened, ForumResolved, ScoreFinalized, ScoreGiven, ScoreObjected};
+use skp_events::values::PlannedResult;
+use skp_events::{Envelope, Event};
+use std::collections::HashMap;
+use std::fmt;
+use time::OffsetDateTime;
+use uuid::Uuid;
+
+/// Where an appraisal stands in its lifecycle (DOMAIN.md).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default)]
+pub enum Status {
+    /// Not opened yet (no event).
+    #[default]
+    Absent,
+    /// Opened by an admin.
+    Opened,
+    /// A plan is drafted.
+    PlanDrafted,
+    /// The plan awaits the rater.
+    PlanSubmitted,
+    /// The rater returned the plan.
+    PlanReturned,
+    /// Targets agreed: the year runs.
+    TargetsAgreed,
+    /// The rater scored.
+    Scored,
+    /// The employee accepted the score.
+    Accepted,
+    /// The employee objected.
+    Objected,
+    /// The forum decided.
+    Resolved,
+    /// Final; nothing follows.
+    Final,
+}
+
+impl Status {
+    /// Every status an appraisal can have once opened, in lifecycle order.
+    pub const ALL: [Status; 10] = [
+        Status::Opened,
+        Status::PlanDrafted,
+        Status::PlanSubmitted,
+        Status::PlanReturned,
+        Status::TargetsAgreed,
+        Status::Scored,
+        Status::Accepted,
+        Status::Objected,
+        Status::Resolved,
+        Status::Final,
+    ];
+
+    /// The wire name, e.g. `plan_submitted`.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Status::Absent => "absent",
+            Status::Opened => "opened",
+            Status::PlanDrafted => "plan_drafted",
+            Status::PlanSubmitted => "plan_submitted",
+            Status::PlanReturned => "plan_returned",
+            Status::TargetsAgreed => "targets_agreed",
+            Status::Scored => "scored",
+            Status::Accepted => "accepted",
+            Status::Objected => "objected",
+            Status::Resolved => "resolved",
+            Status::Final => "final",
+        }
+    }
+}
+
+impl fmt::Display for Status {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+/// A realisation as recorded.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Realisation {
+    /// The indicator.
+    pub indicator_id: String,
+    /// The achieved value.
+    pub value: u64,
+    /// Evidence, if given.
+    pub evidence: Option<String>,
+    /// When it was recorded.
+    pub recorded_at: OffsetDateTime,
+}
+
+/// An event's time and version, kept beside the data it produced.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Stamp {
+    /// The event's version.
+    pub version: u64,
+    /// The event's `occurred_at`.
+    pub at: OffsetDateTime,
+}
+
+/// An appraisal as its events leave it.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Appraisal {
+    /// The appraisal's id.
+    pub id: Uuid,
+    /// Number of events applied.
+    pub version: u64,
+    /// Lifecycle status.
+    pub status: Status,
+    /// The opening: cycle, rules snapshot, the three people.
+    pub opened: Option<AppraisalOpened>,
+    /// The current plan (the last drafted).
+    pub plan: Vec<PlannedResult>,
+    /// When targets were agreed.
+    pub targets_agreed: Option<Stamp>,
+    /// Realisations in the order recorded.
+    pub realisations: Vec<Realisation>,
+    /// How many pieces of feedback were given.
+    pub feedback_count: u32,
+    /// The rater's score.
+    pub score: Option<(ScoreGiven, Stamp)>,
+    /// The employee's acceptance.
+    pub accepted: Option<Stamp>,
+    /// The employee's objection.
+    pub objection: Option<(ScoreObjected, Stamp)>,
+    /// The forum's decision.
+    pub forum: Option<(ForumResolved, Stamp)>,
+    /// The final result.
+    pub final_score: Option<(ScoreFinalized, Stamp)>,
+    /// Command ids already handled, with the version of the event each yielded.
+    pub handled: HashMap<Uuid, u64>,
+}
+
+impl Appraisal {
+    /// An appraisal with the given id, before any event.
+    pub fn new(id: Uuid) -> Self {
+        Self { id, ..Self::default() }
+    }
+
+    /// Rebuilds an appraisal from its events in order.
+    pub fn from_events<'a>(id: Uuid, events: impl IntoIterator<Item = &'a Envelope>) -> Self {
+        let mut state = Self::new(id);
+        events.into_iter().for_each(|e| state.apply(e));
+        state
+    }
+
+    /// Applies one stored event. Events that do not belong to an appraisal change nothing
+    /// but the version.
+    pub fn apply(&mut self, envelope: &Envelope) {
+        self.version = envelope.version;
+        self.handled.insert(envelope.command_id, envelope.version);
+        let stamp = Stamp { version: envelope.version, at: envelope.occurred_at };
+        match &envelope.event {
+            Event::AppraisalOpened(opened) => {
+                self.opened = Some(opened.clone());
+                self.status = Status::Opened;
+            }
+            Event::PlanDrafted(plan) => {
+                self.plan = plan.results.clone();
+                self.status = Status::PlanDrafted;
+            }
+            Event::PlanSubmitted(_) => self.status = Status::PlanSubmitted,
+            Event::PlanReturned(_) => self.status = Status::PlanReturned,
+            Event::TargetsAgreed(_) => {
+                self.targets_agreed = Some(stamp);
+                self.status = Status::TargetsAgreed;
+            }
+            Event::FeedbackGiven(_) => self.feedback_count += 1,
+            Event::RealisationRecorded(r) => self.realisations.push(Realisation {
+                indicator_id: r.indicator_id.clone(),
+                value: r.value,
+                evidence: r.evidence.clone(),
+                recorded_at: envelope.occurred_at,
+            }),
+            Event::ScoreGiven(score) => {
+                self.score = Some((score.clone(), stamp));
+                self.status = Status::Scored;
+            }
+            Event::ScoreAccepted(_) => {
+                self.accepted = Some(stamp);
+                self.status = Status::Accepted;
+            }
+            Event::ScoreObjected(objection) => {
+                self.objection = Some((objection.clone(), stamp));
+                self.status = Status::Objected;
+            }
+            Event::ForumResolved(forum) => {
+                self.forum = Some((forum.clone(), stamp));
+                self.status = Status::Resolved;
+            }
+            Event::ScoreFinalized(done) => {
+                self.final_score = Some((done.clone(), stamp));
+                self.status = Status::Final;
+            }
+            Event::CycleOpened(_) => {}
+        }
+    }
+
+    /// Whether the plan has an indicator with this id.
+    pub fn has_indicator(&self, indicator_id: &str) -> bool {
+        self.plan.iter().flat_map(|r| &r.indicators).any(|i| i.id == indicator_id)
+    }
+}
+
+/// `evolve(state, event) -> state`, for callers that fold.
+pub fn evolve(mut state: Appraisal, envelope: &Envelope) -> Appraisal {
+    state.apply(envelope);
+    state
+}

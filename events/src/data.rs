@@ -1,0 +1,231 @@
+//! Every event SKP records, with its data. The `type` name and the field names are the wire
+//! format (CONTRACT.md); golden tests in `tests/golden.rs` pin them.
+
+use crate::values::{
+    FeedbackAbout, FinalizedVia, ForumOutcome, Nip, Person, PlannedResult, Predikat, Rating,
+};
+use serde::{Deserialize, Serialize};
+use time::{Date, OffsetDateTime};
+use uuid::Uuid;
+
+/// An event: its type name (`type` on the wire) and its data (`data` on the wire).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "type", content = "data")]
+pub enum Event {
+    /// An admin opened a yearly appraisal cycle for an organisation.
+    CycleOpened(CycleOpened),
+    /// An admin opened one employee's appraisal within a cycle.
+    AppraisalOpened(AppraisalOpened),
+    /// The employee drafted (or revised) the work plan.
+    PlanDrafted(PlanDrafted),
+    /// The employee submitted the plan to the rater.
+    PlanSubmitted(Empty),
+    /// The rater returned the plan for revision.
+    PlanReturned(PlanReturned),
+    /// The rater agreed the targets.
+    TargetsAgreed(Empty),
+    /// Someone gave continuous feedback.
+    FeedbackGiven(FeedbackGiven),
+    /// The employee recorded what was achieved on an indicator.
+    RealisationRecorded(RealisationRecorded),
+    /// The rater scored, with the derived predikat.
+    ScoreGiven(ScoreGiven),
+    /// The employee accepted the score.
+    ScoreAccepted(Empty),
+    /// The employee objected to the score.
+    ScoreObjected(ScoreObjected),
+    /// The rater's superior decided the objection in a forum.
+    ForumResolved(ForumResolved),
+    /// The score became final.
+    ScoreFinalized(ScoreFinalized),
+}
+
+/// The names of all event types, as they appear in `type` and `Skp-Event-Type`.
+pub const EVENT_TYPES: [&str; 13] = [
+    "CycleOpened",
+    "AppraisalOpened",
+    "PlanDrafted",
+    "PlanSubmitted",
+    "PlanReturned",
+    "TargetsAgreed",
+    "FeedbackGiven",
+    "RealisationRecorded",
+    "ScoreGiven",
+    "ScoreAccepted",
+    "ScoreObjected",
+    "ForumResolved",
+    "ScoreFinalized",
+];
+
+impl Event {
+    /// The wire name of this event's type, e.g. `ScoreGiven`.
+    pub fn type_name(&self) -> &'static str {
+        let index = match self {
+            Event::CycleOpened(_) => 0,
+            Event::AppraisalOpened(_) => 1,
+            Event::PlanDrafted(_) => 2,
+            Event::PlanSubmitted(_) => 3,
+            Event::PlanReturned(_) => 4,
+            Event::TargetsAgreed(_) => 5,
+            Event::FeedbackGiven(_) => 6,
+            Event::RealisationRecorded(_) => 7,
+            Event::ScoreGiven(_) => 8,
+            Event::ScoreAccepted(_) => 9,
+            Event::ScoreObjected(_) => 10,
+            Event::ForumResolved(_) => 11,
+            Event::ScoreFinalized(_) => 12,
+        };
+        EVENT_TYPES[index]
+    }
+
+    /// The schema version this code writes for the event's type.
+    pub fn schema_version(&self) -> u32 {
+        1
+    }
+}
+
+/// Data of events that carry nothing but their envelope.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Empty {}
+
+/// A cycle and the agency's choices for it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct CycleOpened {
+    /// The organisation (agency) appraising.
+    pub organization: String,
+    /// The appraisal year.
+    pub year: i32,
+    /// The date by which plans should be agreed.
+    pub plan_due: Date,
+    /// Days after `ScoreGiven` within which the employee may object.
+    pub objection_window_days: u32,
+    /// Days after `ScoreObjected` within which the forum should decide.
+    pub decision_window_days: u32,
+}
+
+/// One appraisal: the cycle it belongs to, a snapshot of the cycle's rules and the three
+/// people as they stood at opening.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct AppraisalOpened {
+    /// The cycle.
+    pub cycle_id: Uuid,
+    /// The cycle's organisation.
+    pub organization: String,
+    /// The cycle's year.
+    pub year: i32,
+    /// The cycle's plan due date.
+    pub plan_due: Date,
+    /// The cycle's objection window.
+    pub objection_window_days: u32,
+    /// The cycle's decision window.
+    pub decision_window_days: u32,
+    /// The appraised employee (ASN dinilai).
+    pub employee: Person,
+    /// The direct supervisor (Pejabat Penilai Kinerja).
+    pub rater: Person,
+    /// The rater's superior (Atasan Pejabat Penilai Kinerja).
+    pub rater_superior: Person,
+}
+
+/// The whole plan as drafted; a revision replaces it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct PlanDrafted {
+    /// The planned results.
+    pub results: Vec<PlannedResult>,
+}
+
+/// Why the rater returned the plan.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct PlanReturned {
+    /// What needs to change.
+    pub reason: String,
+}
+
+/// A piece of continuous feedback.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct FeedbackGiven {
+    /// Results or behaviour.
+    pub about: FeedbackAbout,
+    /// The feedback itself.
+    pub text: String,
+    /// The indicator it concerns, if any.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub indicator_id: Option<String>,
+}
+
+/// What was achieved on an indicator.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct RealisationRecorded {
+    /// An indicator of the agreed plan.
+    pub indicator_id: String,
+    /// How much of the indicator's unit was achieved.
+    pub value: u64,
+    /// Evidence (bukti dukung), e.g. a document reference.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub evidence: Option<String>,
+}
+
+/// The rater's score.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ScoreGiven {
+    /// Rating of work results.
+    pub results_rating: Rating,
+    /// Rating of work behaviour.
+    pub behaviour_rating: Rating,
+    /// Derived from the two ratings by the matrix.
+    pub predikat: Predikat,
+    /// The rater's notes.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub notes: Option<String>,
+    /// The last instant at which an objection is accepted.
+    #[serde(with = "time::serde::rfc3339")]
+    pub objection_due: OffsetDateTime,
+}
+
+/// The employee's objection (keberatan).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ScoreObjected {
+    /// Why the employee objects.
+    pub reason: String,
+    /// The results rating the employee asks for.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub requested_results_rating: Option<Rating>,
+    /// The behaviour rating the employee asks for.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub requested_behaviour_rating: Option<Rating>,
+    /// The instant by which the forum should decide.
+    #[serde(with = "time::serde::rfc3339")]
+    pub decision_due: OffsetDateTime,
+}
+
+/// The forum's decision: the ratings that now stand and their predikat.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ForumResolved {
+    /// Upheld or revised.
+    pub outcome: ForumOutcome,
+    /// The results rating that stands after the decision.
+    pub results_rating: Rating,
+    /// The behaviour rating that stands after the decision.
+    pub behaviour_rating: Rating,
+    /// Derived from the two ratings by the matrix.
+    pub predikat: Predikat,
+    /// The forum's minutes.
+    pub minutes: String,
+    /// Whether the decision came after the decision window (recorded, flagged by the audit).
+    pub late: bool,
+}
+
+/// The final result of an appraisal.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ScoreFinalized {
+    /// Final results rating.
+    pub results_rating: Rating,
+    /// Final behaviour rating.
+    pub behaviour_rating: Rating,
+    /// Final predikat.
+    pub predikat: Predikat,
+    /// How the score became final.
+    pub via: FinalizedVia,
+    /// The employee, for consumers that read only this event.
+    pub employee_nip: Nip,
+}

@@ -1,0 +1,181 @@
+//! The envelope every event travels in, and its hash chain.
+//!
+//! `hash` = SHA-256 (lower-case hex) over the UTF-8 bytes of `prev_hash` followed by the
+//! canonical JSON of the envelope without its `hash` field. The first event of an aggregate
+//! has `prev_hash` = 64 zeros. The stored message body is the canonical JSON of the whole
+//! envelope, so an inspector can re-check the chain with a few lines of any language.
+
+use crate::canonical::{to_canonical_string, CanonicalError};
+use crate::data::Event;
+use crate::values::Nip;
+use serde::{Deserialize, Serialize};
+use serde_json::Value;
+use sha2::{Digest, Sha256};
+use time::OffsetDateTime;
+use uuid::Uuid;
+
+/// `prev_hash` of an aggregate's first event.
+pub const GENESIS_HASH: &str = "0000000000000000000000000000000000000000000000000000000000000000";
+
+/// The kind of aggregate an event belongs to; also the middle part of its subject.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum AggregateType {
+    /// A yearly cycle of an organisation.
+    Cycle,
+    /// One employee's appraisal in a cycle.
+    Appraisal,
+}
+
+impl AggregateType {
+    /// The wire name, `cycle` or `appraisal`.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            AggregateType::Cycle => "cycle",
+            AggregateType::Appraisal => "appraisal",
+        }
+    }
+}
+
+/// The role in which someone acted.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum ActorRole {
+    /// The agency's BKPSDM staff.
+    Admin,
+    /// The appraised employee.
+    Employee,
+    /// The direct supervisor.
+    Rater,
+    /// The rater's superior.
+    RaterSuperior,
+    /// Any other civil servant giving feedback.
+    Peer,
+}
+
+/// Who did it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Actor {
+    /// The caller's NIP (the token's `sub`).
+    pub nip: Nip,
+    /// The role in which they acted.
+    pub role: ActorRole,
+}
+
+/// An event in its envelope, as stored on the stream.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Envelope {
+    /// UUID v7, unique per event.
+    pub event_id: Uuid,
+    /// The aggregate's kind.
+    pub aggregate_type: AggregateType,
+    /// The aggregate's id.
+    pub aggregate_id: Uuid,
+    /// 1-based position of the event in its aggregate.
+    pub version: u64,
+    /// `type` and `data`.
+    #[serde(flatten)]
+    pub event: Event,
+    /// Schema version of `data` for this `type`.
+    pub schema_version: u32,
+    /// When it happened (RFC 3339, UTC).
+    #[serde(with = "time::serde::rfc3339")]
+    pub occurred_at: OffsetDateTime,
+    /// Who did it.
+    pub actor: Actor,
+    /// The command that caused it; a command id is handled at most once per aggregate.
+    pub command_id: Uuid,
+    /// Ties together everything done for one request or workflow.
+    pub correlation_id: Uuid,
+    /// The message that caused this one (the command).
+    pub causation_id: Uuid,
+    /// The previous event's `hash`, or [`GENESIS_HASH`].
+    pub prev_hash: String,
+    /// See the module documentation.
+    pub hash: String,
+}
+
+/// Why bytes could not be read as an envelope.
+#[derive(Debug, thiserror::Error)]
+pub enum DecodeError {
+    /// Not JSON, or not the shape of an envelope.
+    #[error("not an SKP envelope: {0}")]
+    Shape(#[from] serde_json::Error),
+    /// A schema version newer than this code knows.
+    #[error("event type {event_type} has schema version {found}, this code knows up to {known}")]
+    UnknownSchema {
+        /// The event type.
+        event_type: String,
+        /// The version found.
+        found: u64,
+        /// The newest version this code reads.
+        known: u32,
+    },
+}
+
+impl Envelope {
+    /// Computes `hash` from `prev_hash` and the rest of the envelope, and stores it.
+    ///
+    /// # Errors
+    /// Only if the envelope held a float, which SKP's events never do.
+    pub fn seal(mut self) -> Result<Self, CanonicalError> {
+        let mut value = serde_json::to_value(&self).map_err(|e| CanonicalError::Float(e.to_string()))?;
+        self.hash = hash_of_value(&mut value)?;
+        Ok(self)
+    }
+
+    /// The stored body: canonical JSON of the whole envelope.
+    ///
+    /// # Errors
+    /// Only if the envelope held a float, which SKP's events never do.
+    pub fn to_canonical_bytes(&self) -> Result<Vec<u8>, CanonicalError> {
+        let value = serde_json::to_value(self).map_err(|e| CanonicalError::Float(e.to_string()))?;
+        Ok(to_canonical_string(&value)?.into_bytes())
+    }
+
+    /// Reads a stored body, upcasting older schema versions.
+    ///
+    /// # Errors
+    /// [`DecodeError`] when the bytes are not an envelope this code can read.
+    pub fn decode(bytes: &[u8]) -> Result<Self, DecodeError> {
+        let value: Value = serde_json::from_slice(bytes)?;
+        Self::from_value(value)
+    }
+
+    /// Like [`Envelope::decode`], from parsed JSON.
+    ///
+    /// # Errors
+    /// [`DecodeError`] when the value is not an envelope this code can read.
+    pub fn from_value(value: Value) -> Result<Self, DecodeError> {
+        let value = crate::upcast::upcast(value)?;
+        Ok(serde_json::from_value(value)?)
+    }
+}
+
+/// Computes the hash of an envelope held as JSON: its `prev_hash` followed by the canonical
+/// JSON of everything but `hash`. The `hash` field, if present, is taken out and put back.
+///
+/// # Errors
+/// [`CanonicalError`] when the value holds a float.
+pub fn hash_of_value(value: &mut Value) -> Result<String, CanonicalError> {
+    let removed = value.as_object_mut().and_then(|o| o.remove("hash"));
+    let prev = value.get("prev_hash").and_then(Value::as_str).unwrap_or_default().to_owned();
+    let canonical = to_canonical_string(value);
+    if let (Some(hash), Some(object)) = (removed, value.as_object_mut()) {
+        object.insert("hash".to_owned(), hash);
+    }
+    let mut hasher = Sha256::new();
+    hasher.update(prev.as_bytes());
+    hasher.update(canonical?.as_bytes());
+    Ok(hex(&hasher.finalize()))
+}
+
+fn hex(bytes: &[u8]) -> String {
+    const DIGITS: &[u8; 16] = b"0123456789abcdef";
+    let mut out = String::with_capacity(bytes.len() * 2);
+    for b in bytes {
+        out.push(DIGITS[(b >> 4) as usize] as char);
+        out.push(DIGITS[(b & 0xf) as usize] as char);
+    }
+    out
+}

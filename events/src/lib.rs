@@ -1,0 +1,24 @@
+//! The wire vocabulary of SKP: what goes on the stream and what other programs read.
+//!
+//! - [`envelope`]: the envelope around every event and its hash;
+//! - [`data`]: every event type and its data;
+//! - [`values`]: validated values inside events (NIP, ratings, predikat, plans);
+//! - [`canonical`]: canonical JSON (RFC 8785) used by the hash;
+//! - [`chain`]: re-checking an aggregate's hash chain from stored JSON;
+//! - [`subject`]: NATS subject names; [`ids`]: deterministic ids;
+//! - [`upcast`]: reading older schema versions.
+//!
+//! This crate is data only: no I/O, no async.
+
+pub mod canonical;
+pub mod chain;
+pub mod data;
+pub mod envelope;
+pub mod ids;
+pub mod subject;
+pub mod upcast;
+pub mod values;
+
+pub use data::Event;
+pub use envelope::{Actor, ActorRole, AggregateType, Envelope, GENESIS_HASH};
+pub use values::{Nip, Predikat, Rating};
