@@ -14,6 +14,9 @@ pub mod error;
 pub mod matrix;
 pub mod text;
 
+#[cfg(test)]
+pub(crate) mod testing;
+
 pub use context::{Caller, Ctx};
 pub use decision::Decision;
 pub use error::DomainError;

@@ -33,3 +33,40 @@ pub fn check_text(field: &str, text: &str) -> Result<(), DomainError> {
     }
     Ok(())
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn code(result: Result<(), DomainError>) -> &'static str {
+        result.expect_err("refused").code()
+    }
+
+    #[test]
+    fn required_text_is_not_blank() {
+        for blank in ["", " ", "\n\t\r"] {
+            assert_eq!(code(require_text("reason", blank)), "invalid_text");
+        }
+        assert_eq!(check_text("evidence", ""), Ok(()));
+    }
+
+    #[test]
+    fn control_characters_other_than_line_breaks_and_tabs_are_refused() {
+        for bad in ["\u{0}", "a\u{7}", "\u{1b}[0m", "\u{7f}", "\u{85}"] {
+            assert_eq!(code(check_text("text", bad)), "invalid_text", "{bad:?}");
+        }
+        assert_eq!(require_text("text", "satu\r\ndua\tdan tiga"), Ok(()));
+    }
+
+    #[test]
+    fn the_limit_counts_characters_not_bytes() {
+        assert_eq!(require_text("text", &"é".repeat(MAX_TEXT_CHARS)), Ok(()));
+        assert_eq!(code(require_text("text", &"e".repeat(MAX_TEXT_CHARS + 1))), "invalid_text");
+    }
+
+    #[test]
+    fn the_refusal_names_the_field() {
+        let error = require_text("minutes", "").expect_err("refused");
+        assert!(error.to_string().contains("minutes"), "{error}");
+    }
+}

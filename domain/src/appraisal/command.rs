@@ -160,3 +160,23 @@ impl AppraisalCommand {
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::testing::{valid_command, KINDS};
+    use std::collections::HashSet;
+
+    #[test]
+    fn every_command_knows_its_kind() {
+        for kind in KINDS.into_iter().chain([CommandKind::Open]) {
+            assert_eq!(valid_command(kind).kind(), kind);
+        }
+    }
+
+    #[test]
+    fn every_kind_has_its_own_name() {
+        let names: HashSet<_> = KINDS.into_iter().chain([CommandKind::Open]).map(CommandKind::as_str).collect();
+        assert_eq!(names.len(), 12);
+    }
+}

@@ -171,3 +171,427 @@ fn finalize(state: &Appraisal) -> Result<Event, DomainError> {
     };
     Ok(Event::ScoreFinalized(ScoreFinalized { results_rating, behaviour_rating, predikat, via, employee_nip }))
 }
+
+#[cfg(test)]
+mod tests {
+    use crate::appraisal::{AppraisalCommand as C, CommandKind, Status::*};
+    use crate::testing::*;
+    use skp_events::data::{
+        Empty, FeedbackGiven, ForumResolved, PlanDrafted, PlanReturned, RealisationRecorded, ScoreGiven, ScoreObjected,
+    };
+    use skp_events::values::{FeedbackAbout, FinalizedVia, ForumOutcome};
+    use skp_events::{ActorRole, Event, Predikat, Rating::*};
+    use time::{Duration, OffsetDateTime};
+
+    const LATE: OffsetDateTime = time::macros::datetime!(2025-06-30 08:00 UTC);
+    const SECOND: Duration = Duration::seconds(1);
+
+    fn feedback_text(text: &str) -> C {
+        C::GiveFeedback { about: FeedbackAbout::Behaviour, text: text.into(), indicator_id: None }
+    }
+
+    fn objection(reason: &str) -> C {
+        C::Object { reason: reason.into(), requested_results_rating: None, requested_behaviour_rating: None }
+    }
+
+    fn resolve(outcome: ForumOutcome, results: Option<skp_events::Rating>, behaviour: Option<skp_events::Rating>) -> C {
+        C::ResolveForum { outcome, results_rating: results, behaviour_rating: behaviour, minutes: "berita acara forum".into() }
+    }
+
+    // ------------------------------------------------------------ the lifecycle, edge by edge
+
+    #[test]
+    fn the_employee_drafts_a_plan_once_the_appraisal_is_opened() {
+        given(until(Opened)).when(C::DraftPlan { results: plan() }).by(employee()).then(drafted());
+    }
+
+    #[test]
+    fn the_employee_revises_a_drafted_plan_by_drafting_the_whole_plan_again() {
+        let revised = vec![result("R9", vec![indicator("I9", 3, "kegiatan")])];
+        given(until(PlanDrafted))
+            .when(C::DraftPlan { results: revised.clone() })
+            .by(employee())
+            .then(Event::PlanDrafted(PlanDrafted { results: revised }));
+    }
+
+    #[test]
+    fn the_employee_drafts_a_returned_plan_again() {
+        given(until(PlanReturned)).when(C::DraftPlan { results: plan() }).by(employee()).then(drafted());
+    }
+
+    #[test]
+    fn the_employee_submits_a_drafted_plan() {
+        given(until(PlanDrafted)).when(C::SubmitPlan).by(employee()).then(submitted());
+    }
+
+    #[test]
+    fn the_rater_returns_a_submitted_plan_with_the_reason() {
+        given(until(PlanSubmitted))
+            .when(C::ReturnPlan { reason: "target I2 terlalu rendah".into() })
+            .by(rater())
+            .then(Event::PlanReturned(PlanReturned { reason: "target I2 terlalu rendah".into() }));
+    }
+
+    #[test]
+    fn the_rater_agrees_the_targets_of_a_submitted_plan() {
+        given(until(PlanSubmitted)).when(C::AgreeTargets).by(rater()).then(Event::TargetsAgreed(Empty {}));
+    }
+
+    #[test]
+    fn the_rater_the_rater_superior_and_a_peer_each_give_feedback_in_their_own_role() {
+        for who in [rater(), superior(), peer()] {
+            given(until(TargetsAgreed)).when(feedback_text("kolaboratif")).by(who).then(Event::FeedbackGiven(FeedbackGiven {
+                about: FeedbackAbout::Behaviour,
+                text: "kolaboratif".into(),
+                indicator_id: None,
+            }));
+        }
+    }
+
+    #[test]
+    fn feedback_may_name_an_indicator_of_the_agreed_plan() {
+        given(until(TargetsAgreed))
+            .when(C::GiveFeedback {
+                about: FeedbackAbout::Results,
+                text: "laporan triwulan tepat waktu".into(),
+                indicator_id: Some("I3".into()),
+            })
+            .by(rater())
+            .then(feedback());
+    }
+
+    #[test]
+    fn an_admin_without_a_role_in_the_appraisal_gives_feedback_as_a_peer() {
+        let decision = given(until(TargetsAgreed)).when(feedback_text("kolaboratif")).by(admin()).decide();
+        let expected = Event::FeedbackGiven(FeedbackGiven { about: FeedbackAbout::Behaviour, text: "kolaboratif".into(), indicator_id: None });
+        assert_recorded(decision, &expected, ActorRole::Peer);
+    }
+
+    #[test]
+    fn the_employee_records_a_realisation_with_its_evidence() {
+        given(until(TargetsAgreed))
+            .when(C::RecordRealisation { indicator_id: "I1".into(), value: 13, evidence: Some("ND-2025/117".into()) })
+            .by(employee())
+            .then(Event::RealisationRecorded(RealisationRecorded {
+                indicator_id: "I1".into(),
+                value: 13,
+                evidence: Some("ND-2025/117".into()),
+            }));
+    }
+
+    #[test]
+    fn a_realisation_of_zero_is_a_realisation() {
+        given(until(TargetsAgreed))
+            .when(C::RecordRealisation { indicator_id: "I2".into(), value: 0, evidence: None })
+            .by(employee())
+            .then(realised("I2", 0));
+    }
+
+    #[test]
+    fn the_rater_scores_with_the_predikat_derived_and_the_objection_due_after_the_window() {
+        given(until(TargetsAgreed))
+            .when(C::Score { results_rating: SesuaiEkspektasi, behaviour_rating: SesuaiEkspektasi, notes: None })
+            .by(rater())
+            .at(SCORED_AT)
+            .then(scored());
+    }
+
+    #[test]
+    fn poor_behaviour_caps_the_predikat_whatever_the_results() {
+        given(until(TargetsAgreed))
+            .when(C::Score { results_rating: DiAtasEkspektasi, behaviour_rating: DiBawahEkspektasi, notes: Some("terlambat".into()) })
+            .by(rater())
+            .at(SCORED_AT)
+            .then(Event::ScoreGiven(ScoreGiven {
+                results_rating: DiAtasEkspektasi,
+                behaviour_rating: DiBawahEkspektasi,
+                predikat: Predikat::Kurang,
+                notes: Some("terlambat".into()),
+                objection_due: OBJECTION_DUE,
+            }));
+    }
+
+    #[test]
+    fn the_objection_window_is_the_one_the_cycle_configured() {
+        let mut events = until(TargetsAgreed);
+        if let Event::AppraisalOpened(opened) = &mut events[0] {
+            opened.objection_window_days = 7;
+        }
+        let decision = given(events)
+            .when(C::Score { results_rating: SesuaiEkspektasi, behaviour_rating: DiAtasEkspektasi, notes: None })
+            .at(SCORED_AT)
+            .decide();
+        let expected = Event::ScoreGiven(ScoreGiven {
+            results_rating: SesuaiEkspektasi,
+            behaviour_rating: DiAtasEkspektasi,
+            predikat: Predikat::Baik,
+            notes: None,
+            objection_due: SCORED_AT + Duration::days(7),
+        });
+        assert_recorded(decision, &expected, ActorRole::Rater);
+    }
+
+    #[test]
+    fn the_employee_accepts_the_score() {
+        given(until(Scored)).when(C::Accept).by(employee()).then(accepted());
+    }
+
+    #[test]
+    fn the_employee_objects_with_a_reason_and_the_forum_is_due_after_the_decision_window() {
+        given(until(Scored))
+            .when(C::Object {
+                reason: "realisasi I1 melebihi target".into(),
+                requested_results_rating: Some(DiAtasEkspektasi),
+                requested_behaviour_rating: None,
+            })
+            .by(employee())
+            .at(OBJECTED_AT)
+            .then(objected());
+    }
+
+    #[test]
+    fn the_rater_superior_upholds_the_score_which_then_stands() {
+        given(until(Objected)).when(resolve(ForumOutcome::Upheld, None, None)).by(superior()).then(upheld());
+    }
+
+    #[test]
+    fn an_upheld_forum_may_repeat_the_ratings_that_stand() {
+        given(until(Objected))
+            .when(resolve(ForumOutcome::Upheld, Some(SesuaiEkspektasi), Some(SesuaiEkspektasi)))
+            .by(superior())
+            .then(upheld());
+    }
+
+    #[test]
+    fn the_rater_superior_revises_the_score_and_the_predikat_is_derived_again() {
+        given(until(Objected))
+            .when(resolve(ForumOutcome::Revised, Some(DiAtasEkspektasi), Some(DiAtasEkspektasi)))
+            .by(superior())
+            .then(Event::ForumResolved(ForumResolved {
+                outcome: ForumOutcome::Revised,
+                results_rating: DiAtasEkspektasi,
+                behaviour_rating: DiAtasEkspektasi,
+                predikat: Predikat::SangatBaik,
+                minutes: "berita acara forum".into(),
+                late: false,
+            }));
+    }
+
+    #[test]
+    fn an_accepted_score_is_finalized_via_accepted_by_the_rater_or_an_admin() {
+        for who in [rater(), admin()] {
+            given(until(Accepted))
+                .when(C::Finalize)
+                .by(who)
+                .then(finalized(SesuaiEkspektasi, SesuaiEkspektasi, FinalizedVia::Accepted));
+        }
+    }
+
+    #[test]
+    fn an_upheld_objection_is_finalized_via_forum_with_the_score_that_stood() {
+        given(until(Resolved)).when(C::Finalize).by(rater()).then(finalized(SesuaiEkspektasi, SesuaiEkspektasi, FinalizedVia::Forum));
+    }
+
+    #[test]
+    fn a_revised_objection_is_finalized_via_forum_with_the_forums_ratings_and_predikat() {
+        let mut events = until(Objected);
+        events.push(forum(ForumOutcome::Revised, DiAtasEkspektasi, DiAtasEkspektasi, false));
+        given(events).when(C::Finalize).by(admin()).then(finalized(DiAtasEkspektasi, DiAtasEkspektasi, FinalizedVia::Forum));
+    }
+
+    #[test]
+    fn a_scored_appraisal_is_finalized_via_no_objection_once_the_window_has_closed() {
+        given(until(Scored))
+            .when(C::Finalize)
+            .by(rater())
+            .at(OBJECTION_DUE + SECOND)
+            .then(finalized(SesuaiEkspektasi, SesuaiEkspektasi, FinalizedVia::NoObjection));
+    }
+
+    // ------------------------------------------------------------ the objection window
+
+    #[test]
+    fn an_objection_at_exactly_the_deadline_is_accepted() {
+        let decision = given(until(Scored)).when(objection("keberatan")).by(employee()).at(OBJECTION_DUE).decide();
+        let expected = Event::ScoreObjected(ScoreObjected {
+            reason: "keberatan".into(),
+            requested_results_rating: None,
+            requested_behaviour_rating: None,
+            decision_due: OBJECTION_DUE + Duration::days(DECISION_WINDOW_DAYS.into()),
+        });
+        assert_recorded(decision, &expected, ActorRole::Employee);
+    }
+
+    #[test]
+    fn an_objection_one_second_after_the_deadline_is_refused_as_the_window_closed() {
+        let error = given(until(Scored))
+            .when(objection("keberatan"))
+            .by(employee())
+            .at(OBJECTION_DUE + SECOND)
+            .then_err("objection_window_closed");
+        assert_eq!(error, crate::DomainError::ObjectionWindowClosed { closed_at: "2025-01-24T08:00:00Z".into() });
+    }
+
+    #[test]
+    fn accepting_needs_no_window_even_after_it_closed() {
+        given(until(Scored)).when(C::Accept).by(employee()).at(LATE).then(accepted());
+    }
+
+    #[test]
+    fn finalizing_a_scored_appraisal_while_an_objection_may_still_come_must_wait() {
+        for now in [SCORED_AT, SCORED_AT + Duration::days(1), OBJECTION_DUE] {
+            let error = given(until(Scored)).when(C::Finalize).by(rater()).at(now).then_err("objection_window_open");
+            assert_eq!(error, crate::DomainError::ObjectionWindowOpen { until: "2025-01-24T08:00:00Z".into() });
+        }
+    }
+
+    #[test]
+    fn a_forum_decision_at_the_deadline_is_on_time() {
+        given(until(Objected)).when(resolve(ForumOutcome::Upheld, None, None)).at(DECISION_DUE).then(upheld());
+    }
+
+    #[test]
+    fn a_late_forum_decision_is_still_recorded_and_flagged_late() {
+        given(until(Objected))
+            .when(resolve(ForumOutcome::Upheld, None, None))
+            .at(DECISION_DUE + SECOND)
+            .then(forum(ForumOutcome::Upheld, SesuaiEkspektasi, SesuaiEkspektasi, true));
+    }
+
+    // ------------------------------------------------------------ values breaking a rule (422)
+
+    #[test]
+    fn returning_a_plan_needs_a_reason() {
+        for reason in ["", "   ", "\n\t"] {
+            given(until(PlanSubmitted)).when(C::ReturnPlan { reason: reason.into() }).by(rater()).then_err("invalid_text");
+        }
+    }
+
+    #[test]
+    fn an_objection_needs_a_reason() {
+        given(until(Scored)).when(objection(" ")).by(employee()).then_err("invalid_text");
+    }
+
+    #[test]
+    fn a_forum_needs_minutes() {
+        let blank = C::ResolveForum { outcome: ForumOutcome::Upheld, results_rating: None, behaviour_rating: None, minutes: "".into() };
+        given(until(Objected)).when(blank).by(superior()).then_err("invalid_text");
+    }
+
+    #[test]
+    fn feedback_needs_text() {
+        given(until(TargetsAgreed)).when(feedback_text("  ")).by(peer()).then_err("invalid_text");
+    }
+
+    #[test]
+    fn free_text_with_control_characters_is_refused() {
+        given(until(TargetsAgreed)).when(feedback_text("bel\u{7}")).by(peer()).then_err("invalid_text");
+        given(until(PlanSubmitted)).when(C::ReturnPlan { reason: "nul\u{0}".into() }).by(rater()).then_err("invalid_text");
+        given(until(Scored)).when(objection("esc\u{1b}[31m")).by(employee()).then_err("invalid_text");
+        given(until(TargetsAgreed))
+            .when(C::RecordRealisation { indicator_id: "I1".into(), value: 1, evidence: Some("a\u{7f}".into()) })
+            .by(employee())
+            .then_err("invalid_text");
+        given(until(TargetsAgreed))
+            .when(C::Score { results_rating: SesuaiEkspektasi, behaviour_rating: SesuaiEkspektasi, notes: Some("\u{85}".into()) })
+            .by(rater())
+            .then_err("invalid_text");
+    }
+
+    #[test]
+    fn line_breaks_and_tabs_are_ordinary_text() {
+        let text = "baris satu\r\nbaris dua\tdengan tab";
+        given(until(TargetsAgreed)).when(feedback_text(text)).by(peer()).then(Event::FeedbackGiven(FeedbackGiven {
+            about: FeedbackAbout::Behaviour,
+            text: text.into(),
+            indicator_id: None,
+        }));
+    }
+
+    #[test]
+    fn text_longer_than_ten_thousand_characters_is_refused_and_ten_thousand_are_fine() {
+        let longest = "é".repeat(crate::text::MAX_TEXT_CHARS);
+        assert!(given(until(TargetsAgreed)).when(feedback_text(&longest)).by(peer()).decide().is_ok());
+        let too_long = format!("{longest}e");
+        given(until(TargetsAgreed)).when(feedback_text(&too_long)).by(peer()).then_err("invalid_text");
+        given(until(Objected))
+            .when(C::ResolveForum { outcome: ForumOutcome::Upheld, results_rating: None, behaviour_rating: None, minutes: too_long })
+            .by(superior())
+            .then_err("invalid_text");
+    }
+
+    #[test]
+    fn a_realisation_of_an_indicator_not_in_the_plan_is_refused() {
+        for id in ["I4", "R1", "i1", ""] {
+            given(until(TargetsAgreed))
+                .when(C::RecordRealisation { indicator_id: id.into(), value: 1, evidence: None })
+                .by(employee())
+                .then_err("unknown_indicator");
+        }
+    }
+
+    #[test]
+    fn feedback_on_an_indicator_not_in_the_plan_is_refused() {
+        given(until(TargetsAgreed))
+            .when(C::GiveFeedback { about: FeedbackAbout::Results, text: "bagus".into(), indicator_id: Some("I4".into()) })
+            .by(rater())
+            .then_err("unknown_indicator");
+    }
+
+    #[test]
+    fn a_revised_forum_without_both_new_ratings_is_refused() {
+        for (results, behaviour) in [(None, None), (Some(DiAtasEkspektasi), None), (None, Some(DiAtasEkspektasi))] {
+            given(until(Objected))
+                .when(resolve(ForumOutcome::Revised, results, behaviour))
+                .by(superior())
+                .then_err("ratings_required");
+        }
+    }
+
+    #[test]
+    fn an_upheld_forum_with_ratings_other_than_the_score_is_refused() {
+        for (results, behaviour) in [(Some(DiAtasEkspektasi), None), (None, Some(DiBawahEkspektasi)), (Some(SesuaiEkspektasi), Some(DiAtasEkspektasi))] {
+            given(until(Objected))
+                .when(resolve(ForumOutcome::Upheld, results, behaviour))
+                .by(superior())
+                .then_err("ratings_not_allowed");
+        }
+    }
+
+    // ------------------------------------------------------------ command ids
+
+    #[test]
+    fn a_command_id_already_handled_yields_its_original_version_even_after_the_state_moved_on() {
+        given(until(Scored)).when(C::SubmitPlan).by(employee()).with_id(command_id(3)).then_already_handled(3);
+    }
+
+    #[test]
+    fn a_retried_finalize_on_a_final_appraisal_yields_the_original_version_not_a_conflict() {
+        given(until(Final)).when(C::Finalize).by(rater()).with_id(command_id(8)).then_already_handled(8);
+    }
+
+    #[test]
+    fn a_command_recorded_once_is_handled_when_it_comes_again() {
+        given(until(Opened))
+            .when(C::DraftPlan { results: plan() })
+            .then(drafted())
+            .when(C::DraftPlan { results: plan() })
+            .with_id(command_id(2))
+            .then_already_handled(2);
+    }
+
+    #[test]
+    fn a_new_command_id_is_decided_afresh() {
+        given(until(PlanDrafted)).when(C::DraftPlan { results: plan() }).with_id(command_id(99)).then(drafted());
+    }
+
+    // ------------------------------------------------------------ the end
+
+    #[test]
+    fn nothing_follows_final() {
+        for kind in KINDS {
+            given(until(Final)).when(valid_command(kind)).by(natural(kind)).at(LATE).then_err("invalid_transition");
+        }
+        given(until(Final)).when(valid_command(CommandKind::Open)).by(admin()).then_err("already_exists");
+    }
+}

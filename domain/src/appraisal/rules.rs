@@ -87,3 +87,211 @@ fn check_status(state: &Appraisal, kind: CommandKind, ctx: &Ctx) -> Result<(), D
     }
     Ok(())
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::appraisal::AppraisalCommand;
+    use crate::testing::*;
+    use skp_events::values::{Indicator, PlannedResult, Target};
+    use time::{Duration, OffsetDateTime};
+    use CommandKind::*;
+    use Status::*;
+
+    /// Long after every window of the standard story.
+    const LATE: OffsetDateTime = time::macros::datetime!(2025-06-30 08:00 UTC);
+
+    /// DOMAIN.md's lifecycle, written out again: the statuses from which each command may run.
+    fn allowed(kind: CommandKind) -> &'static [Status] {
+        match kind {
+            Open => &[],
+            DraftPlan => &[Opened, PlanDrafted, PlanReturned],
+            SubmitPlan => &[PlanDrafted],
+            ReturnPlan | AgreeTargets => &[PlanSubmitted],
+            GiveFeedback | RecordRealisation | Score => &[TargetsAgreed],
+            Accept | Object => &[Scored],
+            ResolveForum => &[Objected],
+            Finalize => &[Scored, Accepted, Resolved],
+        }
+    }
+
+    /// DOMAIN.md's "who may do what", written out again.
+    fn callers() -> [(Who, &'static [CommandKind]); 6] {
+        [
+            (employee(), &[DraftPlan, SubmitPlan, RecordRealisation, Accept, Object]),
+            (rater(), &[ReturnPlan, AgreeTargets, GiveFeedback, Score, Finalize]),
+            (superior(), &[GiveFeedback, ResolveForum]),
+            (peer(), &[GiveFeedback]),
+            (admin(), &[GiveFeedback, Finalize]),
+            (inspector(), &[]),
+        ]
+    }
+
+    fn ctx(who: &Who, now: OffsetDateTime) -> Ctx {
+        Ctx { caller: who.caller.clone(), now }
+    }
+
+    fn a_plan_with_a_zero_target() -> AppraisalCommand {
+        let indicator = Indicator { id: "I1".into(), description: "x".into(), target: Target { value: 0, unit: "dokumen".into() } };
+        AppraisalCommand::DraftPlan { results: vec![PlannedResult { id: "R1".into(), description: "x".into(), indicators: vec![indicator] }] }
+    }
+
+    #[test]
+    fn every_command_from_a_status_that_does_not_allow_it_is_an_invalid_transition() {
+        for kind in KINDS {
+            for status in Status::ALL.into_iter().filter(|s| !allowed(kind).contains(s)) {
+                let error = given(until(status)).when(valid_command(kind)).at(LATE).then_err("invalid_transition");
+                assert_eq!(
+                    error,
+                    DomainError::InvalidTransition { command: kind.as_str(), status },
+                    "{kind:?} from {status}"
+                );
+            }
+        }
+    }
+
+    #[test]
+    fn every_command_from_a_status_that_allows_it_passes_in_the_role_of_its_sender() {
+        for kind in KINDS {
+            for &status in allowed(kind) {
+                let who = natural(kind);
+                let state = given(until(status)).state;
+                assert_eq!(authorize(&state, kind, &ctx(&who, LATE)), Ok(who.role.expect("a role")), "{kind:?} from {status}");
+            }
+        }
+    }
+
+    #[test]
+    fn every_command_by_a_caller_who_may_not_send_it_is_forbidden() {
+        for (who, may) in callers() {
+            for kind in KINDS.into_iter().filter(|k| !may.contains(k)) {
+                let status = allowed(kind)[0];
+                given(until(status)).when(valid_command(kind)).by(who.clone()).at(LATE).then_err("forbidden");
+            }
+        }
+    }
+
+    #[test]
+    fn every_command_by_a_caller_who_may_send_it_is_authorized() {
+        for (who, may) in callers() {
+            for &kind in may {
+                let state = given(until(allowed(kind)[0])).state;
+                let role = authorize(&state, kind, &ctx(&who, LATE));
+                assert!(role.is_ok(), "{:?} may {kind:?}: {role:?}", who.role);
+            }
+        }
+    }
+
+    #[test]
+    fn an_employee_cannot_give_feedback_on_their_own_appraisal() {
+        given(until(TargetsAgreed)).when(valid_command(GiveFeedback)).by(employee()).then_err("forbidden");
+    }
+
+    #[test]
+    fn an_employee_who_is_also_an_admin_cannot_give_feedback_on_their_own_appraisal() {
+        given(until(TargetsAgreed)).when(valid_command(GiveFeedback)).by(employee().also_admin()).then_err("forbidden");
+    }
+
+    #[test]
+    fn a_rater_cannot_resolve_the_objection_to_their_own_score() {
+        given(until(Objected)).when(valid_command(ResolveForum)).by(rater()).then_err("forbidden");
+        given(until(Objected)).when(valid_command(ResolveForum)).by(rater().also_admin()).then_err("forbidden");
+    }
+
+    #[test]
+    fn nobody_but_the_rater_superior_resolves_the_forum() {
+        for who in [employee(), peer(), admin(), inspector()] {
+            given(until(Objected)).when(valid_command(ResolveForum)).by(who).then_err("forbidden");
+        }
+    }
+
+    #[test]
+    fn an_inspector_who_is_also_the_employee_issues_no_command_on_their_own_appraisal() {
+        for kind in KINDS {
+            let status = allowed(kind)[0];
+            given(until(status)).when(valid_command(kind)).by(employee().also_inspector()).at(LATE).then_err("forbidden");
+        }
+    }
+
+    #[test]
+    fn an_inspector_who_is_also_the_rater_or_an_admin_cannot_finalize() {
+        for who in [rater().also_inspector(), inspector().also_admin()] {
+            given(until(Accepted)).when(valid_command(Finalize)).by(who).then_err("forbidden");
+        }
+    }
+
+    #[test]
+    fn an_admin_who_is_the_employee_cannot_finalize_their_own_score() {
+        given(until(Accepted)).when(valid_command(Finalize)).by(employee().also_admin()).then_err("forbidden");
+    }
+
+    #[test]
+    fn an_admin_without_a_role_in_the_appraisal_finalizes_as_admin() {
+        let state = given(until(Accepted)).state;
+        assert_eq!(authorize(&state, Finalize, &ctx(&admin(), LATE)), Ok(ActorRole::Admin));
+    }
+
+    #[test]
+    fn a_rater_who_is_also_an_admin_finalizes_as_the_rater() {
+        let state = given(until(Accepted)).state;
+        assert_eq!(authorize(&state, Finalize, &ctx(&rater().also_admin(), LATE)), Ok(ActorRole::Rater));
+    }
+
+    #[test]
+    fn an_admin_without_a_role_in_the_appraisal_gives_feedback_as_a_peer() {
+        let state = given(until(TargetsAgreed)).state;
+        assert_eq!(authorize(&state, GiveFeedback, &ctx(&admin(), LATE)), Ok(ActorRole::Peer));
+    }
+
+    #[test]
+    fn the_rater_superior_gives_feedback_as_the_rater_superior_not_as_a_peer() {
+        let state = given(until(TargetsAgreed)).state;
+        assert_eq!(authorize(&state, GiveFeedback, &ctx(&superior(), LATE)), Ok(ActorRole::RaterSuperior));
+    }
+
+    #[test]
+    fn a_command_on_an_unknown_appraisal_is_not_found_before_anything_else() {
+        for kind in KINDS {
+            for who in [natural(kind), peer(), inspector()] {
+                given(vec![]).when(valid_command(kind)).by(who).then_err("not_found");
+            }
+        }
+        given(vec![]).when(a_plan_with_a_zero_target()).by(inspector()).then_err("not_found");
+    }
+
+    #[test]
+    fn a_peer_sending_an_invalid_plan_in_the_wrong_status_is_forbidden() {
+        given(until(Scored)).when(a_plan_with_a_zero_target()).by(peer()).then_err("forbidden");
+    }
+
+    #[test]
+    fn the_employee_sending_an_invalid_plan_in_the_wrong_status_gets_an_invalid_transition() {
+        given(until(Scored)).when(a_plan_with_a_zero_target()).by(employee()).then_err("invalid_transition");
+    }
+
+    #[test]
+    fn the_employee_sending_an_invalid_plan_in_the_right_status_gets_invalid_plan() {
+        given(until(Opened)).when(a_plan_with_a_zero_target()).by(employee()).then_err("invalid_plan");
+    }
+
+    #[test]
+    fn a_stranger_finalizing_too_early_is_forbidden_before_the_window_is_looked_at() {
+        given(until(Scored)).when(valid_command(Finalize)).by(peer()).at(SCORED_AT).then_err("forbidden");
+    }
+
+    #[test]
+    fn the_objection_window_is_a_conflict_only_for_finalize_from_scored() {
+        let during = SCORED_AT + Duration::hours(1);
+        given(until(Scored)).when(valid_command(Finalize)).at(during).then_err("objection_window_open");
+        let state = given(until(Scored)).state;
+        assert_eq!(authorize(&state, Accept, &ctx(&employee(), during)), Ok(ActorRole::Employee));
+    }
+
+    #[test]
+    fn opening_an_appraisal_that_exists_is_already_exists_for_an_admin_and_forbidden_for_others() {
+        given(until(Opened)).when(valid_command(Open)).by(admin()).then_err("already_exists");
+        given(until(Final)).when(valid_command(Open)).by(admin()).then_err("already_exists");
+        given(until(Opened)).when(valid_command(Open)).by(employee()).then_err("forbidden");
+        given(vec![]).when(valid_command(Open)).by(admin()).then_err("not_found");
+    }
+}

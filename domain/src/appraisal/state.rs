@@ -207,3 +207,144 @@ pub fn evolve(mut state: Appraisal, envelope: &Envelope) -> Appraisal {
     state.apply(envelope);
     state
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::testing::*;
+    use skp_events::data::PlanDrafted;
+    use skp_events::values::{FinalizedVia, ForumOutcome};
+    use skp_events::{Predikat, Rating::*};
+    use time::Duration;
+
+    fn day(version: u64) -> OffsetDateTime {
+        START + Duration::days(version as i64 - 1)
+    }
+
+    fn stamp(version: u64) -> Stamp {
+        Stamp { version, at: day(version) }
+    }
+
+    fn revised_plan() -> Vec<PlannedResult> {
+        let mut plan = plan();
+        plan.push(result("R3", vec![indicator("I4", 2, "kegiatan")]));
+        plan
+    }
+
+    /// A whole disputed year: the plan returned once, feedback and realisations, a score the
+    /// employee objects to, the forum revising it, and the final score.
+    fn disputed() -> Vec<Event> {
+        vec![
+            opened(),
+            drafted(),
+            submitted(),
+            returned(),
+            Event::PlanDrafted(PlanDrafted { results: revised_plan() }),
+            submitted(),
+            agreed(),
+            feedback(),
+            realised("I1", 12),
+            Event::RealisationRecorded(skp_events::data::RealisationRecorded {
+                indicator_id: "I4".into(),
+                value: 3,
+                evidence: Some("ND-2025/117".into()),
+            }),
+            score_given(DiBawahEkspektasi, SesuaiEkspektasi),
+            objected(),
+            forum(ForumOutcome::Revised, SesuaiEkspektasi, DiAtasEkspektasi, false),
+            finalized(SesuaiEkspektasi, DiAtasEkspektasi, FinalizedVia::Forum),
+        ]
+    }
+
+    #[test]
+    fn replaying_a_whole_disputed_cycle_gives_the_state_it_left() {
+        let events = disputed();
+        let state = Appraisal::from_events(APPRAISAL_ID, &history(events.clone()));
+        let [Event::AppraisalOpened(opened), .., Event::ScoreGiven(score), Event::ScoreObjected(objection), Event::ForumResolved(forum), Event::ScoreFinalized(done)] =
+            &events[..]
+        else {
+            panic!("the disputed story starts with the opening and ends with the score")
+        };
+        let expected = Appraisal {
+            id: APPRAISAL_ID,
+            version: 14,
+            status: Status::Final,
+            opened: Some(opened.clone()),
+            plan: revised_plan(),
+            targets_agreed: Some(stamp(7)),
+            realisations: vec![
+                Realisation { indicator_id: "I1".into(), value: 12, evidence: None, recorded_at: day(9) },
+                Realisation { indicator_id: "I4".into(), value: 3, evidence: Some("ND-2025/117".into()), recorded_at: day(10) },
+            ],
+            feedback_count: 1,
+            score: Some((score.clone(), stamp(11))),
+            accepted: None,
+            objection: Some((objection.clone(), stamp(12))),
+            forum: Some((forum.clone(), stamp(13))),
+            final_score: Some((done.clone(), stamp(14))),
+            handled: (1..=14).map(|v| (command_id(v), v)).collect(),
+        };
+        assert_eq!(state, expected);
+        assert_eq!(state.score.as_ref().map(|(s, _)| s.predikat), Some(Predikat::ButuhPerbaikan));
+        assert_eq!(state.final_score.as_ref().map(|(f, _)| f.predikat), Some(Predikat::Baik));
+    }
+
+    #[test]
+    fn every_prefix_of_the_history_replays_to_the_status_of_that_moment() {
+        use Status::*;
+        let statuses = [
+            Opened, PlanDrafted, PlanSubmitted, PlanReturned, PlanDrafted, PlanSubmitted, TargetsAgreed, TargetsAgreed,
+            TargetsAgreed, TargetsAgreed, Scored, Objected, Resolved, Final,
+        ];
+        let envelopes = history(disputed());
+        assert_eq!(Appraisal::from_events(APPRAISAL_ID, &envelopes[..0]).status, Absent);
+        for (n, status) in (1..).zip(statuses) {
+            let state = Appraisal::from_events(APPRAISAL_ID, &envelopes[..n]);
+            assert_eq!((state.version, state.status), (n as u64, status), "after {n} events");
+        }
+    }
+
+    #[test]
+    fn evolve_folds_to_the_same_state_as_apply() {
+        let envelopes = history(disputed());
+        let folded = envelopes.iter().fold(Appraisal::new(APPRAISAL_ID), evolve);
+        assert_eq!(folded, Appraisal::from_events(APPRAISAL_ID, &envelopes));
+    }
+
+    #[test]
+    fn the_times_kept_are_the_events_own() {
+        let accepted_at = START + Duration::days(200);
+        let mut events: Vec<_> = until(Status::Scored).into_iter().zip(0..).map(|(e, d)| (START + Duration::days(d), e)).collect();
+        events.push((accepted_at, accepted()));
+        let state = given_at(events).state;
+        assert_eq!(state.accepted, Some(Stamp { version: 6, at: accepted_at }));
+        assert_eq!(state.targets_agreed, Some(Stamp { version: 4, at: START + Duration::days(3) }));
+    }
+
+    #[test]
+    fn a_new_draft_replaces_the_whole_plan() {
+        let only = vec![result("R9", vec![indicator("I9", 1, "x")])];
+        let state = given(vec![opened(), drafted(), Event::PlanDrafted(PlanDrafted { results: only.clone() })]).state;
+        assert_eq!(state.plan, only);
+        assert!(state.has_indicator("I9") && !state.has_indicator("I1"));
+    }
+
+    #[test]
+    fn a_result_id_is_not_an_indicator() {
+        let state = given(until(Status::TargetsAgreed)).state;
+        assert!(state.has_indicator("I3"));
+        assert!(!state.has_indicator("R1"));
+    }
+
+    #[test]
+    fn statuses_have_their_wire_names() {
+        let names: Vec<_> = Status::ALL.iter().map(|s| s.to_string()).collect();
+        assert_eq!(
+            names,
+            [
+                "opened", "plan_drafted", "plan_submitted", "plan_returned", "targets_agreed", "scored", "accepted",
+                "objected", "resolved", "final"
+            ]
+        );
+    }
+}

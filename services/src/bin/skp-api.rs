@@ -1,1 +1,18 @@
-fn main() {}
+//! The SKP HTTP API.
+
+use skp_services::clock::Clock;
+use skp_services::config::Settings;
+use skp_services::startup::{shutdown_signal, Application};
+use skp_services::telemetry;
+
+#[tokio::main]
+async fn main() -> anyhow::Result<()> {
+    let settings = Settings::from_env()?;
+    telemetry::init(settings.log_json);
+    let app = Application::build(&settings, Clock::system()).await?;
+    let addr = app.local_addr()?;
+    tracing::info!(%addr, "SKP API listening");
+    eprintln!("SKP API listening on http://{addr} (dashboard: /dashboard, API: /openapi.json)");
+    app.run_until_stopped(shutdown_signal()).await?;
+    Ok(())
+}

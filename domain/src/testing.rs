@@ -1,0 +1,486 @@
+//! A small given/when/then harness for the rules (tests only).
+//!
+//! ```text
+//! given(until(Status::Scored))          // the history: envelopes v1..n, one day apart from START
+//!     .when(AppraisalCommand::Accept)   // the command under test, id command_id(n + 1)
+//!     .by(employee())                   // default: the person whose job the command is
+//!     .at(SCORED_AT + Duration::days(1))// default: an hour after the last event
+//!     .then(accepted());                // Decision::Record with this event, in the caller's role
+//! ```
+//! `.then_err(code)` checks a refusal's `code()` and its `status()` against the table in
+//! [`status_of`]. The NIPs, names and times are fixed, so every test reads the same story.
+
+use crate::appraisal::{decide, Appraisal, AppraisalCommand, Command, CommandKind, Status};
+use crate::{Caller, Ctx, Decision, DomainError};
+use skp_events::data::{
+    AppraisalOpened, CycleOpened, Empty, FeedbackGiven, ForumResolved, PlanDrafted, PlanReturned,
+    RealisationRecorded, ScoreFinalized, ScoreGiven, ScoreObjected,
+};
+use skp_events::values::{FeedbackAbout, FinalizedVia, ForumOutcome, Indicator, Person, PlannedResult, Target};
+use skp_events::{Actor, ActorRole, AggregateType, Envelope, Event, Nip, Rating, GENESIS_HASH};
+use time::macros::{date, datetime};
+use time::{Duration, OffsetDateTime};
+use uuid::Uuid;
+
+/// The appraisal under test, and its cycle.
+pub(crate) const APPRAISAL_ID: Uuid = Uuid::from_u128(0xa001);
+pub(crate) const CYCLE_ID: Uuid = Uuid::from_u128(0xc1c1e);
+/// The id of an opening under test (never one of a history's).
+pub(crate) const NEW_COMMAND: Uuid = Uuid::from_u128(0xc0de);
+
+pub(crate) const EMPLOYEE_NIP: &str = "198503152010011002";
+pub(crate) const RATER_NIP: &str = "197801012005011001";
+pub(crate) const SUPERIOR_NIP: &str = "197002022000031001";
+pub(crate) const PEER_NIP: &str = "199001012015012001";
+pub(crate) const ADMIN_NIP: &str = "198001012006041001";
+pub(crate) const INSPECTOR_NIP: &str = "198207072008011003";
+
+pub(crate) const OBJECTION_WINDOW_DAYS: u32 = 14;
+pub(crate) const DECISION_WINDOW_DAYS: u32 = 30;
+
+/// The first event's time; event `v` of a `given` history happens `v - 1` days later.
+pub(crate) const START: OffsetDateTime = datetime!(2025-01-06 08:00 UTC);
+/// When `until(Scored)`'s `ScoreGiven` (v5) happens, and the end of its objection window.
+pub(crate) const SCORED_AT: OffsetDateTime = datetime!(2025-01-10 08:00 UTC);
+pub(crate) const OBJECTION_DUE: OffsetDateTime = datetime!(2025-01-24 08:00 UTC);
+/// When `until(Objected)`'s `ScoreObjected` (v6) happens, and the forum's deadline.
+pub(crate) const OBJECTED_AT: OffsetDateTime = datetime!(2025-01-11 08:00 UTC);
+pub(crate) const DECISION_DUE: OffsetDateTime = datetime!(2025-02-10 08:00 UTC);
+
+// ---------------------------------------------------------------- callers
+
+/// A caller and the role a recorded event should name for them (`None`: records nothing).
+#[derive(Debug, Clone)]
+pub(crate) struct Who {
+    pub(crate) caller: Caller,
+    pub(crate) role: Option<ActorRole>,
+}
+
+impl Who {
+    /// The same person, holding the global role `inspector` too.
+    pub(crate) fn also_inspector(mut self) -> Self {
+        self.caller.inspector = true;
+        self.role = None;
+        self
+    }
+
+    /// The same person, holding the global role `admin` too (their role is unchanged).
+    pub(crate) fn also_admin(mut self) -> Self {
+        self.caller.admin = true;
+        self
+    }
+}
+
+pub(crate) fn nip(raw: &str) -> Nip {
+    Nip::parse(raw).expect("a valid test NIP")
+}
+
+fn who(raw: &str, role: Option<ActorRole>) -> Who {
+    Who { caller: Caller { nip: nip(raw), admin: false, inspector: false }, role }
+}
+
+pub(crate) fn employee() -> Who {
+    who(EMPLOYEE_NIP, Some(ActorRole::Employee))
+}
+pub(crate) fn rater() -> Who {
+    who(RATER_NIP, Some(ActorRole::Rater))
+}
+pub(crate) fn superior() -> Who {
+    who(SUPERIOR_NIP, Some(ActorRole::RaterSuperior))
+}
+pub(crate) fn peer() -> Who {
+    who(PEER_NIP, Some(ActorRole::Peer))
+}
+/// An admin (BKPSDM) with no role in the appraisal.
+pub(crate) fn admin() -> Who {
+    who(ADMIN_NIP, Some(ActorRole::Admin)).also_admin()
+}
+pub(crate) fn inspector() -> Who {
+    who(INSPECTOR_NIP, None).also_inspector()
+}
+
+/// The person whose job `kind` is.
+pub(crate) fn natural(kind: CommandKind) -> Who {
+    use CommandKind::*;
+    match kind {
+        Open => admin(),
+        DraftPlan | SubmitPlan | RecordRealisation | Accept | Object => employee(),
+        ReturnPlan | AgreeTargets | Score | GiveFeedback | Finalize => rater(),
+        ResolveForum => superior(),
+    }
+}
+
+// ---------------------------------------------------------------- events
+
+pub(crate) fn person(raw: &str, name: &str, position: &str, unit: &str) -> Person {
+    Person { nip: nip(raw), name: name.into(), position: position.into(), unit: unit.into() }
+}
+
+pub(crate) fn the_employee() -> Person {
+    person(EMPLOYEE_NIP, "Siti Rahmawati", "Analis Kebijakan Ahli Muda", "Bidang Perencanaan")
+}
+pub(crate) fn the_rater() -> Person {
+    person(RATER_NIP, "Bambang Sutrisno", "Kepala Bidang Perencanaan", "Bidang Perencanaan")
+}
+pub(crate) fn the_superior() -> Person {
+    person(SUPERIOR_NIP, "Dewi Lestari", "Sekretaris Badan", "Sekretariat")
+}
+
+pub(crate) fn cycle_opened() -> CycleOpened {
+    CycleOpened {
+        organization: "BKPSDM Kabupaten Sleman".into(),
+        year: 2025,
+        plan_due: date!(2025 - 01 - 31),
+        objection_window_days: OBJECTION_WINDOW_DAYS,
+        decision_window_days: DECISION_WINDOW_DAYS,
+    }
+}
+
+pub(crate) fn opened() -> Event {
+    let cycle = cycle_opened();
+    Event::AppraisalOpened(AppraisalOpened {
+        cycle_id: CYCLE_ID,
+        organization: cycle.organization,
+        year: cycle.year,
+        plan_due: cycle.plan_due,
+        objection_window_days: cycle.objection_window_days,
+        decision_window_days: cycle.decision_window_days,
+        employee: the_employee(),
+        rater: the_rater(),
+        rater_superior: the_superior(),
+    })
+}
+
+pub(crate) fn indicator(id: &str, value: u64, unit: &str) -> Indicator {
+    Indicator { id: id.into(), description: format!("indikator {id}"), target: Target { value, unit: unit.into() } }
+}
+
+pub(crate) fn result(id: &str, indicators: Vec<Indicator>) -> PlannedResult {
+    PlannedResult { id: id.into(), description: format!("rencana hasil kerja {id}"), indicators }
+}
+
+/// A valid plan: R1 with I1 and I2, R2 with I3.
+pub(crate) fn plan() -> Vec<PlannedResult> {
+    vec![
+        result("R1", vec![indicator("I1", 12, "dokumen"), indicator("I2", 100, "persen")]),
+        result("R2", vec![indicator("I3", 4, "laporan")]),
+    ]
+}
+
+pub(crate) fn drafted() -> Event {
+    Event::PlanDrafted(PlanDrafted { results: plan() })
+}
+pub(crate) fn submitted() -> Event {
+    Event::PlanSubmitted(Empty {})
+}
+pub(crate) fn returned() -> Event {
+    Event::PlanReturned(PlanReturned { reason: "target I2 terlalu rendah".into() })
+}
+pub(crate) fn agreed() -> Event {
+    Event::TargetsAgreed(Empty {})
+}
+pub(crate) fn feedback() -> Event {
+    Event::FeedbackGiven(FeedbackGiven {
+        about: FeedbackAbout::Results,
+        text: "laporan triwulan tepat waktu".into(),
+        indicator_id: Some("I3".into()),
+    })
+}
+pub(crate) fn realised(indicator_id: &str, value: u64) -> Event {
+    Event::RealisationRecorded(RealisationRecorded { indicator_id: indicator_id.into(), value, evidence: None })
+}
+/// `ScoreGiven` at [`SCORED_AT`], so its window closes at [`OBJECTION_DUE`].
+pub(crate) fn score_given(results: Rating, behaviour: Rating) -> Event {
+    Event::ScoreGiven(ScoreGiven {
+        results_rating: results,
+        behaviour_rating: behaviour,
+        predikat: crate::predikat(results, behaviour),
+        notes: None,
+        objection_due: OBJECTION_DUE,
+    })
+}
+/// The score of the standard story: results as expected, behaviour as expected (`baik`).
+pub(crate) fn scored() -> Event {
+    score_given(Rating::SesuaiEkspektasi, Rating::SesuaiEkspektasi)
+}
+pub(crate) fn accepted() -> Event {
+    Event::ScoreAccepted(Empty {})
+}
+/// `ScoreObjected` at [`OBJECTED_AT`], so the forum is due at [`DECISION_DUE`].
+pub(crate) fn objected() -> Event {
+    Event::ScoreObjected(ScoreObjected {
+        reason: "realisasi I1 melebihi target".into(),
+        requested_results_rating: Some(Rating::DiAtasEkspektasi),
+        requested_behaviour_rating: None,
+        decision_due: DECISION_DUE,
+    })
+}
+pub(crate) fn forum(outcome: ForumOutcome, results: Rating, behaviour: Rating, late: bool) -> Event {
+    Event::ForumResolved(ForumResolved {
+        outcome,
+        results_rating: results,
+        behaviour_rating: behaviour,
+        predikat: crate::predikat(results, behaviour),
+        minutes: "berita acara forum".into(),
+        late,
+    })
+}
+/// The forum upholding [`scored`].
+pub(crate) fn upheld() -> Event {
+    forum(ForumOutcome::Upheld, Rating::SesuaiEkspektasi, Rating::SesuaiEkspektasi, false)
+}
+pub(crate) fn finalized(results: Rating, behaviour: Rating, via: FinalizedVia) -> Event {
+    Event::ScoreFinalized(ScoreFinalized {
+        results_rating: results,
+        behaviour_rating: behaviour,
+        predikat: crate::predikat(results, behaviour),
+        via,
+        employee_nip: nip(EMPLOYEE_NIP),
+    })
+}
+
+/// The shortest history that leaves an appraisal in `status` (empty for `Absent`).
+pub(crate) fn until(status: Status) -> Vec<Event> {
+    use Status::*;
+    let before = |s: Status, next: Event| {
+        let mut events = until(s);
+        events.push(next);
+        events
+    };
+    let sesuai = Rating::SesuaiEkspektasi;
+    match status {
+        Absent => vec![],
+        Opened => vec![opened()],
+        PlanDrafted => before(Opened, drafted()),
+        PlanSubmitted => before(PlanDrafted, submitted()),
+        PlanReturned => before(PlanSubmitted, returned()),
+        TargetsAgreed => before(PlanSubmitted, agreed()),
+        Scored => before(TargetsAgreed, scored()),
+        Accepted => before(Scored, accepted()),
+        Objected => before(Scored, objected()),
+        Resolved => before(Objected, upheld()),
+        Final => before(Resolved, finalized(sesuai, sesuai, FinalizedVia::Forum)),
+    }
+}
+
+// ---------------------------------------------------------------- commands
+
+/// A command of `kind` whose values break no rule (for the tables of 403 and 409).
+pub(crate) fn valid_command(kind: CommandKind) -> AppraisalCommand {
+    use AppraisalCommand as C;
+    use CommandKind::*;
+    match kind {
+        Open => C::Open { employee: the_employee(), rater: the_rater(), rater_superior: the_superior() },
+        DraftPlan => C::DraftPlan { results: plan() },
+        SubmitPlan => C::SubmitPlan,
+        ReturnPlan => C::ReturnPlan { reason: "perbaiki target".into() },
+        AgreeTargets => C::AgreeTargets,
+        GiveFeedback => C::GiveFeedback { about: FeedbackAbout::Behaviour, text: "kolaboratif".into(), indicator_id: None },
+        RecordRealisation => C::RecordRealisation { indicator_id: "I1".into(), value: 12, evidence: None },
+        Score => C::Score { results_rating: Rating::SesuaiEkspektasi, behaviour_rating: Rating::SesuaiEkspektasi, notes: None },
+        Accept => C::Accept,
+        Object => C::Object { reason: "keberatan".into(), requested_results_rating: None, requested_behaviour_rating: None },
+        ResolveForum => C::ResolveForum {
+            outcome: ForumOutcome::Upheld,
+            results_rating: None,
+            behaviour_rating: None,
+            minutes: "berita acara".into(),
+        },
+        Finalize => C::Finalize,
+    }
+}
+
+/// Every kind decided by [`decide`] (opening is decided by `decide_open`).
+pub(crate) const KINDS: [CommandKind; 11] = [
+    CommandKind::DraftPlan,
+    CommandKind::SubmitPlan,
+    CommandKind::ReturnPlan,
+    CommandKind::AgreeTargets,
+    CommandKind::GiveFeedback,
+    CommandKind::RecordRealisation,
+    CommandKind::Score,
+    CommandKind::Accept,
+    CommandKind::Object,
+    CommandKind::ResolveForum,
+    CommandKind::Finalize,
+];
+
+// ---------------------------------------------------------------- envelopes
+
+/// The command id of the history's event at `version`.
+pub(crate) fn command_id(version: u64) -> Uuid {
+    Uuid::from_u128(0xc000_0000 + u128::from(version))
+}
+
+fn role_of(event: &Event) -> (&'static str, ActorRole) {
+    match event {
+        Event::CycleOpened(_) | Event::AppraisalOpened(_) => (ADMIN_NIP, ActorRole::Admin),
+        Event::PlanReturned(_) | Event::TargetsAgreed(_) | Event::FeedbackGiven(_) => (RATER_NIP, ActorRole::Rater),
+        Event::ScoreGiven(_) | Event::ScoreFinalized(_) => (RATER_NIP, ActorRole::Rater),
+        Event::ForumResolved(_) => (SUPERIOR_NIP, ActorRole::RaterSuperior),
+        _ => (EMPLOYEE_NIP, ActorRole::Employee),
+    }
+}
+
+/// The sealed envelope of `event` following `previous`, at `at`, by `actor`.
+pub(crate) fn envelope(previous: Option<&Envelope>, event: Event, at: OffsetDateTime, actor: Actor, command: Uuid) -> Envelope {
+    let version = previous.map_or(1, |p| p.version + 1);
+    Envelope {
+        event_id: Uuid::from_u128(0xe000_0000 + u128::from(version)),
+        aggregate_type: AggregateType::Appraisal,
+        aggregate_id: APPRAISAL_ID,
+        version,
+        schema_version: event.schema_version(),
+        event,
+        occurred_at: at,
+        actor,
+        command_id: command,
+        correlation_id: command,
+        causation_id: command,
+        prev_hash: previous.map_or_else(|| GENESIS_HASH.to_owned(), |p| p.hash.clone()),
+        hash: String::new(),
+    }
+    .seal()
+    .expect("events hold no floats")
+}
+
+/// Envelopes of `events` at the given times: versions 1..n, command ids [`command_id`].
+pub(crate) fn history_at(events: Vec<(OffsetDateTime, Event)>) -> Vec<Envelope> {
+    let mut envelopes: Vec<Envelope> = Vec::new();
+    for (at, event) in events {
+        let (raw, role) = role_of(&event);
+        let version = envelopes.len() as u64 + 1;
+        let next = envelope(envelopes.last(), event, at, Actor { nip: nip(raw), role }, command_id(version));
+        envelopes.push(next);
+    }
+    envelopes
+}
+
+/// Envelopes of `events`, one day apart from [`START`].
+pub(crate) fn history(events: Vec<Event>) -> Vec<Envelope> {
+    history_at(events.into_iter().zip(0..).map(|(e, day)| (START + Duration::days(day), e)).collect())
+}
+
+// ---------------------------------------------------------------- given / when / then
+
+/// A history and the state it leaves.
+#[derive(Debug, Clone)]
+pub(crate) struct Given {
+    pub(crate) envelopes: Vec<Envelope>,
+    pub(crate) state: Appraisal,
+}
+
+/// The events of `events`, one day apart from [`START`].
+pub(crate) fn given(events: Vec<Event>) -> Given {
+    given_envelopes(history(events))
+}
+
+/// The events at the times given.
+pub(crate) fn given_at(events: Vec<(OffsetDateTime, Event)>) -> Given {
+    given_envelopes(history_at(events))
+}
+
+fn given_envelopes(envelopes: Vec<Envelope>) -> Given {
+    let state = Appraisal::from_events(APPRAISAL_ID, &envelopes);
+    Given { envelopes, state }
+}
+
+impl Given {
+    /// The command under test, with the next version's [`command_id`], by the [`natural`]
+    /// caller, an hour after the last event.
+    pub(crate) fn when(self, body: AppraisalCommand) -> When {
+        let now = self.envelopes.last().map_or(START, |e| e.occurred_at) + Duration::hours(1);
+        let (who, id) = (natural(body.kind()), command_id(self.state.version + 1));
+        When { given: self, command: Command { id, body }, who, now }
+    }
+}
+
+/// A command about to be decided.
+#[derive(Debug, Clone)]
+pub(crate) struct When {
+    given: Given,
+    command: Command,
+    who: Who,
+    now: OffsetDateTime,
+}
+
+impl When {
+    pub(crate) fn by(mut self, who: Who) -> Self {
+        self.who = who;
+        self
+    }
+
+    pub(crate) fn at(mut self, now: OffsetDateTime) -> Self {
+        self.now = now;
+        self
+    }
+
+    pub(crate) fn with_id(mut self, id: Uuid) -> Self {
+        self.command.id = id;
+        self
+    }
+
+    pub(crate) fn decide(&self) -> Result<Decision, DomainError> {
+        let ctx = Ctx { caller: self.who.caller.clone(), now: self.now };
+        decide(&self.given.state, &self.command, &ctx)
+    }
+
+    /// Asserts the command records `expected` in the caller's role; returns the history with
+    /// it appended, so a story can go on.
+    pub(crate) fn then(self, expected: Event) -> Given {
+        let role = self.who.role.expect("this caller records nothing: use then_err");
+        assert_recorded(self.decide(), &expected, role);
+        let mut envelopes = self.given.envelopes;
+        let actor = Actor { nip: self.who.caller.nip.clone(), role };
+        let next = envelope(envelopes.last(), expected, self.now, actor, self.command.id);
+        envelopes.push(next);
+        given_envelopes(envelopes)
+    }
+
+    /// Asserts the refusal's code and its HTTP status; returns it for a closer look.
+    pub(crate) fn then_err(self, code: &str) -> DomainError {
+        assert_refused(self.decide(), code)
+    }
+
+    /// Asserts the command id was handled before, by the event at `version`.
+    pub(crate) fn then_already_handled(self, version: u64) {
+        assert_eq!(self.decide(), Ok(Decision::AlreadyHandled { version }));
+    }
+}
+
+/// Asserts a decision records `expected` in `role`.
+#[track_caller]
+pub(crate) fn assert_recorded(decision: Result<Decision, DomainError>, expected: &Event, role: ActorRole) {
+    match decision {
+        Ok(Decision::Record { event, role: actual }) => {
+            assert_eq!(&event, expected, "the event recorded");
+            assert_eq!(actual, role, "the role in which the caller acted");
+        }
+        other => panic!("expected {} by {role:?}, got {other:?}", expected.type_name()),
+    }
+}
+
+/// Asserts a refusal with `code` and the status that code answers with.
+#[track_caller]
+pub(crate) fn assert_refused(decision: Result<Decision, DomainError>, code: &str) -> DomainError {
+    match decision {
+        Err(error) => {
+            assert_eq!(error.code(), code, "{error}");
+            assert_eq!(error.status(), status_of(code), "status of {code}");
+            error
+        }
+        Ok(decision) => panic!("expected {code}, got {decision:?}"),
+    }
+}
+
+/// The HTTP status of each refusal code (CONTRACT.md, DOMAIN.md).
+pub(crate) fn status_of(code: &str) -> u16 {
+    match code {
+        "not_found" => 404,
+        "forbidden" => 403,
+        "invalid_transition" | "already_exists" | "objection_window_open" => 409,
+        "objection_window_closed" | "invalid_plan" | "same_person" | "unknown_indicator" | "invalid_text"
+        | "ratings_required" | "ratings_not_allowed" | "invalid_cycle" => 422,
+        other => panic!("unknown refusal code {other:?}"),
+    }
+}

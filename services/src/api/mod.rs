@@ -1,0 +1,88 @@
+//! The HTTP API: command routes, appraisal queries, operations endpoints, and the layers
+//! every answer passes through (body limit, security headers, request ids, tracing).
+
+pub mod auth;
+pub mod commands;
+pub mod dto;
+pub mod error;
+pub mod extract;
+pub mod openapi;
+pub mod ops;
+pub mod queries;
+pub mod view;
+
+use crate::commands::CommandBus;
+use crate::metrics::Metrics;
+use auth::{Authenticated, TokenVerifier};
+use axum::extract::DefaultBodyLimit;
+use axum::http::{header, HeaderName, HeaderValue, Request};
+use axum::routing::{get, post};
+use axum::Router;
+use error::ApiError;
+use skp_domain::DomainError;
+use std::sync::Arc;
+use tower_http::request_id::{MakeRequestUuid, PropagateRequestIdLayer, SetRequestIdLayer};
+use tower_http::set_header::SetResponseHeaderLayer;
+use tower_http::trace::TraceLayer;
+use uuid::Uuid;
+
+/// What every handler shares.
+#[derive(Clone, Debug)]
+pub struct AppState {
+    /// The command path and the event store.
+    pub bus: Arc<CommandBus>,
+    /// Verifies bearer tokens.
+    pub tokens: TokenVerifier,
+    /// The read-model database, when configured.
+    pub db: Option<sqlx::PgPool>,
+    /// Prometheus metrics.
+    pub metrics: Metrics,
+}
+
+/// A malformed appraisal id is an unknown appraisal.
+pub(crate) fn appraisal_id_from_path(raw: &str) -> Result<Uuid, ApiError> {
+    Uuid::parse_str(raw).map_err(|_| DomainError::NotFound { what: "appraisal" }.into())
+}
+
+async fn not_found() -> ApiError {
+    DomainError::NotFound { what: "route" }.into()
+}
+
+/// The whole API.
+pub fn router(state: AppState) -> Router {
+    let request_id = HeaderName::from_static("x-request-id");
+    Router::new()
+        .route("/v1/cycles", post(commands::open_cycle))
+        .route("/v1/cycles/{cycle_id}/appraisals", post(commands::open_appraisal))
+        .route("/v1/appraisals/{id}", get(queries::get_appraisal))
+        .route("/v1/appraisals/{id}/history", get(queries::get_history))
+        .route("/v1/appraisals/{id}/replay", get(queries::get_replay))
+        .route("/v1/appraisals/{id}/plan", post(commands::draft_plan))
+        .route("/v1/appraisals/{id}/plan/submit", post(commands::submit_plan))
+        .route("/v1/appraisals/{id}/plan/return", post(commands::return_plan))
+        .route("/v1/appraisals/{id}/plan/agree", post(commands::agree_targets))
+        .route("/v1/appraisals/{id}/feedback", post(commands::give_feedback))
+        .route("/v1/appraisals/{id}/realisations", post(commands::record_realisation))
+        .route("/v1/appraisals/{id}/score", post(commands::give_score))
+        .route("/v1/appraisals/{id}/accept", post(commands::accept_score))
+        .route("/v1/appraisals/{id}/objection", post(commands::object_score))
+        .route("/v1/appraisals/{id}/forum/resolve", post(commands::resolve_forum))
+        .route("/v1/appraisals/{id}/finalize", post(commands::finalize))
+        .route("/healthz", get(ops::healthz))
+        .route("/readyz", get(ops::readyz))
+        .route("/metrics", get(ops::metrics))
+        .route("/openapi.json", get(ops::openapi))
+        .fallback(not_found)
+        .with_state(state)
+        .layer(DefaultBodyLimit::max(extract::MAX_BODY_BYTES))
+        .layer(TraceLayer::new_for_http().make_span_with(|request: &Request<_>| {
+            let request_id = request.headers().get("x-request-id").and_then(|v| v.to_str().ok()).unwrap_or_default();
+            tracing::info_span!("request", method = %request.method(), path = %request.uri().path(), request_id = %request_id)
+        }))
+        .layer(PropagateRequestIdLayer::new(request_id.clone()))
+        .layer(SetRequestIdLayer::new(request_id, MakeRequestUuid))
+        .layer(SetResponseHeaderLayer::overriding(header::X_CONTENT_TYPE_OPTIONS, HeaderValue::from_static("nosniff")))
+        .layer(SetResponseHeaderLayer::overriding(header::X_FRAME_OPTIONS, HeaderValue::from_static("DENY")))
+        .layer(SetResponseHeaderLayer::overriding(header::REFERRER_POLICY, HeaderValue::from_static("no-referrer")))
+        .layer(SetResponseHeaderLayer::if_not_present(header::CACHE_CONTROL, HeaderValue::from_static("no-store")))
+}

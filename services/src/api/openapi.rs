@@ -1,0 +1,34 @@
+//! The OpenAPI document, assembled from the route and type annotations.
+
+use super::{commands, dto, queries, view};
+use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
+use utoipa::{Modify, OpenApi};
+
+#[derive(OpenApi)]
+#[openapi(
+    info(title = "SKP", description = "Event-sourced performance appraisal (SKP) of Indonesian civil servants. Errors are application/problem+json {type, title, status, detail, code}."),
+    paths(
+        commands::open_cycle, commands::open_appraisal, commands::draft_plan, commands::submit_plan,
+        commands::return_plan, commands::agree_targets, commands::give_feedback, commands::record_realisation,
+        commands::give_score, commands::accept_score, commands::object_score, commands::resolve_forum,
+        commands::finalize, queries::get_appraisal, queries::get_history, queries::get_replay,
+    ),
+    components(schemas(dto::CommandResponse, view::AppraisalView, queries::History)),
+    modifiers(&BearerAuth),
+    security(("bearer" = [])),
+)]
+struct ApiDoc;
+
+struct BearerAuth;
+
+impl Modify for BearerAuth {
+    fn modify(&self, openapi: &mut utoipa::openapi::OpenApi) {
+        let scheme = SecurityScheme::Http(HttpBuilder::new().scheme(HttpAuthScheme::Bearer).bearer_format("JWT").build());
+        openapi.components.get_or_insert_with(Default::default).add_security_scheme("bearer", scheme);
+    }
+}
+
+/// The document served at `/openapi.json`.
+pub fn document() -> utoipa::openapi::OpenApi {
+    ApiDoc::openapi()
+}

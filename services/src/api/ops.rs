@@ -1,0 +1,39 @@
+//! Liveness, readiness, metrics and the OpenAPI document.
+
+use super::AppState;
+use axum::extract::State;
+use axum::http::{header, StatusCode};
+use axum::response::{IntoResponse, Response};
+use axum::Json;
+use serde_json::json;
+use std::time::Duration;
+
+/// Liveness: the process answers.
+pub async fn healthz() -> Json<serde_json::Value> {
+    Json(json!({ "status": "ok" }))
+}
+
+/// Readiness: NATS and PostgreSQL reachable. 503 naming what is not.
+pub async fn readyz(State(app): State<AppState>) -> Response {
+    let nats = app.bus.store().is_connected() && app.bus.store().last_sequence().await.is_ok();
+    let postgres = match &app.db {
+        Some(pool) => tokio::time::timeout(Duration::from_secs(2), sqlx::query("SELECT 1").execute(pool)).await.is_ok_and(|r| r.is_ok()),
+        None => false,
+    };
+    let status = if nats && postgres { StatusCode::OK } else { StatusCode::SERVICE_UNAVAILABLE };
+    let body = json!({
+        "status": if status == StatusCode::OK { "ready" } else { "not_ready" },
+        "checks": { "nats": nats, "postgres": postgres },
+    });
+    (status, Json(body)).into_response()
+}
+
+/// Prometheus text exposition.
+pub async fn metrics(State(app): State<AppState>) -> Response {
+    ([(header::CONTENT_TYPE, "application/openmetrics-text; version=1.0.0; charset=utf-8")], app.metrics.render()).into_response()
+}
+
+/// The OpenAPI document, generated from the code.
+pub async fn openapi() -> Json<utoipa::openapi::OpenApi> {
+    Json(super::openapi::document())
+}

@@ -1,0 +1,279 @@
+//! The command path: load the aggregate, decide, append with the expected sequence, and on
+//! a concurrent write reload, decide again and retry a bounded number of times.
+
+pub mod aggregate;
+mod cache;
+
+use crate::clock::Clock;
+use crate::metrics::Metrics;
+use crate::store::{Append, Appended, EventStore, StoreError};
+use aggregate::{Aggregate, LoadError, Loaded};
+use cache::Cache;
+use skp_domain::appraisal::Appraisal;
+use skp_domain::cycle::Cycle;
+use skp_domain::{Caller, Ctx, Decision, DomainError};
+use skp_events::{Actor, ActorRole, Envelope, Event};
+use tracing::instrument;
+use uuid::Uuid;
+
+/// Who asks, and the ids that tie the command to its request.
+#[derive(Debug, Clone)]
+pub struct CommandMeta {
+    /// The command id: the `Idempotency-Key`, or a fresh id.
+    pub command_id: Uuid,
+    /// The request's correlation id.
+    pub correlation_id: Uuid,
+    /// The authenticated caller.
+    pub caller: Caller,
+    /// The command's name, for metrics and logs.
+    pub name: &'static str,
+}
+
+/// A command's result: the event it recorded (or recorded the first time, when retried).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Committed {
+    /// The aggregate.
+    pub aggregate_id: Uuid,
+    /// The event's version in its aggregate.
+    pub version: u64,
+    /// The event's id.
+    pub event_id: Uuid,
+    /// The event's stream sequence.
+    pub stream_sequence: u64,
+    /// True when this answers a command id handled before: nothing new was recorded.
+    pub replayed: bool,
+}
+
+/// Why a command did not record an event.
+#[derive(Debug, thiserror::Error)]
+pub enum CommandError {
+    /// The rules refused (403, 404, 409, 422).
+    #[error(transparent)]
+    Rejected(#[from] DomainError),
+    /// Concurrent writes won every attempt (409 `concurrent_modification`).
+    #[error("the aggregate kept changing under {attempts} attempts")]
+    Conflict {
+        /// Attempts made.
+        attempts: u32,
+    },
+    /// The event store is out of reach (503).
+    #[error("event store unavailable: {0}")]
+    Unavailable(String),
+    /// Something that should not happen (500): unreadable stored events, stream refusals.
+    #[error("internal: {0}")]
+    Internal(String),
+}
+
+impl From<LoadError> for CommandError {
+    fn from(error: LoadError) -> Self {
+        match error {
+            LoadError::Store(e) => e.into(),
+            LoadError::Unreadable(e) => CommandError::Internal(e.to_string()),
+        }
+    }
+}
+
+impl From<StoreError> for CommandError {
+    fn from(error: StoreError) -> Self {
+        match error {
+            StoreError::Unavailable(e) => CommandError::Unavailable(e),
+            other => CommandError::Internal(other.to_string()),
+        }
+    }
+}
+
+/// Decides and records commands. Cheap to share behind an `Arc`.
+#[derive(Debug)]
+pub struct CommandBus {
+    store: EventStore,
+    appraisals: Cache<Appraisal>,
+    cycles: Cache<Cycle>,
+    retries: u32,
+    clock: Clock,
+    metrics: Metrics,
+}
+
+/// Aggregates the bus keeps a cache of.
+pub trait Cached: Aggregate {
+    /// This kind's cache.
+    fn cache(bus: &CommandBus) -> &Cache<Self>;
+}
+
+impl Cached for Appraisal {
+    fn cache(bus: &CommandBus) -> &Cache<Self> {
+        &bus.appraisals
+    }
+}
+
+impl Cached for Cycle {
+    fn cache(bus: &CommandBus) -> &Cache<Self> {
+        &bus.cycles
+    }
+}
+
+impl CommandBus {
+    /// A bus over `store`, retrying a decision at most `retries` times after conflicts.
+    pub fn new(store: EventStore, cache_capacity: usize, retries: u32, clock: Clock, metrics: Metrics) -> Self {
+        Self { store, appraisals: Cache::new(cache_capacity), cycles: Cache::new(cache_capacity), retries, clock, metrics }
+    }
+
+    /// The event store.
+    pub fn store(&self) -> &EventStore {
+        &self.store
+    }
+
+    /// The clock.
+    pub fn clock(&self) -> &Clock {
+        &self.clock
+    }
+
+    /// The aggregate as it stands now, including events other instances wrote.
+    ///
+    /// # Errors
+    /// [`CommandError::Unavailable`] or [`CommandError::Internal`] when it cannot be loaded.
+    pub async fn current<A: Cached>(&self, id: Uuid) -> Result<Loaded<A>, CommandError> {
+        let slot = A::cache(self).slot(id);
+        let mut guard = slot.lock().await;
+        let mut loaded = guard.take().unwrap_or_else(|| Loaded::empty(id));
+        loaded.catch_up(&self.store, &self.store.subjects().aggregate(A::KIND, id)).await?;
+        *guard = Some(loaded.clone());
+        Ok(loaded)
+    }
+
+    /// Decides a command on aggregate `id` with `decide` and records its event.
+    ///
+    /// # Errors
+    /// [`CommandError`]: refused by the rules, lost every attempt to concurrent writers, or
+    /// the store out of reach.
+    #[instrument(skip_all, fields(aggregate_id = %id, command = meta.name, command_id = %meta.command_id, correlation_id = %meta.correlation_id))]
+    pub async fn execute<A: Cached>(
+        &self,
+        id: Uuid,
+        meta: &CommandMeta,
+        decide: impl Fn(&A, &Ctx) -> Result<Decision, DomainError>,
+    ) -> Result<Committed, CommandError> {
+        let result = self.execute_inner(id, meta, decide).await;
+        let outcome = match &result {
+            Ok(c) if c.replayed => "replayed",
+            Ok(_) => "ok",
+            Err(CommandError::Rejected(e)) => e.code(),
+            Err(CommandError::Conflict { .. }) => "conflict",
+            Err(CommandError::Unavailable(_)) => "unavailable",
+            Err(CommandError::Internal(_)) => "internal",
+        };
+        self.metrics.command(meta.name, outcome);
+        result
+    }
+
+    async fn execute_inner<A: Cached>(
+        &self,
+        id: Uuid,
+        meta: &CommandMeta,
+        decide: impl Fn(&A, &Ctx) -> Result<Decision, DomainError>,
+    ) -> Result<Committed, CommandError> {
+        let subject = self.store.subjects().aggregate(A::KIND, id);
+        let slot = A::cache(self).slot(id);
+        let mut guard = slot.lock().await;
+        // Taken out while working: on any early return the slot stays empty, to be reloaded.
+        let mut loaded = match guard.take() {
+            Some(loaded) => loaded,
+            None => {
+                let mut loaded = Loaded::empty(id);
+                loaded.catch_up(&self.store, &subject).await?;
+                loaded
+            }
+        };
+        let ctx = Ctx { caller: meta.caller.clone(), now: self.clock.now() };
+        for attempt in 0..=self.retries {
+            let (event, role) = match decide(&loaded.state, &ctx) {
+                Err(e) => {
+                    *guard = Some(loaded);
+                    return Err(e.into());
+                }
+                Ok(Decision::AlreadyHandled { version }) => {
+                    let committed = replayed(id, &loaded, version)?;
+                    *guard = Some(loaded);
+                    return Ok(committed);
+                }
+                Ok(Decision::Record { event, role }) => (event, role),
+            };
+            let envelope = self.envelope::<A>(id, &loaded, event, role, meta, &ctx)?;
+            match self.append_once(&subject, &envelope, meta, loaded.last_seq).await? {
+                Some(stream_seq) => {
+                    loaded.record(&envelope, stream_seq);
+                    *guard = Some(loaded);
+                    return Ok(Committed { aggregate_id: id, version: envelope.version, event_id: envelope.event_id, stream_sequence: stream_seq, replayed: false });
+                }
+                None => {
+                    self.metrics.conflict();
+                    tokio::time::sleep(backoff(attempt)).await;
+                    loaded.catch_up(&self.store, &subject).await?;
+                }
+            }
+        }
+        Err(CommandError::Conflict { attempts: self.retries + 1 })
+    }
+
+    fn envelope<A: Aggregate>(&self, id: Uuid, loaded: &Loaded<A>, event: Event, role: ActorRole, meta: &CommandMeta, ctx: &Ctx) -> Result<Envelope, CommandError> {
+        let schema_version = event.schema_version();
+        Envelope {
+            event_id: Uuid::now_v7(),
+            aggregate_type: A::KIND,
+            aggregate_id: id,
+            version: loaded.next_version(),
+            event,
+            schema_version,
+            occurred_at: ctx.now,
+            actor: Actor { nip: meta.caller.nip.clone(), role },
+            command_id: meta.command_id,
+            correlation_id: meta.correlation_id,
+            causation_id: meta.command_id,
+            prev_hash: loaded.last_hash.clone(),
+            hash: String::new(),
+        }
+        .seal()
+        .map_err(|e| CommandError::Internal(e.to_string()))
+    }
+
+    /// Appends; `Ok(None)` means "reload and decide again": a concurrent write, or this very
+    /// command already stored by an earlier publish whose acknowledgement was lost.
+    async fn append_once(&self, subject: &str, envelope: &Envelope, meta: &CommandMeta, expected: u64) -> Result<Option<u64>, CommandError> {
+        let body = envelope.to_canonical_bytes().map_err(|e| CommandError::Internal(e.to_string()))?;
+        let message_id = format!("{}:{}", envelope.aggregate_id, meta.command_id);
+        let append = || Append {
+            subject,
+            body: body.clone().into(),
+            event_type: envelope.event.type_name(),
+            schema_version: envelope.schema_version,
+            message_id: &message_id,
+            expected_last_subject_seq: expected,
+        };
+        let mut result = self.store.append(append()).await;
+        if matches!(result, Err(StoreError::Unavailable(_))) && self.store.is_connected() {
+            // The acknowledgement may have been lost after the message was stored: publish
+            // the identical message again; the server's answer tells which it was.
+            tracing::warn!(subject, "append unacknowledged; retrying the identical publish");
+            result = self.store.append(append()).await;
+        }
+        match result {
+            Ok(Appended { duplicate: false, stream_seq }) => Ok(Some(stream_seq)),
+            Ok(Appended { duplicate: true, .. }) | Err(StoreError::WrongLastSequence) => Ok(None),
+            Err(e) => Err(e.into()),
+        }
+    }
+}
+
+/// A random pause after the `attempt`-th conflict, growing to at most ~16 ms, so that
+/// writers racing on one aggregate from several instances spread out instead of colliding
+/// again in lockstep.
+fn backoff(attempt: u32) -> std::time::Duration {
+    let ceiling_us = 250u128 << attempt.min(6);
+    let random = Uuid::new_v4().as_u128() % ceiling_us;
+    std::time::Duration::from_micros(u64::try_from(random).unwrap_or(0))
+}
+
+fn replayed<A>(id: Uuid, loaded: &Loaded<A>, version: u64) -> Result<Committed, CommandError> {
+    let index = usize::try_from(version.saturating_sub(1)).unwrap_or(usize::MAX);
+    let event = loaded.events.get(index).ok_or_else(|| CommandError::Internal(format!("handled version {version} not loaded")))?;
+    Ok(Committed { aggregate_id: id, version, event_id: event.event_id, stream_sequence: event.stream_seq, replayed: true })
+}

@@ -1,0 +1,132 @@
+//! Typed configuration: defaults, overridden by `SKP_*` environment variables. Secrets are
+//! wrapped so that they never reach a log line.
+
+use std::fmt;
+use std::net::SocketAddr;
+use std::time::Duration;
+
+/// A value that must not be printed.
+#[derive(Clone)]
+pub struct Secret(String);
+
+impl Secret {
+    /// Wraps a secret.
+    pub fn new(value: impl Into<String>) -> Self {
+        Self(value.into())
+    }
+
+    /// The secret itself, for the one place that needs it.
+    pub fn expose(&self) -> &str {
+        &self.0
+    }
+}
+
+impl fmt::Debug for Secret {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("Secret(***)")
+    }
+}
+
+/// Where the events live.
+#[derive(Debug, Clone)]
+pub struct StoreSettings {
+    /// NATS URL(s), comma-separated (`SKP_NATS_URL`).
+    pub nats_url: String,
+    /// The event stream's name (`SKP_STREAM`, default `SKP_EVENTS`).
+    pub stream: String,
+    /// Prefix of the event subjects (`SKP_SUBJECT_PREFIX`, default `skp.events`).
+    pub subject_prefix: String,
+    /// Stream replicas (`SKP_STREAM_REPLICAS`, default 1; 3 in a cluster).
+    pub replicas: usize,
+    /// How often a command is decided again after a concurrent write (`SKP_COMMAND_RETRIES`).
+    pub command_retries: u32,
+    /// How long to wait for an append's acknowledgement (`SKP_APPEND_TIMEOUT_MS`).
+    pub append_timeout: Duration,
+    /// How many aggregates the in-process cache keeps (`SKP_AGGREGATE_CACHE`).
+    pub cache_capacity: usize,
+}
+
+/// Everything SKP's API process reads from its environment.
+#[derive(Debug, Clone)]
+pub struct Settings {
+    /// Where the HTTP API listens (`SKP_HTTP_ADDR`, default `127.0.0.1:8080`).
+    pub http_addr: SocketAddr,
+    /// PostgreSQL (`SKP_DATABASE_URL`), for the read models and `/readyz`.
+    pub database_url: Secret,
+    /// HS256 secret of the bearer tokens (`SKP_JWT_SECRET`, required).
+    pub jwt_secret: Secret,
+    /// The event store.
+    pub store: StoreSettings,
+    /// `json` for JSON logs, anything else for text (`SKP_LOG_FORMAT`).
+    pub log_json: bool,
+}
+
+/// A setting that is missing or unreadable.
+#[derive(Debug, thiserror::Error)]
+#[error("configuration: {name}: {problem}")]
+pub struct ConfigError {
+    name: &'static str,
+    problem: String,
+}
+
+impl Settings {
+    /// Reads the settings from the process environment.
+    ///
+    /// # Errors
+    /// [`ConfigError`] naming the variable that is missing or malformed.
+    pub fn from_env() -> Result<Self, ConfigError> {
+        Self::from_lookup(|name| std::env::var(name).ok())
+    }
+
+    /// Reads the settings through `lookup` (the environment, or a map in tests).
+    ///
+    /// # Errors
+    /// [`ConfigError`] naming the variable that is missing or malformed.
+    pub fn from_lookup(lookup: impl Fn(&str) -> Option<String>) -> Result<Self, ConfigError> {
+        let get = |name: &'static str, default: &str| lookup(name).unwrap_or_else(|| default.to_owned());
+        let jwt_secret = lookup("SKP_JWT_SECRET").filter(|s| !s.is_empty()).ok_or(ConfigError {
+            name: "SKP_JWT_SECRET",
+            problem: "required: the HS256 secret of the bearer tokens".into(),
+        })?;
+        if jwt_secret.len() < 16 {
+            return Err(ConfigError { name: "SKP_JWT_SECRET", problem: "must be at least 16 bytes".into() });
+        }
+        Ok(Self {
+            http_addr: parse("SKP_HTTP_ADDR", &get("SKP_HTTP_ADDR", "127.0.0.1:8080"))?,
+            database_url: Secret::new(get("SKP_DATABASE_URL", "postgres://postgres@127.0.0.1:5432/postgres")),
+            jwt_secret: Secret::new(jwt_secret),
+            store: StoreSettings {
+                nats_url: get("SKP_NATS_URL", "nats://127.0.0.1:4222"),
+                stream: get("SKP_STREAM", "SKP_EVENTS"),
+                subject_prefix: get("SKP_SUBJECT_PREFIX", skp_events::subject::DEFAULT_EVENT_PREFIX),
+                replicas: parse("SKP_STREAM_REPLICAS", &get("SKP_STREAM_REPLICAS", "1"))?,
+                command_retries: parse("SKP_COMMAND_RETRIES", &get("SKP_COMMAND_RETRIES", "16"))?,
+                append_timeout: Duration::from_millis(parse("SKP_APPEND_TIMEOUT_MS", &get("SKP_APPEND_TIMEOUT_MS", "5000"))?),
+                cache_capacity: parse("SKP_AGGREGATE_CACHE", &get("SKP_AGGREGATE_CACHE", "100000"))?,
+            },
+            log_json: get("SKP_LOG_FORMAT", "text") == "json",
+        })
+    }
+}
+
+fn parse<T: std::str::FromStr>(name: &'static str, raw: &str) -> Result<T, ConfigError>
+where
+    T::Err: fmt::Display,
+{
+    raw.parse().map_err(|e: T::Err| ConfigError { name, problem: format!("{raw:?}: {e}") })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_jwt_secret_is_required_and_never_printed() {
+        let missing = Settings::from_lookup(|_| None).expect_err("no secret");
+        assert!(missing.to_string().contains("SKP_JWT_SECRET"));
+        let settings = Settings::from_lookup(|n| (n == "SKP_JWT_SECRET").then(|| "0123456789abcdef-secret".into()))
+            .expect("settings");
+        assert!(!format!("{settings:?}").contains("0123456789abcdef"));
+        assert_eq!(settings.store.stream, "SKP_EVENTS");
+    }
+}

@@ -1,0 +1,78 @@
+//! Prometheus metrics: commands by type and outcome, conflicts, append latency.
+
+use prometheus_client::encoding::EncodeLabelSet;
+use prometheus_client::metrics::counter::Counter;
+use prometheus_client::metrics::family::Family;
+use prometheus_client::metrics::histogram::Histogram;
+use prometheus_client::registry::Registry;
+use std::sync::Arc;
+use std::time::Duration;
+
+/// Labels of the command counter.
+#[derive(Clone, Debug, Hash, PartialEq, Eq, EncodeLabelSet)]
+pub struct CommandLabels {
+    /// The command, e.g. `submit_plan`.
+    pub command: String,
+    /// `ok`, `replayed` (idempotent retry) or the error code.
+    pub outcome: String,
+}
+
+/// The process's metrics. Cheap to clone.
+#[derive(Clone, Debug)]
+pub struct Metrics {
+    inner: Arc<Inner>,
+}
+
+#[derive(Debug)]
+struct Inner {
+    registry: Registry,
+    commands: Family<CommandLabels, Counter>,
+    conflicts: Counter,
+    append_seconds: Histogram,
+}
+
+impl Default for Metrics {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
+impl Metrics {
+    /// A fresh registry with SKP's metrics.
+    pub fn new() -> Self {
+        let mut registry = Registry::with_prefix("skp");
+        let commands = Family::<CommandLabels, Counter>::default();
+        registry.register("commands", "Commands handled, by command and outcome", commands.clone());
+        let conflicts = Counter::default();
+        registry.register("append_conflicts", "Appends refused for a concurrent write and decided again", conflicts.clone());
+        let buckets = [0.0002, 0.0005, 0.001, 0.002, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5];
+        let append_seconds = Histogram::new(buckets);
+        registry.register("append_seconds", "Latency of one JetStream append until its acknowledgement", append_seconds.clone());
+        Self { inner: Arc::new(Inner { registry, commands, conflicts, append_seconds }) }
+    }
+
+    /// Counts a handled command.
+    pub fn command(&self, command: &str, outcome: &str) {
+        let labels = CommandLabels { command: command.to_owned(), outcome: outcome.to_owned() };
+        self.inner.commands.get_or_create(&labels).inc();
+    }
+
+    /// Counts a conflict that led to a new decision.
+    pub fn conflict(&self) {
+        self.inner.conflicts.inc();
+    }
+
+    /// Records one append's latency.
+    pub fn observe_append(&self, elapsed: Duration) {
+        self.inner.append_seconds.observe(elapsed.as_secs_f64());
+    }
+
+    /// The Prometheus text exposition.
+    pub fn render(&self) -> String {
+        let mut out = String::new();
+        if prometheus_client::encoding::text::encode(&mut out, &self.inner.registry).is_err() {
+            out.clear();
+        }
+        out
+    }
+}

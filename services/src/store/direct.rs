@@ -1,0 +1,81 @@
+//! Reading one subject's messages by direct get: one batched request answered by many
+//! messages and a `204 EOB` on nats-server 2.11 and newer; one request per message before.
+
+use super::StoreError;
+use async_nats::{Client, HeaderMap, Message};
+use bytes::Bytes;
+use futures::StreamExt;
+
+/// How many messages one batched direct get asks for.
+const BATCH: usize = 512;
+
+/// A message as stored: its stream sequence and its body.
+#[derive(Debug, Clone)]
+pub struct RawEvent {
+    /// The message's stream sequence.
+    pub stream_seq: u64,
+    /// The body: the envelope's canonical JSON.
+    pub body: Bytes,
+}
+
+/// Fetches the messages on `subject` with a stream sequence above `after`.
+pub async fn fetch_after(client: &Client, stream: &str, subject: &str, after: u64, batched: bool) -> Result<Vec<RawEvent>, StoreError> {
+    let api = format!("$JS.API.DIRECT.GET.{stream}");
+    let mut events = Vec::new();
+    let mut next = after + 1;
+    loop {
+        let page = if batched {
+            batch(client, &api, subject, next).await?
+        } else {
+            single(client, &api, subject, next).await?.into_iter().collect()
+        };
+        let full = if batched { page.len() == BATCH } else { !page.is_empty() };
+        if let Some(last) = page.last() {
+            next = last.stream_seq + 1;
+        }
+        events.extend(page);
+        if !full {
+            return Ok(events);
+        }
+    }
+}
+
+async fn single(client: &Client, api: &str, subject: &str, seq: u64) -> Result<Option<RawEvent>, StoreError> {
+    let request = serde_json::json!({ "seq": seq, "next_by_subj": subject }).to_string();
+    let reply = client.request(api.to_owned(), Bytes::from(request)).await.map_err(|e| StoreError::Unavailable(e.to_string()))?;
+    match reply.status.map(|s| s.as_u16()) {
+        Some(404) => Ok(None),
+        Some(code) if code >= 300 => Err(StoreError::Stream(format!("direct get answered {code}: {:?}", reply.description))),
+        _ => raw_event(&reply).map(Some),
+    }
+}
+
+async fn batch(client: &Client, api: &str, subject: &str, seq: u64) -> Result<Vec<RawEvent>, StoreError> {
+    let inbox = client.new_inbox();
+    let mut replies = client.subscribe(inbox.clone()).await.map_err(|e| StoreError::Unavailable(e.to_string()))?;
+    let request = serde_json::json!({ "seq": seq, "next_by_subj": subject, "batch": BATCH }).to_string();
+    client.publish_with_reply(api.to_owned(), inbox, Bytes::from(request)).await.map_err(|e| StoreError::Unavailable(e.to_string()))?;
+    let mut events = Vec::new();
+    while let Some(reply) = replies.next().await {
+        match reply.status.map(|s| s.as_u16()) {
+            Some(204) | Some(404) => return Ok(events),
+            Some(code) if code >= 300 => {
+                return Err(StoreError::Stream(format!("direct get answered {code}: {:?}", reply.description)))
+            }
+            _ => events.push(raw_event(&reply)?),
+        }
+    }
+    Err(StoreError::Unavailable("connection closed during a batched direct get".into()))
+}
+
+fn raw_event(message: &Message) -> Result<RawEvent, StoreError> {
+    let stream_seq = header_u64(message.headers.as_ref(), "Nats-Sequence")
+        .ok_or_else(|| StoreError::Stream("direct get answer without Nats-Sequence".into()))?;
+    Ok(RawEvent { stream_seq, body: message.payload.clone() })
+}
+
+fn header_u64(headers: Option<&HeaderMap>, name: &str) -> Option<u64> {
+    // Parsed through `FromStr`, so that well-known names match the client's own constants.
+    let name: async_nats::header::HeaderName = name.parse().ok()?;
+    headers?.get(name)?.as_str().parse().ok()
+}

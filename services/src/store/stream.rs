@@ -1,0 +1,54 @@
+//! Creating or checking the event stream: file storage, deny delete, deny purge, no rollup,
+//! discard new, direct gets allowed, replicas from configuration.
+
+use super::StoreError;
+use async_nats::jetstream::stream::{Config, DiscardPolicy, StorageType};
+use async_nats::jetstream::Context;
+use skp_events::subject::Subjects;
+use std::time::Duration;
+
+/// The configuration SKP requires of its event stream.
+pub fn required_config(name: &str, subjects: &Subjects, replicas: usize) -> Config {
+    Config {
+        name: name.to_owned(),
+        subjects: vec![subjects.all()],
+        storage: StorageType::File,
+        num_replicas: replicas,
+        deny_delete: true,
+        deny_purge: true,
+        allow_rollup: false,
+        discard: DiscardPolicy::New,
+        allow_direct: true,
+        duplicate_window: Duration::from_secs(120),
+        description: Some("SKP appraisal events: append-only, one subject per aggregate".into()),
+        ..Default::default()
+    }
+}
+
+/// Creates the stream if it is missing; otherwise checks that it is safe to run on.
+///
+/// # Errors
+/// [`StoreError::Stream`] naming the unsafe setting; [`StoreError::Unavailable`] when
+/// JetStream does not answer.
+pub async fn ensure(js: &Context, name: &str, subjects: &Subjects, replicas: usize) -> Result<(), StoreError> {
+    let wanted = required_config(name, subjects, replicas);
+    let mut stream = js.get_or_create_stream(wanted.clone()).await.map_err(|e| StoreError::Unavailable(format!("stream {name}: {e}")))?;
+    let info = stream.info().await.map_err(|e| StoreError::Unavailable(format!("stream {name}: {e}")))?;
+    let found = &info.config;
+    let problems: Vec<&str> = [
+        (!found.deny_delete, "deny_delete is off"),
+        (!found.deny_purge, "deny_purge is off"),
+        (found.allow_rollup, "rollup is allowed"),
+        (found.storage != StorageType::File, "storage is not file"),
+        (!found.allow_direct, "direct get is off"),
+        (!found.subjects.contains(&subjects.all()), "it does not capture the event subjects"),
+    ]
+    .into_iter()
+    .filter_map(|(bad, why)| bad.then_some(why))
+    .collect();
+    if problems.is_empty() {
+        Ok(())
+    } else {
+        Err(StoreError::Stream(format!("stream {name} exists but {}: fix it by hand, SKP will not", problems.join(", "))))
+    }
+}
