@@ -164,9 +164,16 @@ impl TestApp {
     /// A cycle with one appraisal whose targets are agreed.
     pub async fn agreed_appraisal(&self) -> String {
         let cycle = self.open_cycle().await;
-        let id = self.open_appraisal(&cycle).await;
-        self.post(EMPLOYEE, &format!("/v1/appraisals/{id}/plan"), plan()).await.expect(200);
-        self.post(EMPLOYEE, &format!("/v1/appraisals/{id}/plan/submit"), json!({})).await.expect(200);
+        self.agreed_appraisal_in(&cycle, EMPLOYEE).await
+    }
+
+    /// An appraisal of `employee` in `cycle` (rated by RATER) whose targets are agreed.
+    pub async fn agreed_appraisal_in(&self, cycle: &str, employee: &str) -> String {
+        let path = format!("/v1/cycles/{cycle}/appraisals");
+        let opened = self.post_as(ADMIN, &["admin"], &path, people(employee, RATER, SUPERIOR)).await.expect(201);
+        let id = opened["aggregate_id"].as_str().unwrap().to_owned();
+        self.post(employee, &format!("/v1/appraisals/{id}/plan"), plan()).await.expect(200);
+        self.post(employee, &format!("/v1/appraisals/{id}/plan/submit"), json!({})).await.expect(200);
         self.post(RATER, &format!("/v1/appraisals/{id}/plan/agree"), json!({})).await.expect(200);
         id
     }

@@ -1,0 +1,457 @@
+//! Golden tests of the wire form (CONTRACT.md, section NATS).
+//!
+//! Each of the 13 event types is built in its envelope from fixed values, written with
+//! `to_canonical_bytes` and compared byte for byte with `tests/golden/<Type>.json`, then the
+//! fixture is decoded back and compared with the value. The fixtures were written by hand from
+//! CONTRACT.md and their `hash` computed outside this crate (`sha256sum` over `prev_hash` and
+//! the canonical JSON without `hash`), so renaming a Rust identifier, reordering a field or
+//! changing the hash can never go unnoticed. A fixed test vector pins the hash independently
+//! of the crate's hashing, and the chain checker is tried on intact and broken chains.
+
+use serde_json::{json, Value};
+use sha2::{Digest, Sha256};
+use skp_events::chain::{verify_chain, BreakKind, ChainBreak};
+use skp_events::data::{
+    AppraisalOpened, CycleOpened, Empty, FeedbackGiven, ForumResolved, PlanDrafted, PlanReturned, RealisationRecorded,
+    ScoreFinalized, ScoreGiven, ScoreObjected, EVENT_TYPES,
+};
+use skp_events::envelope::DecodeError;
+use skp_events::values::{FeedbackAbout, FinalizedVia, ForumOutcome, Indicator, Person, PlannedResult, Target};
+use skp_events::{Actor, ActorRole, AggregateType, Envelope, Event, Nip, Predikat, Rating, GENESIS_HASH};
+use std::path::PathBuf;
+use time::macros::{date, datetime};
+use uuid::Uuid;
+
+const APPRAISAL_ID: &str = "6f1c2b9e-4d3a-5e8f-9a1b-2c3d4e5f6a7b";
+const CYCLE_ID: &str = "0b7e1f2a-3c4d-4e5f-8a9b-0c1d2e3f4a5b";
+const COMMAND_ID: &str = "7d2e9f10-1a2b-4c3d-8e4f-5a6b7c8d9e0f";
+const CORRELATION_ID: &str = "c0ffee00-0000-4000-8000-000000000001";
+/// `prev_hash` of every fixture after a first event: any 64 lower-case hex digits.
+const PREV_HASH: &str = "5e884898da28047151d0e56f8dc6292773603d0d6aabbdd62a11ef721d1542d8";
+
+const ADMIN: &str = "198001012006041001";
+const EMPLOYEE: &str = "198503152010011002";
+const RATER: &str = "197801012005011001";
+const SUPERIOR: &str = "197002022000031001";
+const PEER: &str = "199001012015012001";
+
+fn uuid(text: &str) -> Uuid {
+    Uuid::parse_str(text).expect("a UUID")
+}
+
+fn nip(raw: &str) -> Nip {
+    Nip::parse(raw).expect("a valid NIP")
+}
+
+fn person(raw: &str, name: &str, position: &str, unit: &str) -> Person {
+    Person { nip: nip(raw), name: name.into(), position: position.into(), unit: unit.into() }
+}
+
+fn sha256_hex(bytes: &[u8]) -> String {
+    Sha256::digest(bytes).iter().map(|b| format!("{b:02x}")).collect()
+}
+
+/// The event of each type as the fixtures hold it, with its version and who did it.
+fn event_of(type_name: &str) -> (u64, Event, &'static str, ActorRole) {
+    let empty = Empty {};
+    match type_name {
+        "CycleOpened" => (
+            1,
+            Event::CycleOpened(CycleOpened {
+                organization: "BKPSDM Kabupaten Sleman".into(),
+                year: 2025,
+                plan_due: date!(2025 - 01 - 31),
+                objection_window_days: 14,
+                decision_window_days: 30,
+            }),
+            ADMIN,
+            ActorRole::Admin,
+        ),
+        "AppraisalOpened" => (
+            1,
+            Event::AppraisalOpened(AppraisalOpened {
+                cycle_id: uuid(CYCLE_ID),
+                organization: "BKPSDM Kabupaten Sleman".into(),
+                year: 2025,
+                plan_due: date!(2025 - 01 - 31),
+                objection_window_days: 14,
+                decision_window_days: 30,
+                employee: person(EMPLOYEE, "Siti Rahmawati", "Analis Kebijakan Ahli Muda", "Bidang Perencanaan"),
+                rater: person(RATER, "Bambang Sutrisno", "Kepala Bidang Perencanaan", "Bidang Perencanaan"),
+                rater_superior: person(SUPERIOR, "Dewi Lestari", "Sekretaris Badan", "Sekretariat"),
+            }),
+            ADMIN,
+            ActorRole::Admin,
+        ),
+        "PlanDrafted" => {
+            let indicator = |id: &str, description: &str, value, unit: &str| Indicator {
+                id: id.into(),
+                description: description.into(),
+                target: Target { value, unit: unit.into() },
+            };
+            let result = PlannedResult {
+                id: "R1".into(),
+                description: "Dokumen perencanaan tersusun".into(),
+                indicators: vec![
+                    indicator("I1", "Jumlah dokumen", 12, "dokumen"),
+                    indicator("I2", "Ketepatan waktu", 100, "persen"),
+                ],
+            };
+            (2, Event::PlanDrafted(PlanDrafted { results: vec![result] }), EMPLOYEE, ActorRole::Employee)
+        }
+        "PlanSubmitted" => (3, Event::PlanSubmitted(empty), EMPLOYEE, ActorRole::Employee),
+        "PlanReturned" => (
+            4,
+            Event::PlanReturned(PlanReturned { reason: "Target I2 terlalu rendah".into() }),
+            RATER,
+            ActorRole::Rater,
+        ),
+        "TargetsAgreed" => (5, Event::TargetsAgreed(empty), RATER, ActorRole::Rater),
+        "FeedbackGiven" => (
+            6,
+            Event::FeedbackGiven(FeedbackGiven {
+                about: FeedbackAbout::Results,
+                text: "Dokumen triwulan I tepat waktu — terima kasih".into(),
+                indicator_id: Some("I1".into()),
+            }),
+            PEER,
+            ActorRole::Peer,
+        ),
+        "RealisationRecorded" => (
+            7,
+            Event::RealisationRecorded(RealisationRecorded {
+                indicator_id: "I1".into(),
+                value: 13,
+                evidence: Some("ND-2025/117".into()),
+            }),
+            EMPLOYEE,
+            ActorRole::Employee,
+        ),
+        "ScoreGiven" => (
+            8,
+            Event::ScoreGiven(ScoreGiven {
+                results_rating: Rating::SesuaiEkspektasi,
+                behaviour_rating: Rating::SesuaiEkspektasi,
+                predikat: Predikat::Baik,
+                notes: Some("Capaian baik".into()),
+                objection_due: datetime!(2025-03-15 02:30 UTC),
+            }),
+            RATER,
+            ActorRole::Rater,
+        ),
+        "ScoreAccepted" => (9, Event::ScoreAccepted(empty), EMPLOYEE, ActorRole::Employee),
+        "ScoreObjected" => (
+            9,
+            Event::ScoreObjected(ScoreObjected {
+                reason: "Realisasi I1 melebihi target".into(),
+                requested_results_rating: Some(Rating::DiAtasEkspektasi),
+                requested_behaviour_rating: Some(Rating::DiAtasEkspektasi),
+                decision_due: datetime!(2025-03-31 02:30 UTC),
+            }),
+            EMPLOYEE,
+            ActorRole::Employee,
+        ),
+        "ForumResolved" => (
+            10,
+            Event::ForumResolved(ForumResolved {
+                outcome: ForumOutcome::Revised,
+                results_rating: Rating::DiAtasEkspektasi,
+                behaviour_rating: Rating::DiAtasEkspektasi,
+                predikat: Predikat::SangatBaik,
+                minutes: "Forum 2025-03-20:\nrealisasi I1 diakui".into(),
+                late: false,
+            }),
+            SUPERIOR,
+            ActorRole::RaterSuperior,
+        ),
+        "ScoreFinalized" => (
+            11,
+            Event::ScoreFinalized(ScoreFinalized {
+                results_rating: Rating::DiAtasEkspektasi,
+                behaviour_rating: Rating::DiAtasEkspektasi,
+                predikat: Predikat::SangatBaik,
+                via: FinalizedVia::Forum,
+                employee_nip: nip(EMPLOYEE),
+            }),
+            RATER,
+            ActorRole::Rater,
+        ),
+        other => panic!("no golden value for {other}"),
+    }
+}
+
+/// The sealed envelope of the fixture `type_name`.
+fn golden_envelope(type_name: &str) -> Envelope {
+    let (version, event, actor, role) = event_of(type_name);
+    let index = EVENT_TYPES.iter().position(|t| *t == type_name).expect("a known type") + 1;
+    let (aggregate_type, aggregate_id) = match event {
+        Event::CycleOpened(_) => (AggregateType::Cycle, CYCLE_ID),
+        _ => (AggregateType::Appraisal, APPRAISAL_ID),
+    };
+    Envelope {
+        event_id: uuid(&format!("01955a3e-2f00-7000-8000-{index:012x}")),
+        aggregate_type,
+        aggregate_id: uuid(aggregate_id),
+        version,
+        schema_version: event.schema_version(),
+        event,
+        occurred_at: datetime!(2025-03-01 02:30 UTC),
+        actor: Actor { nip: nip(actor), role },
+        command_id: uuid(COMMAND_ID),
+        correlation_id: uuid(CORRELATION_ID),
+        causation_id: uuid(COMMAND_ID),
+        prev_hash: if version == 1 { GENESIS_HASH } else { PREV_HASH }.into(),
+        hash: String::new(),
+    }
+    .seal()
+    .expect("no floats")
+}
+
+fn fixture_path(type_name: &str) -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("tests/golden").join(format!("{type_name}.json"))
+}
+
+fn fixture(type_name: &str) -> String {
+    let path = fixture_path(type_name);
+    let text = std::fs::read_to_string(&path).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
+    text.strip_suffix('\n').unwrap_or(&text).to_owned()
+}
+
+/// Writes the value canonically, compares with the fixture, and reads the fixture back.
+fn check_golden(type_name: &str) {
+    let envelope = golden_envelope(type_name);
+    assert_eq!(envelope.event.type_name(), type_name);
+    let written = String::from_utf8(envelope.to_canonical_bytes().expect("canonical")).expect("UTF-8");
+    let expected = fixture(type_name);
+    assert_eq!(written, expected, "the wire form of {type_name} changed");
+    let read = Envelope::decode(expected.as_bytes()).expect("the fixture decodes");
+    assert_eq!(read, envelope, "{type_name} read back");
+}
+
+macro_rules! golden {
+    ($($test:ident => $type_name:literal,)*) => {
+        $(
+            #[test]
+            fn $test() {
+                check_golden($type_name);
+            }
+        )*
+    };
+}
+
+golden! {
+    cycle_opened_keeps_its_wire_form => "CycleOpened",
+    appraisal_opened_keeps_its_wire_form => "AppraisalOpened",
+    plan_drafted_keeps_its_wire_form => "PlanDrafted",
+    plan_submitted_keeps_its_wire_form => "PlanSubmitted",
+    plan_returned_keeps_its_wire_form => "PlanReturned",
+    targets_agreed_keeps_its_wire_form => "TargetsAgreed",
+    feedback_given_keeps_its_wire_form => "FeedbackGiven",
+    realisation_recorded_keeps_its_wire_form => "RealisationRecorded",
+    score_given_keeps_its_wire_form => "ScoreGiven",
+    score_accepted_keeps_its_wire_form => "ScoreAccepted",
+    score_objected_keeps_its_wire_form => "ScoreObjected",
+    forum_resolved_keeps_its_wire_form => "ForumResolved",
+    score_finalized_keeps_its_wire_form => "ScoreFinalized",
+}
+
+#[test]
+fn there_is_one_fixture_per_event_type_and_no_other() {
+    let dir = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("tests/golden");
+    let mut found: Vec<String> = std::fs::read_dir(dir)
+        .expect("the golden directory")
+        .map(|entry| entry.expect("an entry").file_name().to_string_lossy().into_owned())
+        .collect();
+    found.sort();
+    let mut expected: Vec<String> = EVENT_TYPES.iter().map(|t| format!("{t}.json")).collect();
+    expected.sort();
+    assert_eq!(found, expected);
+}
+
+#[test]
+fn every_fixture_holds_exactly_the_envelope_fields_of_the_contract() {
+    let fields = [
+        "actor", "aggregate_id", "aggregate_type", "causation_id", "command_id", "correlation_id", "data", "event_id",
+        "hash", "occurred_at", "prev_hash", "schema_version", "type", "version",
+    ];
+    for type_name in EVENT_TYPES {
+        let value: Value = serde_json::from_str(&fixture(type_name)).expect("JSON");
+        let keys: Vec<&str> = value.as_object().expect("an object").keys().map(String::as_str).collect();
+        assert_eq!(keys, fields, "{type_name}");
+        let actor: Vec<&str> = value["actor"].as_object().expect("actor").keys().map(String::as_str).collect();
+        assert_eq!(actor, ["nip", "role"], "{type_name}");
+        assert_eq!(value["type"], type_name);
+    }
+}
+
+#[test]
+fn every_fixture_hash_is_sha256_of_prev_hash_and_the_rest() {
+    for type_name in EVENT_TYPES {
+        let mut value: Value = serde_json::from_str(&fixture(type_name)).expect("JSON");
+        let stored = value.as_object_mut().and_then(|o| o.remove("hash")).expect("a hash");
+        let rest = skp_events::canonical::to_canonical_string(&value).expect("canonical");
+        let prev = value["prev_hash"].as_str().expect("prev_hash");
+        assert_eq!(stored, sha256_hex(format!("{prev}{rest}").as_bytes()), "{type_name}");
+    }
+}
+
+#[test]
+fn optional_fields_are_left_out_when_absent_and_read_back_as_none() {
+    let feedback = Event::FeedbackGiven(FeedbackGiven { about: FeedbackAbout::Behaviour, text: "ok".into(), indicator_id: None });
+    let realisation =
+        Event::RealisationRecorded(RealisationRecorded { indicator_id: "I1".into(), value: 0, evidence: None });
+    let objection = Event::ScoreObjected(ScoreObjected {
+        reason: "r".into(),
+        requested_results_rating: None,
+        requested_behaviour_rating: None,
+        decision_due: datetime!(2025-03-31 02:30 UTC),
+    });
+    let expected = [
+        json!({"type": "FeedbackGiven", "data": {"about": "behaviour", "text": "ok"}}),
+        json!({"type": "RealisationRecorded", "data": {"indicator_id": "I1", "value": 0}}),
+        json!({"type": "ScoreObjected", "data": {"decision_due": "2025-03-31T02:30:00Z", "reason": "r"}}),
+    ];
+    for (event, expected) in [feedback, realisation, objection].into_iter().zip(expected) {
+        assert_eq!(serde_json::to_value(&event).expect("JSON"), expected);
+        assert_eq!(serde_json::from_value::<Event>(expected).expect("reads back"), event);
+    }
+}
+
+#[test]
+fn a_schema_version_newer_than_this_code_is_refused_not_misread() {
+    let mut value: Value = serde_json::from_str(&fixture("ScoreGiven")).expect("JSON");
+    value["schema_version"] = json!(2);
+    let error = Envelope::from_value(value).expect_err("refused");
+    assert!(matches!(error, DecodeError::UnknownSchema { found: 2, known: 1, .. }), "{error}");
+}
+
+#[test]
+fn an_invalid_nip_in_a_stored_event_is_refused() {
+    let text = fixture("ScoreFinalized").replace(EMPLOYEE, "198513152010011002");
+    assert!(Envelope::decode(text.as_bytes()).is_err());
+}
+
+#[test]
+fn the_appraisal_id_is_uuid_v5_of_cycle_and_employee() {
+    let id = skp_events::ids::appraisal_id(uuid(CYCLE_ID), &nip(EMPLOYEE));
+    assert_eq!(id, uuid("e97709d4-45fa-56a6-8fc1-271212590b91"));
+    assert_ne!(id, skp_events::ids::appraisal_id(uuid(CYCLE_ID), &nip(RATER)));
+}
+
+// ---------------------------------------------------------------- the hash, by a fixed vector
+
+/// The canonical JSON of the test vector's envelope without `hash`, written out by hand:
+/// keys sorted, no white space, `"` and the line break escaped, the dash left as UTF-8.
+const VECTOR_CANONICAL: &str = r#"{"actor":{"nip":"197801012005011001","role":"rater"},"aggregate_id":"6f1c2b9e-4d3a-5e8f-9a1b-2c3d4e5f6a7b","aggregate_type":"appraisal","causation_id":"7d2e9f10-1a2b-4c3d-8e4f-5a6b7c8d9e0f","command_id":"7d2e9f10-1a2b-4c3d-8e4f-5a6b7c8d9e0f","correlation_id":"c0ffee00-0000-4000-8000-000000000001","data":{"reason":"Target \"I2\" terlalu rendah — revisi\nlihat catatan"},"event_id":"01955a3e-2f00-7000-8000-000000000005","occurred_at":"2025-03-01T02:30:00Z","prev_hash":"5e884898da28047151d0e56f8dc6292773603d0d6aabbdd62a11ef721d1542d8","schema_version":1,"type":"PlanReturned","version":4}"#;
+/// `printf '%s' "$PREV_HASH$VECTOR_CANONICAL" | sha256sum`
+const VECTOR_HASH: &str = "f54bdbf94b4a83f168590290bf900cea973024b2b8871a792eee2821c7a24a6d";
+
+fn vector_envelope() -> Envelope {
+    let mut envelope = golden_envelope("PlanReturned");
+    envelope.event = Event::PlanReturned(PlanReturned { reason: "Target \"I2\" terlalu rendah — revisi\nlihat catatan".into() });
+    envelope.hash = String::new();
+    envelope
+}
+
+#[test]
+fn the_hash_vector_is_sha256_of_prev_hash_followed_by_the_canonical_json() {
+    assert_eq!(sha256_hex(format!("{PREV_HASH}{VECTOR_CANONICAL}").as_bytes()), VECTOR_HASH);
+}
+
+#[test]
+fn the_envelope_without_its_hash_is_written_exactly_as_the_vector() {
+    let mut value = serde_json::to_value(vector_envelope()).expect("JSON");
+    value.as_object_mut().expect("an object").remove("hash");
+    assert_eq!(skp_events::canonical::to_canonical_string(&value).expect("canonical"), VECTOR_CANONICAL);
+}
+
+#[test]
+fn sealing_the_vector_envelope_gives_the_vector_hash() {
+    let sealed = vector_envelope().seal().expect("sealed");
+    assert_eq!(sealed.hash, VECTOR_HASH);
+    let body = String::from_utf8(sealed.to_canonical_bytes().expect("canonical")).expect("UTF-8");
+    let with_hash = VECTOR_CANONICAL.replace(
+        r#""occurred_at""#,
+        &format!(r#""hash":"{VECTOR_HASH}","occurred_at""#),
+    );
+    assert_eq!(body, with_hash);
+}
+
+// ---------------------------------------------------------------- the chain checker
+
+/// Three chained events of one appraisal, as stored JSON.
+fn chain_of_three() -> Vec<Value> {
+    let mut previous = GENESIS_HASH.to_owned();
+    ["AppraisalOpened", "PlanDrafted", "PlanSubmitted"]
+        .into_iter()
+        .zip(1..)
+        .map(|(type_name, version)| {
+            let mut envelope = golden_envelope(type_name);
+            envelope.version = version;
+            envelope.event_id = uuid(&format!("01955a3e-2f00-7000-8000-{:012x}", 0x100 + version));
+            envelope.prev_hash = previous.clone();
+            let sealed = envelope.seal().expect("sealed");
+            previous = sealed.hash.clone();
+            serde_json::to_value(sealed).expect("JSON")
+        })
+        .collect()
+}
+
+fn breaks(position: u64, chain: &[Value], kinds: Vec<BreakKind>) -> Vec<ChainBreak> {
+    let event_id = chain[position as usize - 1]["event_id"].as_str().map(str::to_owned);
+    kinds.into_iter().map(|kind| ChainBreak { position, event_id: event_id.clone(), kind }).collect()
+}
+
+#[test]
+fn an_intact_chain_of_three_has_no_break() {
+    let chain = chain_of_three();
+    assert_eq!(chain[0]["prev_hash"], GENESIS_HASH);
+    assert_eq!(chain[1]["prev_hash"], chain[0]["hash"]);
+    assert_eq!(verify_chain(&chain), vec![]);
+}
+
+#[test]
+fn a_changed_data_field_is_a_hash_mismatch_at_that_event() {
+    let mut chain = chain_of_three();
+    chain[1]["data"]["results"][0]["indicators"][0]["target"]["value"] = json!(1);
+    assert_eq!(verify_chain(&chain), breaks(2, &chain, vec![BreakKind::HashMismatch]));
+}
+
+#[test]
+fn a_changed_envelope_field_is_a_hash_mismatch_too() {
+    let mut chain = chain_of_three();
+    chain[2]["actor"]["role"] = json!("rater");
+    assert_eq!(verify_chain(&chain), breaks(3, &chain, vec![BreakKind::HashMismatch]));
+}
+
+#[test]
+fn a_removed_middle_event_is_a_version_gap_and_a_prev_hash_mismatch() {
+    let mut chain = chain_of_three();
+    chain.remove(1);
+    let expected = breaks(2, &chain, vec![BreakKind::VersionGap { expected: 2, found: Some(3) }, BreakKind::PrevHashMismatch]);
+    assert_eq!(verify_chain(&chain), expected);
+}
+
+#[test]
+fn two_swapped_events_are_detected_at_both_places() {
+    let mut chain = chain_of_three();
+    chain.swap(1, 2);
+    let mut expected = breaks(2, &chain, vec![BreakKind::VersionGap { expected: 2, found: Some(3) }, BreakKind::PrevHashMismatch]);
+    expected.extend(breaks(3, &chain, vec![BreakKind::VersionGap { expected: 3, found: Some(2) }, BreakKind::PrevHashMismatch]));
+    assert_eq!(verify_chain(&chain), expected);
+}
+
+#[test]
+fn a_float_in_the_data_has_no_canonical_form() {
+    let mut chain = chain_of_three();
+    chain[1]["data"]["results"][0]["indicators"][0]["target"]["value"] = json!(12.5);
+    assert_eq!(verify_chain(&chain), breaks(2, &chain, vec![BreakKind::NotCanonical]));
+}
+
+#[test]
+fn a_chain_whose_first_event_does_not_start_from_genesis_is_broken() {
+    let mut chain = chain_of_three();
+    chain.remove(0);
+    let found = verify_chain(&chain);
+    assert!(found.contains(&ChainBreak { position: 1, event_id: chain[0]["event_id"].as_str().map(str::to_owned), kind: BreakKind::PrevHashMismatch }));
+}
