@@ -43,7 +43,8 @@ pub enum DomainError {
         closed_at: String,
     },
     /// 422 with a rule-specific code (`invalid_plan`, `same_person`, `unknown_indicator`,
-    /// `invalid_text`, `ratings_required`, `invalid_cycle`).
+    /// `invalid_text`, `ratings_required`, `ratings_not_allowed`, `invalid_cycle`; and at the API
+    /// boundary `invalid_nip`, `invalid_rating`, `invalid_value`, `invalid_version`).
     #[error("{detail}")]
     Invalid {
         /// Stable machine-readable code.

@@ -1,11 +1,11 @@
 //! A small given/when/then harness for the rules (tests only).
 //!
 //! ```text
-//! given(until(Status::Scored))          // the history: envelopes v1..n, one day apart from START
-//!     .when(AppraisalCommand::Accept)   // the command under test, id command_id(n + 1)
-//!     .by(employee())                   // default: the person whose job the command is
-//!     .at(SCORED_AT + Duration::days(1))// default: an hour after the last event
-//!     .then(accepted());                // Decision::Record with this event, in the caller's role
+//! given(until(Status::Scored))           // the history: envelopes v1..n, one day apart from START
+//!     .when(AppraisalCommand::Accept)    // the command under test, id command_id(n + 1)
+//!     .by(employee())                    // default: the person whose job the command is
+//!     .at(SCORED_AT + Duration::days(1)) // default: an hour after the last event
+//!     .then(accepted());                 // Decision::Record with this event, in the caller's role
 //! ```
 //! `.then_err(code)` checks a refusal's `code()` and its `status()` against the table in
 //! [`status_of`]. The NIPs, names and times are fixed, so every test reads the same story.
@@ -13,8 +13,8 @@
 use crate::appraisal::{decide, Appraisal, AppraisalCommand, Command, CommandKind, Status};
 use crate::{Caller, Ctx, Decision, DomainError};
 use skp_events::data::{
-    AppraisalOpened, CycleOpened, Empty, FeedbackGiven, ForumResolved, PlanDrafted, PlanReturned,
-    RealisationRecorded, ScoreFinalized, ScoreGiven, ScoreObjected,
+    AppraisalOpened, CycleOpened, Empty, FeedbackGiven, ForumResolved, PlanDrafted, PlanReturned, RealisationRecorded,
+    ScoreFinalized, ScoreGiven, ScoreObjected,
 };
 use skp_events::values::{FeedbackAbout, FinalizedVia, ForumOutcome, Indicator, Person, PlannedResult, Target};
 use skp_events::{Actor, ActorRole, AggregateType, Envelope, Event, Nip, Rating, GENESIS_HASH};
@@ -275,11 +275,19 @@ pub(crate) fn valid_command(kind: CommandKind) -> AppraisalCommand {
         SubmitPlan => C::SubmitPlan,
         ReturnPlan => C::ReturnPlan { reason: "perbaiki target".into() },
         AgreeTargets => C::AgreeTargets,
-        GiveFeedback => C::GiveFeedback { about: FeedbackAbout::Behaviour, text: "kolaboratif".into(), indicator_id: None },
+        GiveFeedback => {
+            C::GiveFeedback { about: FeedbackAbout::Behaviour, text: "kolaboratif".into(), indicator_id: None }
+        }
         RecordRealisation => C::RecordRealisation { indicator_id: "I1".into(), value: 12, evidence: None },
-        Score => C::Score { results_rating: Rating::SesuaiEkspektasi, behaviour_rating: Rating::SesuaiEkspektasi, notes: None },
+        Score => C::Score {
+            results_rating: Rating::SesuaiEkspektasi,
+            behaviour_rating: Rating::SesuaiEkspektasi,
+            notes: None,
+        },
         Accept => C::Accept,
-        Object => C::Object { reason: "keberatan".into(), requested_results_rating: None, requested_behaviour_rating: None },
+        Object => {
+            C::Object { reason: "keberatan".into(), requested_results_rating: None, requested_behaviour_rating: None }
+        }
         ResolveForum => C::ResolveForum {
             outcome: ForumOutcome::Upheld,
             results_rating: None,
@@ -323,7 +331,13 @@ fn role_of(event: &Event) -> (&'static str, ActorRole) {
 }
 
 /// The sealed envelope of `event` following `previous`, at `at`, by `actor`.
-pub(crate) fn envelope(previous: Option<&Envelope>, event: Event, at: OffsetDateTime, actor: Actor, command: Uuid) -> Envelope {
+pub(crate) fn envelope(
+    previous: Option<&Envelope>,
+    event: Event,
+    at: OffsetDateTime,
+    actor: Actor,
+    command: Uuid,
+) -> Envelope {
     let version = previous.map_or(1, |p| p.version + 1);
     Envelope {
         event_id: Uuid::from_u128(0xe000_0000 + u128::from(version)),
@@ -479,8 +493,14 @@ pub(crate) fn status_of(code: &str) -> u16 {
         "not_found" => 404,
         "forbidden" => 403,
         "invalid_transition" | "already_exists" | "objection_window_open" => 409,
-        "objection_window_closed" | "invalid_plan" | "same_person" | "unknown_indicator" | "invalid_text"
-        | "ratings_required" | "ratings_not_allowed" | "invalid_cycle" => 422,
+        "objection_window_closed"
+        | "invalid_plan"
+        | "same_person"
+        | "unknown_indicator"
+        | "invalid_text"
+        | "ratings_required"
+        | "ratings_not_allowed"
+        | "invalid_cycle" => 422,
         other => panic!("unknown refusal code {other:?}"),
     }
 }

@@ -271,8 +271,20 @@ fn there_is_one_fixture_per_event_type_and_no_other() {
 #[test]
 fn every_fixture_holds_exactly_the_envelope_fields_of_the_contract() {
     let fields = [
-        "actor", "aggregate_id", "aggregate_type", "causation_id", "command_id", "correlation_id", "data", "event_id",
-        "hash", "occurred_at", "prev_hash", "schema_version", "type", "version",
+        "actor",
+        "aggregate_id",
+        "aggregate_type",
+        "causation_id",
+        "command_id",
+        "correlation_id",
+        "data",
+        "event_id",
+        "hash",
+        "occurred_at",
+        "prev_hash",
+        "schema_version",
+        "type",
+        "version",
     ];
     for type_name in EVENT_TYPES {
         let value: Value = serde_json::from_str(&fixture(type_name)).expect("JSON");
@@ -297,7 +309,8 @@ fn every_fixture_hash_is_sha256_of_prev_hash_and_the_rest() {
 
 #[test]
 fn optional_fields_are_left_out_when_absent_and_read_back_as_none() {
-    let feedback = Event::FeedbackGiven(FeedbackGiven { about: FeedbackAbout::Behaviour, text: "ok".into(), indicator_id: None });
+    let feedback =
+        Event::FeedbackGiven(FeedbackGiven { about: FeedbackAbout::Behaviour, text: "ok".into(), indicator_id: None });
     let realisation =
         Event::RealisationRecorded(RealisationRecorded { indicator_id: "I1".into(), value: 0, evidence: None });
     let objection = Event::ScoreObjected(ScoreObjected {
@@ -348,7 +361,8 @@ const VECTOR_HASH: &str = "f54bdbf94b4a83f168590290bf900cea973024b2b8871a792eee2
 
 fn vector_envelope() -> Envelope {
     let mut envelope = golden_envelope("PlanReturned");
-    envelope.event = Event::PlanReturned(PlanReturned { reason: "Target \"I2\" terlalu rendah — revisi\nlihat catatan".into() });
+    envelope.event =
+        Event::PlanReturned(PlanReturned { reason: "Target \"I2\" terlalu rendah — revisi\nlihat catatan".into() });
     envelope.hash = String::new();
     envelope
 }
@@ -370,10 +384,7 @@ fn sealing_the_vector_envelope_gives_the_vector_hash() {
     let sealed = vector_envelope().seal().expect("sealed");
     assert_eq!(sealed.hash, VECTOR_HASH);
     let body = String::from_utf8(sealed.to_canonical_bytes().expect("canonical")).expect("UTF-8");
-    let with_hash = VECTOR_CANONICAL.replace(
-        r#""occurred_at""#,
-        &format!(r#""hash":"{VECTOR_HASH}","occurred_at""#),
-    );
+    let with_hash = VECTOR_CANONICAL.replace(r#""occurred_at""#, &format!(r#""hash":"{VECTOR_HASH}","occurred_at""#));
     assert_eq!(body, with_hash);
 }
 
@@ -428,7 +439,8 @@ fn a_changed_envelope_field_is_a_hash_mismatch_too() {
 fn a_removed_middle_event_is_a_version_gap_and_a_prev_hash_mismatch() {
     let mut chain = chain_of_three();
     chain.remove(1);
-    let expected = breaks(2, &chain, vec![BreakKind::VersionGap { expected: 2, found: Some(3) }, BreakKind::PrevHashMismatch]);
+    let expected =
+        breaks(2, &chain, vec![BreakKind::VersionGap { expected: 2, found: Some(3) }, BreakKind::PrevHashMismatch]);
     assert_eq!(verify_chain(&chain), expected);
 }
 
@@ -436,8 +448,13 @@ fn a_removed_middle_event_is_a_version_gap_and_a_prev_hash_mismatch() {
 fn two_swapped_events_are_detected_at_both_places() {
     let mut chain = chain_of_three();
     chain.swap(1, 2);
-    let mut expected = breaks(2, &chain, vec![BreakKind::VersionGap { expected: 2, found: Some(3) }, BreakKind::PrevHashMismatch]);
-    expected.extend(breaks(3, &chain, vec![BreakKind::VersionGap { expected: 3, found: Some(2) }, BreakKind::PrevHashMismatch]));
+    let mut expected =
+        breaks(2, &chain, vec![BreakKind::VersionGap { expected: 2, found: Some(3) }, BreakKind::PrevHashMismatch]);
+    expected.extend(breaks(
+        3,
+        &chain,
+        vec![BreakKind::VersionGap { expected: 3, found: Some(2) }, BreakKind::PrevHashMismatch],
+    ));
     assert_eq!(verify_chain(&chain), expected);
 }
 
@@ -453,5 +470,9 @@ fn a_chain_whose_first_event_does_not_start_from_genesis_is_broken() {
     let mut chain = chain_of_three();
     chain.remove(0);
     let found = verify_chain(&chain);
-    assert!(found.contains(&ChainBreak { position: 1, event_id: chain[0]["event_id"].as_str().map(str::to_owned), kind: BreakKind::PrevHashMismatch }));
+    assert!(found.contains(&ChainBreak {
+        position: 1,
+        event_id: chain[0]["event_id"].as_str().map(str::to_owned),
+        kind: BreakKind::PrevHashMismatch
+    }));
 }

@@ -195,7 +195,12 @@ mod tests {
     }
 
     fn resolve(outcome: ForumOutcome, results: Option<skp_events::Rating>, behaviour: Option<skp_events::Rating>) -> C {
-        C::ResolveForum { outcome, results_rating: results, behaviour_rating: behaviour, minutes: "berita acara forum".into() }
+        C::ResolveForum {
+            outcome,
+            results_rating: results,
+            behaviour_rating: behaviour,
+            minutes: "berita acara forum".into(),
+        }
     }
 
     // ------------------------------------------------------------ the lifecycle, edge by edge
@@ -240,11 +245,9 @@ mod tests {
     #[test]
     fn the_rater_the_rater_superior_and_a_peer_each_give_feedback_in_their_own_role() {
         for who in [rater(), superior(), peer()] {
-            given(until(TargetsAgreed)).when(feedback_text("kolaboratif")).by(who).then(Event::FeedbackGiven(FeedbackGiven {
-                about: FeedbackAbout::Behaviour,
-                text: "kolaboratif".into(),
-                indicator_id: None,
-            }));
+            given(until(TargetsAgreed)).when(feedback_text("kolaboratif")).by(who).then(Event::FeedbackGiven(
+                FeedbackGiven { about: FeedbackAbout::Behaviour, text: "kolaboratif".into(), indicator_id: None },
+            ));
         }
     }
 
@@ -263,7 +266,11 @@ mod tests {
     #[test]
     fn an_admin_without_a_role_in_the_appraisal_gives_feedback_as_a_peer() {
         let decision = given(until(TargetsAgreed)).when(feedback_text("kolaboratif")).by(admin()).decide();
-        let expected = Event::FeedbackGiven(FeedbackGiven { about: FeedbackAbout::Behaviour, text: "kolaboratif".into(), indicator_id: None });
+        let expected = Event::FeedbackGiven(FeedbackGiven {
+            about: FeedbackAbout::Behaviour,
+            text: "kolaboratif".into(),
+            indicator_id: None,
+        });
         assert_recorded(decision, &expected, ActorRole::Peer);
     }
 
@@ -299,7 +306,11 @@ mod tests {
     #[test]
     fn poor_behaviour_caps_the_predikat_whatever_the_results() {
         given(until(TargetsAgreed))
-            .when(C::Score { results_rating: DiAtasEkspektasi, behaviour_rating: DiBawahEkspektasi, notes: Some("terlambat".into()) })
+            .when(C::Score {
+                results_rating: DiAtasEkspektasi,
+                behaviour_rating: DiBawahEkspektasi,
+                notes: Some("terlambat".into()),
+            })
             .by(rater())
             .at(SCORED_AT)
             .then(Event::ScoreGiven(ScoreGiven {
@@ -380,32 +391,41 @@ mod tests {
     #[test]
     fn an_accepted_score_is_finalized_via_accepted_by_the_rater_or_an_admin() {
         for who in [rater(), admin()] {
-            given(until(Accepted))
-                .when(C::Finalize)
-                .by(who)
-                .then(finalized(SesuaiEkspektasi, SesuaiEkspektasi, FinalizedVia::Accepted));
+            given(until(Accepted)).when(C::Finalize).by(who).then(finalized(
+                SesuaiEkspektasi,
+                SesuaiEkspektasi,
+                FinalizedVia::Accepted,
+            ));
         }
     }
 
     #[test]
     fn an_upheld_objection_is_finalized_via_forum_with_the_score_that_stood() {
-        given(until(Resolved)).when(C::Finalize).by(rater()).then(finalized(SesuaiEkspektasi, SesuaiEkspektasi, FinalizedVia::Forum));
+        given(until(Resolved)).when(C::Finalize).by(rater()).then(finalized(
+            SesuaiEkspektasi,
+            SesuaiEkspektasi,
+            FinalizedVia::Forum,
+        ));
     }
 
     #[test]
     fn a_revised_objection_is_finalized_via_forum_with_the_forums_ratings_and_predikat() {
         let mut events = until(Objected);
         events.push(forum(ForumOutcome::Revised, DiAtasEkspektasi, DiAtasEkspektasi, false));
-        given(events).when(C::Finalize).by(admin()).then(finalized(DiAtasEkspektasi, DiAtasEkspektasi, FinalizedVia::Forum));
+        given(events).when(C::Finalize).by(admin()).then(finalized(
+            DiAtasEkspektasi,
+            DiAtasEkspektasi,
+            FinalizedVia::Forum,
+        ));
     }
 
     #[test]
     fn a_scored_appraisal_is_finalized_via_no_objection_once_the_window_has_closed() {
-        given(until(Scored))
-            .when(C::Finalize)
-            .by(rater())
-            .at(OBJECTION_DUE + SECOND)
-            .then(finalized(SesuaiEkspektasi, SesuaiEkspektasi, FinalizedVia::NoObjection));
+        given(until(Scored)).when(C::Finalize).by(rater()).at(OBJECTION_DUE + SECOND).then(finalized(
+            SesuaiEkspektasi,
+            SesuaiEkspektasi,
+            FinalizedVia::NoObjection,
+        ));
     }
 
     // ------------------------------------------------------------ the objection window
@@ -452,10 +472,12 @@ mod tests {
 
     #[test]
     fn a_late_forum_decision_is_still_recorded_and_flagged_late() {
-        given(until(Objected))
-            .when(resolve(ForumOutcome::Upheld, None, None))
-            .at(DECISION_DUE + SECOND)
-            .then(forum(ForumOutcome::Upheld, SesuaiEkspektasi, SesuaiEkspektasi, true));
+        given(until(Objected)).when(resolve(ForumOutcome::Upheld, None, None)).at(DECISION_DUE + SECOND).then(forum(
+            ForumOutcome::Upheld,
+            SesuaiEkspektasi,
+            SesuaiEkspektasi,
+            true,
+        ));
     }
 
     // ------------------------------------------------------------ values breaking a rule (422)
@@ -463,7 +485,10 @@ mod tests {
     #[test]
     fn returning_a_plan_needs_a_reason() {
         for reason in ["", "   ", "\n\t"] {
-            given(until(PlanSubmitted)).when(C::ReturnPlan { reason: reason.into() }).by(rater()).then_err("invalid_text");
+            given(until(PlanSubmitted))
+                .when(C::ReturnPlan { reason: reason.into() })
+                .by(rater())
+                .then_err("invalid_text");
         }
     }
 
@@ -474,7 +499,12 @@ mod tests {
 
     #[test]
     fn a_forum_needs_minutes() {
-        let blank = C::ResolveForum { outcome: ForumOutcome::Upheld, results_rating: None, behaviour_rating: None, minutes: "".into() };
+        let blank = C::ResolveForum {
+            outcome: ForumOutcome::Upheld,
+            results_rating: None,
+            behaviour_rating: None,
+            minutes: "".into(),
+        };
         given(until(Objected)).when(blank).by(superior()).then_err("invalid_text");
     }
 
@@ -486,14 +516,21 @@ mod tests {
     #[test]
     fn free_text_with_control_characters_is_refused() {
         given(until(TargetsAgreed)).when(feedback_text("bel\u{7}")).by(peer()).then_err("invalid_text");
-        given(until(PlanSubmitted)).when(C::ReturnPlan { reason: "nul\u{0}".into() }).by(rater()).then_err("invalid_text");
+        given(until(PlanSubmitted))
+            .when(C::ReturnPlan { reason: "nul\u{0}".into() })
+            .by(rater())
+            .then_err("invalid_text");
         given(until(Scored)).when(objection("esc\u{1b}[31m")).by(employee()).then_err("invalid_text");
         given(until(TargetsAgreed))
             .when(C::RecordRealisation { indicator_id: "I1".into(), value: 1, evidence: Some("a\u{7f}".into()) })
             .by(employee())
             .then_err("invalid_text");
         given(until(TargetsAgreed))
-            .when(C::Score { results_rating: SesuaiEkspektasi, behaviour_rating: SesuaiEkspektasi, notes: Some("\u{85}".into()) })
+            .when(C::Score {
+                results_rating: SesuaiEkspektasi,
+                behaviour_rating: SesuaiEkspektasi,
+                notes: Some("\u{85}".into()),
+            })
             .by(rater())
             .then_err("invalid_text");
     }
@@ -515,7 +552,12 @@ mod tests {
         let too_long = format!("{longest}e");
         given(until(TargetsAgreed)).when(feedback_text(&too_long)).by(peer()).then_err("invalid_text");
         given(until(Objected))
-            .when(C::ResolveForum { outcome: ForumOutcome::Upheld, results_rating: None, behaviour_rating: None, minutes: too_long })
+            .when(C::ResolveForum {
+                outcome: ForumOutcome::Upheld,
+                results_rating: None,
+                behaviour_rating: None,
+                minutes: too_long,
+            })
             .by(superior())
             .then_err("invalid_text");
     }
@@ -533,7 +575,11 @@ mod tests {
     #[test]
     fn feedback_on_an_indicator_not_in_the_plan_is_refused() {
         given(until(TargetsAgreed))
-            .when(C::GiveFeedback { about: FeedbackAbout::Results, text: "bagus".into(), indicator_id: Some("I4".into()) })
+            .when(C::GiveFeedback {
+                about: FeedbackAbout::Results,
+                text: "bagus".into(),
+                indicator_id: Some("I4".into()),
+            })
             .by(rater())
             .then_err("unknown_indicator");
     }
@@ -550,7 +596,11 @@ mod tests {
 
     #[test]
     fn an_upheld_forum_with_ratings_other_than_the_score_is_refused() {
-        for (results, behaviour) in [(Some(DiAtasEkspektasi), None), (None, Some(DiBawahEkspektasi)), (Some(SesuaiEkspektasi), Some(DiAtasEkspektasi))] {
+        for (results, behaviour) in [
+            (Some(DiAtasEkspektasi), None),
+            (None, Some(DiBawahEkspektasi)),
+            (Some(SesuaiEkspektasi), Some(DiAtasEkspektasi)),
+        ] {
             given(until(Objected))
                 .when(resolve(ForumOutcome::Upheld, results, behaviour))
                 .by(superior())

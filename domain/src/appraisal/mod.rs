@@ -29,8 +29,13 @@ mod tests {
 
     #[test]
     fn a_whole_year_decided_command_by_command_ends_final_via_accepted() {
-        let realise = |id: &str, value| AppraisalCommand::RecordRealisation { indicator_id: id.into(), value, evidence: None };
-        let score = AppraisalCommand::Score { results_rating: SesuaiEkspektasi, behaviour_rating: SesuaiEkspektasi, notes: None };
+        let realise =
+            |id: &str, value| AppraisalCommand::RecordRealisation { indicator_id: id.into(), value, evidence: None };
+        let score = AppraisalCommand::Score {
+            results_rating: SesuaiEkspektasi,
+            behaviour_rating: SesuaiEkspektasi,
+            notes: None,
+        };
         let year = given(vec![opened()])
             .when(AppraisalCommand::DraftPlan { results: plan() })
             .then(drafted())

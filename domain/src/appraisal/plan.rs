@@ -145,7 +145,8 @@ mod tests {
     fn a_plan_holds_at_most_a_hundred_results_of_at_most_a_hundred_indicators() {
         assert_eq!(validate_plan(&[result("R", many_indicators(MAX_PLAN_ITEMS))]), Ok(()));
         assert_eq!(refused(vec![result("R", many_indicators(MAX_PLAN_ITEMS + 1))]), "invalid_plan");
-        let results = (0..=MAX_PLAN_ITEMS).map(|i| result(&format!("R{i}"), vec![indicator(&format!("I{i}"), 1, "x")])).collect();
+        let results =
+            (0..=MAX_PLAN_ITEMS).map(|i| result(&format!("R{i}"), vec![indicator(&format!("I{i}"), 1, "x")])).collect();
         assert_eq!(refused(results), "invalid_plan");
     }
 
@@ -153,6 +154,8 @@ mod tests {
     fn a_draft_breaking_a_plan_rule_is_refused_by_decide() {
         given(until(Status::Opened)).when(AppraisalCommand::DraftPlan { results: vec![] }).then_err("invalid_plan");
         let duplicate = vec![result("R1", vec![indicator("I1", 1, "x")]), result("R1", vec![indicator("I2", 1, "x")])];
-        given(until(Status::PlanReturned)).when(AppraisalCommand::DraftPlan { results: duplicate }).then_err("invalid_plan");
+        given(until(Status::PlanReturned))
+            .when(AppraisalCommand::DraftPlan { results: duplicate })
+            .then_err("invalid_plan");
     }
 }

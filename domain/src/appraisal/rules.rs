@@ -132,8 +132,11 @@ mod tests {
     }
 
     fn a_plan_with_a_zero_target() -> AppraisalCommand {
-        let indicator = Indicator { id: "I1".into(), description: "x".into(), target: Target { value: 0, unit: "dokumen".into() } };
-        AppraisalCommand::DraftPlan { results: vec![PlannedResult { id: "R1".into(), description: "x".into(), indicators: vec![indicator] }] }
+        let indicator =
+            Indicator { id: "I1".into(), description: "x".into(), target: Target { value: 0, unit: "dokumen".into() } };
+        AppraisalCommand::DraftPlan {
+            results: vec![PlannedResult { id: "R1".into(), description: "x".into(), indicators: vec![indicator] }],
+        }
     }
 
     #[test]
@@ -156,7 +159,11 @@ mod tests {
             for &status in allowed(kind) {
                 let who = natural(kind);
                 let state = given(until(status)).state;
-                assert_eq!(authorize(&state, kind, &ctx(&who, LATE)), Ok(who.role.expect("a role")), "{kind:?} from {status}");
+                assert_eq!(
+                    authorize(&state, kind, &ctx(&who, LATE)),
+                    Ok(who.role.expect("a role")),
+                    "{kind:?} from {status}"
+                );
             }
         }
     }
@@ -209,7 +216,11 @@ mod tests {
     fn an_inspector_who_is_also_the_employee_issues_no_command_on_their_own_appraisal() {
         for kind in KINDS {
             let status = allowed(kind)[0];
-            given(until(status)).when(valid_command(kind)).by(employee().also_inspector()).at(LATE).then_err("forbidden");
+            given(until(status))
+                .when(valid_command(kind))
+                .by(employee().also_inspector())
+                .at(LATE)
+                .then_err("forbidden");
         }
     }
 

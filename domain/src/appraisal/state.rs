@@ -260,8 +260,14 @@ mod tests {
     fn replaying_a_whole_disputed_cycle_gives_the_state_it_left() {
         let events = disputed();
         let state = Appraisal::from_events(APPRAISAL_ID, &history(events.clone()));
-        let [Event::AppraisalOpened(opened), .., Event::ScoreGiven(score), Event::ScoreObjected(objection), Event::ForumResolved(forum), Event::ScoreFinalized(done)] =
-            &events[..]
+        let [
+            Event::AppraisalOpened(opened),
+            ..,
+            Event::ScoreGiven(score),
+            Event::ScoreObjected(objection),
+            Event::ForumResolved(forum),
+            Event::ScoreFinalized(done),
+        ] = &events[..]
         else {
             panic!("the disputed story starts with the opening and ends with the score")
         };
@@ -274,7 +280,12 @@ mod tests {
             targets_agreed: Some(stamp(7)),
             realisations: vec![
                 Realisation { indicator_id: "I1".into(), value: 12, evidence: None, recorded_at: day(9) },
-                Realisation { indicator_id: "I4".into(), value: 3, evidence: Some("ND-2025/117".into()), recorded_at: day(10) },
+                Realisation {
+                    indicator_id: "I4".into(),
+                    value: 3,
+                    evidence: Some("ND-2025/117".into()),
+                    recorded_at: day(10),
+                },
             ],
             feedback_count: 1,
             score: Some((score.clone(), stamp(11))),
@@ -293,8 +304,20 @@ mod tests {
     fn every_prefix_of_the_history_replays_to_the_status_of_that_moment() {
         use Status::*;
         let statuses = [
-            Opened, PlanDrafted, PlanSubmitted, PlanReturned, PlanDrafted, PlanSubmitted, TargetsAgreed, TargetsAgreed,
-            TargetsAgreed, TargetsAgreed, Scored, Objected, Resolved, Final,
+            Opened,
+            PlanDrafted,
+            PlanSubmitted,
+            PlanReturned,
+            PlanDrafted,
+            PlanSubmitted,
+            TargetsAgreed,
+            TargetsAgreed,
+            TargetsAgreed,
+            TargetsAgreed,
+            Scored,
+            Objected,
+            Resolved,
+            Final,
         ];
         let envelopes = history(disputed());
         assert_eq!(Appraisal::from_events(APPRAISAL_ID, &envelopes[..0]).status, Absent);
@@ -314,7 +337,8 @@ mod tests {
     #[test]
     fn the_times_kept_are_the_events_own() {
         let accepted_at = START + Duration::days(200);
-        let mut events: Vec<_> = until(Status::Scored).into_iter().zip(0..).map(|(e, d)| (START + Duration::days(d), e)).collect();
+        let mut events: Vec<_> =
+            until(Status::Scored).into_iter().zip(0..).map(|(e, d)| (START + Duration::days(d), e)).collect();
         events.push((accepted_at, accepted()));
         let state = given_at(events).state;
         assert_eq!(state.accepted, Some(Stamp { version: 6, at: accepted_at }));
@@ -342,8 +366,16 @@ mod tests {
         assert_eq!(
             names,
             [
-                "opened", "plan_drafted", "plan_submitted", "plan_returned", "targets_agreed", "scored", "accepted",
-                "objected", "resolved", "final"
+                "opened",
+                "plan_drafted",
+                "plan_submitted",
+                "plan_returned",
+                "targets_agreed",
+                "scored",
+                "accepted",
+                "objected",
+                "resolved",
+                "final"
             ]
         );
     }
