@@ -15,6 +15,7 @@ pub mod chain;
 pub mod data;
 pub mod envelope;
 pub mod ids;
+pub mod public;
 pub mod subject;
 pub mod upcast;
 pub mod values;

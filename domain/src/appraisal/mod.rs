@@ -16,7 +16,7 @@ pub use command::{AppraisalCommand, Command, CommandKind};
 pub use decide::decide;
 pub use open::{decide_open, OpenAppraisal};
 pub use rules::authorize;
-pub use state::{evolve, Appraisal, Status};
+pub use state::{evolve, status_after, Appraisal, Status};
 
 #[cfg(test)]
 mod tests {

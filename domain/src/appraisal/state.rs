@@ -150,21 +150,11 @@ impl Appraisal {
         self.version = envelope.version;
         self.handled.insert(envelope.command_id, envelope.version);
         let stamp = Stamp { version: envelope.version, at: envelope.occurred_at };
+        self.status = status_after(self.status, &envelope.event);
         match &envelope.event {
-            Event::AppraisalOpened(opened) => {
-                self.opened = Some(opened.clone());
-                self.status = Status::Opened;
-            }
-            Event::PlanDrafted(plan) => {
-                self.plan = plan.results.clone();
-                self.status = Status::PlanDrafted;
-            }
-            Event::PlanSubmitted(_) => self.status = Status::PlanSubmitted,
-            Event::PlanReturned(_) => self.status = Status::PlanReturned,
-            Event::TargetsAgreed(_) => {
-                self.targets_agreed = Some(stamp);
-                self.status = Status::TargetsAgreed;
-            }
+            Event::AppraisalOpened(opened) => self.opened = Some(opened.clone()),
+            Event::PlanDrafted(plan) => self.plan = plan.results.clone(),
+            Event::TargetsAgreed(_) => self.targets_agreed = Some(stamp),
             Event::FeedbackGiven(_) => self.feedback_count += 1,
             Event::RealisationRecorded(r) => self.realisations.push(Realisation {
                 indicator_id: r.indicator_id.clone(),
@@ -172,33 +162,36 @@ impl Appraisal {
                 evidence: r.evidence.clone(),
                 recorded_at: envelope.occurred_at,
             }),
-            Event::ScoreGiven(score) => {
-                self.score = Some((score.clone(), stamp));
-                self.status = Status::Scored;
-            }
-            Event::ScoreAccepted(_) => {
-                self.accepted = Some(stamp);
-                self.status = Status::Accepted;
-            }
-            Event::ScoreObjected(objection) => {
-                self.objection = Some((objection.clone(), stamp));
-                self.status = Status::Objected;
-            }
-            Event::ForumResolved(forum) => {
-                self.forum = Some((forum.clone(), stamp));
-                self.status = Status::Resolved;
-            }
-            Event::ScoreFinalized(done) => {
-                self.final_score = Some((done.clone(), stamp));
-                self.status = Status::Final;
-            }
-            Event::CycleOpened(_) => {}
+            Event::ScoreGiven(score) => self.score = Some((score.clone(), stamp)),
+            Event::ScoreAccepted(_) => self.accepted = Some(stamp),
+            Event::ScoreObjected(objection) => self.objection = Some((objection.clone(), stamp)),
+            Event::ForumResolved(forum) => self.forum = Some((forum.clone(), stamp)),
+            Event::ScoreFinalized(done) => self.final_score = Some((done.clone(), stamp)),
+            Event::PlanSubmitted(_) | Event::PlanReturned(_) | Event::CycleOpened(_) => {}
         }
     }
 
     /// Whether the plan has an indicator with this id.
     pub fn has_indicator(&self, indicator_id: &str) -> bool {
         self.plan.iter().flat_map(|r| &r.indicators).any(|i| i.id == indicator_id)
+    }
+}
+
+/// The status an appraisal has after `event`: the lifecycle of DOMAIN.md, shared by the
+/// aggregate and the read models.
+pub fn status_after(current: Status, event: &Event) -> Status {
+    match event {
+        Event::AppraisalOpened(_) => Status::Opened,
+        Event::PlanDrafted(_) => Status::PlanDrafted,
+        Event::PlanSubmitted(_) => Status::PlanSubmitted,
+        Event::PlanReturned(_) => Status::PlanReturned,
+        Event::TargetsAgreed(_) => Status::TargetsAgreed,
+        Event::ScoreGiven(_) => Status::Scored,
+        Event::ScoreAccepted(_) => Status::Accepted,
+        Event::ScoreObjected(_) => Status::Objected,
+        Event::ForumResolved(_) => Status::Resolved,
+        Event::ScoreFinalized(_) => Status::Final,
+        Event::FeedbackGiven(_) | Event::RealisationRecorded(_) | Event::CycleOpened(_) => current,
     }
 }
 

@@ -1,0 +1,95 @@
+//! Career: the final predikat of every employee per year, from `ScoreFinalized` (the year
+//! and employee come from the appraisal's opening). Eligibility is derived at query time by
+//! the domain's career rules.
+
+use crate::event::StoredEvent;
+use crate::runtime::{Projection, ProjectionError};
+use futures::future::BoxFuture;
+use skp_events::Event;
+use sqlx::PgConnection;
+use std::collections::HashMap;
+use time::OffsetDateTime;
+use uuid::Uuid;
+
+static MIGRATOR: sqlx::migrate::Migrator = sqlx::migrate!("./migrations/career");
+
+/// The career projection.
+#[derive(Debug, Clone, Default)]
+pub struct CareerProjection;
+
+struct Final {
+    nip: String,
+    year: i32,
+    appraisal_id: Uuid,
+    predikat: &'static str,
+    at: OffsetDateTime,
+}
+
+impl Projection for CareerProjection {
+    fn name(&self) -> &'static str {
+        "career"
+    }
+
+    fn migrator(&self) -> &'static sqlx::migrate::Migrator {
+        &MIGRATOR
+    }
+
+    fn apply<'a>(&'a self, tx: &'a mut PgConnection, events: &'a [StoredEvent]) -> BoxFuture<'a, Result<Vec<Uuid>, ProjectionError>> {
+        Box::pin(async move {
+            let mut owners: HashMap<Uuid, (String, i32)> = HashMap::new();
+            let mut finals: Vec<Final> = Vec::new();
+            for stored in events {
+                let e = &stored.envelope;
+                match &e.event {
+                    Event::AppraisalOpened(o) => {
+                        owners.insert(e.aggregate_id, (o.employee.nip.to_string(), o.year));
+                    }
+                    Event::ScoreFinalized(f) => {
+                        let year = match owners.get(&e.aggregate_id) {
+                            Some((_, year)) => *year,
+                            None => owner_year(tx, e.aggregate_id).await?,
+                        };
+                        finals.push(Final { nip: f.employee_nip.to_string(), year, appraisal_id: e.aggregate_id, predikat: f.predikat.as_str(), at: e.occurred_at });
+                    }
+                    _ => {}
+                }
+            }
+            write_owners(tx, &owners).await?;
+            for f in &finals {
+                sqlx::query(
+                    "INSERT INTO final_results VALUES ($1, $2, $3, $4, $5) ON CONFLICT (employee_nip, year) DO UPDATE \
+                     SET appraisal_id = EXCLUDED.appraisal_id, predikat = EXCLUDED.predikat, finalized_at = EXCLUDED.finalized_at",
+                )
+                .bind(&f.nip)
+                .bind(f.year)
+                .bind(f.appraisal_id)
+                .bind(f.predikat)
+                .bind(f.at)
+                .execute(&mut *tx)
+                .await?;
+            }
+            Ok(Vec::new())
+        })
+    }
+}
+
+async fn owner_year(tx: &mut PgConnection, appraisal: Uuid) -> Result<i32, ProjectionError> {
+    let row: Option<(i32,)> = sqlx::query_as("SELECT year FROM appraisal_owners WHERE appraisal_id = $1").bind(appraisal).fetch_optional(&mut *tx).await?;
+    row.map(|(y,)| y).ok_or_else(|| ProjectionError::Undecodable { stream_seq: 0, reason: format!("ScoreFinalized of appraisal {appraisal} that was never opened") })
+}
+
+async fn write_owners(tx: &mut PgConnection, owners: &HashMap<Uuid, (String, i32)>) -> Result<(), ProjectionError> {
+    if owners.is_empty() {
+        return Ok(());
+    }
+    let ids: Vec<Uuid> = owners.keys().copied().collect();
+    let nips: Vec<&str> = ids.iter().map(|id| owners[id].0.as_str()).collect();
+    let years: Vec<i32> = ids.iter().map(|id| owners[id].1).collect();
+    sqlx::query("INSERT INTO appraisal_owners SELECT * FROM UNNEST($1::uuid[], $2::text[], $3::int[]) ON CONFLICT DO NOTHING")
+        .bind(ids)
+        .bind(nips)
+        .bind(years)
+        .execute(&mut *tx)
+        .await?;
+    Ok(())
+}

@@ -1,0 +1,29 @@
+//! An event as a projector sees it: its stream sequence, its stored body and the decoded
+//! envelope.
+
+use crate::runtime::ProjectionError;
+use bytes::Bytes;
+use skp_events::Envelope;
+
+/// One stored event.
+#[derive(Debug, Clone)]
+pub struct StoredEvent {
+    /// The message's stream sequence.
+    pub stream_seq: u64,
+    /// The body as stored (canonical JSON).
+    pub body: Bytes,
+    /// The decoded envelope.
+    pub envelope: Envelope,
+}
+
+impl StoredEvent {
+    /// Decodes a stored message.
+    ///
+    /// # Errors
+    /// [`ProjectionError::Undecodable`] naming the sequence: a projector stops there rather
+    /// than skip an event silently.
+    pub fn decode(stream_seq: u64, body: Bytes) -> Result<Self, ProjectionError> {
+        let envelope = Envelope::decode(&body).map_err(|e| ProjectionError::Undecodable { stream_seq, reason: e.to_string() })?;
+        Ok(Self { stream_seq, body, envelope })
+    }
+}

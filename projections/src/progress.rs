@@ -1,0 +1,222 @@
+//! Dashboard progress: one row per cycle and per appraisal (status, current predikat, unit,
+//! rater, deadlines). A batch loads the rows it touches in one statement, applies the events
+//! in memory with the pure [`apply`], and writes them back in one statement.
+
+use crate::event::StoredEvent;
+use crate::runtime::{Projection, ProjectionError};
+use crate::store::{Generation, ReadStore};
+use futures::future::BoxFuture;
+use skp_domain::appraisal::{status_after, Status};
+use skp_events::{AggregateType, Event};
+use sqlx::PgConnection;
+use std::collections::{BTreeMap, BTreeSet, HashMap};
+use time::{Date, OffsetDateTime};
+use uuid::Uuid;
+
+static MIGRATOR: sqlx::migrate::Migrator = sqlx::migrate!("./migrations/progress");
+
+/// One appraisal as the dashboard counts it.
+#[derive(Debug, Clone, PartialEq, Eq, sqlx::FromRow)]
+pub struct AppraisalRow {
+    /// The appraisal.
+    pub appraisal_id: Uuid,
+    /// Its cycle.
+    pub cycle_id: Uuid,
+    /// The employee's NIP.
+    pub employee_nip: String,
+    /// The employee's name at opening.
+    pub employee_name: String,
+    /// The employee's unit at opening.
+    pub unit: String,
+    /// The rater's NIP.
+    pub rater_nip: String,
+    /// The rater's name at opening.
+    pub rater_name: String,
+    /// Lifecycle status (wire name).
+    pub status: String,
+    /// The predikat that stands now (score, then forum), if scored.
+    pub predikat: Option<String>,
+    /// The plan due date.
+    pub plan_due: Date,
+    /// When an open objection should be decided.
+    pub decision_due: Option<OffsetDateTime>,
+    /// The appraisal's version.
+    pub version: i64,
+    /// When it last changed.
+    pub updated_at: OffsetDateTime,
+}
+
+fn status_named(name: &str) -> Status {
+    Status::ALL.into_iter().find(|s| s.as_str() == name).unwrap_or(Status::Absent)
+}
+
+/// Applies one appraisal event to its row (`None` before the opening).
+pub fn apply(row: Option<AppraisalRow>, id: Uuid, event: &Event, version: u64, at: OffsetDateTime) -> Option<AppraisalRow> {
+    let mut row = match (row, event) {
+        (_, Event::AppraisalOpened(o)) => AppraisalRow {
+            appraisal_id: id,
+            cycle_id: o.cycle_id,
+            employee_nip: o.employee.nip.to_string(),
+            employee_name: o.employee.name.clone(),
+            unit: o.employee.unit.clone(),
+            rater_nip: o.rater.nip.to_string(),
+            rater_name: o.rater.name.clone(),
+            status: String::new(),
+            predikat: None,
+            plan_due: o.plan_due,
+            decision_due: None,
+            version: 0,
+            updated_at: at,
+        },
+        (Some(row), _) => row,
+        (None, _) => return None,
+    };
+    row.status = status_after(status_named(&row.status), event).as_str().to_owned();
+    match event {
+        Event::ScoreGiven(s) => row.predikat = Some(s.predikat.as_str().to_owned()),
+        Event::ForumResolved(f) => {
+            row.predikat = Some(f.predikat.as_str().to_owned());
+            row.decision_due = None;
+        }
+        Event::ScoreObjected(o) => row.decision_due = Some(o.decision_due),
+        Event::ScoreFinalized(f) => row.predikat = Some(f.predikat.as_str().to_owned()),
+        _ => {}
+    }
+    row.version = version as i64;
+    row.updated_at = at;
+    Some(row)
+}
+
+/// The progress projection.
+#[derive(Debug, Clone)]
+pub struct ProgressProjection {
+    live: Option<async_nats::Client>,
+}
+
+impl ProgressProjection {
+    /// With `live`, each commit that changed a cycle publishes its progress on
+    /// `skp.live.cycle.<id>`.
+    pub fn new(live: Option<async_nats::Client>) -> Self {
+        Self { live }
+    }
+}
+
+impl Projection for ProgressProjection {
+    fn name(&self) -> &'static str {
+        "progress"
+    }
+
+    fn migrator(&self) -> &'static sqlx::migrate::Migrator {
+        &MIGRATOR
+    }
+
+    fn apply<'a>(&'a self, tx: &'a mut PgConnection, events: &'a [StoredEvent]) -> BoxFuture<'a, Result<Vec<Uuid>, ProjectionError>> {
+        Box::pin(apply_batch(tx, events))
+    }
+
+    fn after_commit<'a>(&'a self, store: &'a ReadStore, generation: &'a Generation, cycles: Vec<Uuid>) -> BoxFuture<'a, ()> {
+        Box::pin(async move {
+            let Some(client) = &self.live else { return };
+            for cycle in cycles {
+                match crate::query::progress_in(store, generation, cycle).await {
+                    Ok(Some(progress)) => {
+                        let body = serde_json::to_vec(&progress).unwrap_or_default();
+                        if let Err(e) = client.publish(skp_events::subject::live_cycle(cycle), body.into()).await {
+                            tracing::warn!(cycle_id = %cycle, error = %e, "live progress not published");
+                        }
+                    }
+                    Ok(None) => {}
+                    Err(e) => tracing::warn!(cycle_id = %cycle, error = %e, "live progress not computed"),
+                }
+            }
+        })
+    }
+}
+
+async fn apply_batch(tx: &mut PgConnection, events: &[StoredEvent]) -> Result<Vec<Uuid>, ProjectionError> {
+    let mut cycles: BTreeMap<Uuid, &skp_events::data::CycleOpened> = BTreeMap::new();
+    let ids: Vec<Uuid> = events.iter().filter(|e| e.envelope.aggregate_type == AggregateType::Appraisal).map(|e| e.envelope.aggregate_id).collect();
+    let mut rows: HashMap<Uuid, AppraisalRow> = sqlx::query_as::<_, AppraisalRow>("SELECT * FROM appraisals WHERE appraisal_id = ANY($1)")
+        .bind(&ids)
+        .fetch_all(&mut *tx)
+        .await?
+        .into_iter()
+        .map(|r| (r.appraisal_id, r))
+        .collect();
+    let mut changed = BTreeSet::new();
+    for stored in events {
+        let e = &stored.envelope;
+        match (e.aggregate_type, &e.event) {
+            (AggregateType::Cycle, Event::CycleOpened(c)) => {
+                cycles.insert(e.aggregate_id, c);
+            }
+            (AggregateType::Appraisal, event) => {
+                if let Some(row) = apply(rows.remove(&e.aggregate_id), e.aggregate_id, event, e.version, e.occurred_at) {
+                    changed.insert(row.appraisal_id);
+                    rows.insert(row.appraisal_id, row);
+                }
+            }
+            _ => {}
+        }
+    }
+    write_cycles(tx, &cycles).await?;
+    let changed: Vec<AppraisalRow> = changed.into_iter().filter_map(|id| rows.remove(&id)).collect();
+    write_rows(tx, &changed).await?;
+    let mut touched: BTreeSet<Uuid> = cycles.keys().copied().collect();
+    touched.extend(changed.iter().map(|r| r.cycle_id));
+    Ok(touched.into_iter().collect())
+}
+
+async fn write_cycles(tx: &mut PgConnection, cycles: &BTreeMap<Uuid, &skp_events::data::CycleOpened>) -> Result<(), ProjectionError> {
+    if cycles.is_empty() {
+        return Ok(());
+    }
+    let ids: Vec<Uuid> = cycles.keys().copied().collect();
+    let organizations: Vec<&str> = cycles.values().map(|c| c.organization.as_str()).collect();
+    let years: Vec<i32> = cycles.values().map(|c| c.year).collect();
+    let dues: Vec<Date> = cycles.values().map(|c| c.plan_due).collect();
+    let objection: Vec<i32> = cycles.values().map(|c| c.objection_window_days as i32).collect();
+    let decision: Vec<i32> = cycles.values().map(|c| c.decision_window_days as i32).collect();
+    sqlx::query(
+        "INSERT INTO cycles SELECT * FROM UNNEST($1::uuid[], $2::text[], $3::int[], $4::date[], $5::int[], $6::int[]) \
+         ON CONFLICT (cycle_id) DO NOTHING",
+    )
+    .bind(ids)
+    .bind(organizations)
+    .bind(years)
+    .bind(dues)
+    .bind(objection)
+    .bind(decision)
+    .execute(&mut *tx)
+    .await?;
+    Ok(())
+}
+
+async fn write_rows(tx: &mut PgConnection, rows: &[AppraisalRow]) -> Result<(), ProjectionError> {
+    if rows.is_empty() {
+        return Ok(());
+    }
+    let col = |f: fn(&AppraisalRow) -> String| rows.iter().map(f).collect::<Vec<String>>();
+    sqlx::query(
+        "INSERT INTO appraisals SELECT * FROM UNNEST($1::uuid[], $2::uuid[], $3::text[], $4::text[], $5::text[], $6::text[], \
+         $7::text[], $8::text[], $9::text[], $10::date[], $11::timestamptz[], $12::bigint[], $13::timestamptz[]) \
+         ON CONFLICT (appraisal_id) DO UPDATE SET status = EXCLUDED.status, predikat = EXCLUDED.predikat, \
+         decision_due = EXCLUDED.decision_due, version = EXCLUDED.version, updated_at = EXCLUDED.updated_at",
+    )
+    .bind(rows.iter().map(|r| r.appraisal_id).collect::<Vec<_>>())
+    .bind(rows.iter().map(|r| r.cycle_id).collect::<Vec<_>>())
+    .bind(col(|r| r.employee_nip.clone()))
+    .bind(col(|r| r.employee_name.clone()))
+    .bind(col(|r| r.unit.clone()))
+    .bind(col(|r| r.rater_nip.clone()))
+    .bind(col(|r| r.rater_name.clone()))
+    .bind(col(|r| r.status.clone()))
+    .bind(rows.iter().map(|r| r.predikat.clone()).collect::<Vec<_>>())
+    .bind(rows.iter().map(|r| r.plan_due).collect::<Vec<_>>())
+    .bind(rows.iter().map(|r| r.decision_due).collect::<Vec<_>>())
+    .bind(rows.iter().map(|r| r.version).collect::<Vec<_>>())
+    .bind(rows.iter().map(|r| r.updated_at).collect::<Vec<_>>())
+    .execute(&mut *tx)
+    .await?;
+    Ok(())
+}

@@ -1,0 +1,211 @@
+//! What the API asks of the read models: cycle progress, an employee's career, an
+//! appraisal's audit report and a cycle's findings, each from the serving generation.
+
+use crate::runtime::ProjectionError;
+use crate::store::{Generation, ReadStore};
+use serde::Serialize;
+use skp_domain::appraisal::Status;
+use skp_events::Predikat;
+use std::collections::BTreeMap;
+use time::OffsetDateTime;
+use uuid::Uuid;
+
+/// Scored appraisals a group needs before the SE MenPANRB 3/2023 curve is compared.
+pub const CURVE_MIN_SCORED: i64 = 5;
+
+/// Progress of one group (a unit or a rater) with the distribution warnings.
+#[derive(Debug, Clone, Serialize, PartialEq, Eq)]
+pub struct GroupProgress {
+    /// The unit's name, or the rater's NIP.
+    pub key: String,
+    /// The rater's name (for raters).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub name: Option<String>,
+    /// Appraisals in the group.
+    pub total: i64,
+    /// Appraisals with a score.
+    pub scored: i64,
+    /// Scored appraisals by their current predikat.
+    pub by_predikat: BTreeMap<&'static str, i64>,
+    /// Where the distribution departs from the SE 3/2023 curve (a warning, not a block).
+    pub warnings: Vec<CurveWarning>,
+}
+
+/// A departure from the SE MenPANRB 3/2023 distribution.
+#[derive(Debug, Clone, Serialize, PartialEq, Eq)]
+pub struct CurveWarning {
+    /// `baik_over_70_percent` or `no_low_predikat`.
+    pub code: &'static str,
+    /// For a person.
+    pub detail: String,
+}
+
+/// Overdue items.
+#[derive(Debug, Clone, Default, Serialize, PartialEq, Eq)]
+pub struct Overdue {
+    /// Plans not agreed by the cycle's plan due date.
+    pub plans: i64,
+    /// Objections undecided past the decision window.
+    pub objections: i64,
+}
+
+/// `GET /v1/cycles/{id}/progress`.
+#[derive(Debug, Clone, Serialize, PartialEq, Eq)]
+pub struct Progress {
+    /// The cycle.
+    pub cycle_id: Uuid,
+    /// The cycle's organisation.
+    pub organization: String,
+    /// The cycle's year.
+    pub year: i32,
+    /// Appraisals in the cycle.
+    pub total: i64,
+    /// Appraisals by status (every status, zeros included).
+    pub by_status: BTreeMap<&'static str, i64>,
+    /// Scored appraisals by their current predikat (every predikat, zeros included).
+    pub by_predikat: BTreeMap<&'static str, i64>,
+    /// Overdue plans plus overdue objections.
+    pub overdue: i64,
+    /// The two kinds of overdue items.
+    pub overdue_detail: Overdue,
+    /// Per unit.
+    pub by_unit: Vec<GroupProgress>,
+    /// Per rater.
+    pub by_rater: Vec<GroupProgress>,
+    /// The stream sequence the read model has reached.
+    pub as_of_sequence: u64,
+}
+
+fn zeros<T: Copy>(keys: impl IntoIterator<Item = T>, name: fn(T) -> &'static str) -> BTreeMap<&'static str, i64> {
+    keys.into_iter().map(|k| (name(k), 0)).collect()
+}
+
+fn predikat_name(raw: &str) -> Option<&'static str> {
+    Predikat::ALL.into_iter().map(Predikat::as_str).find(|p| *p == raw)
+}
+
+fn status_name(raw: &str) -> &'static str {
+    Status::ALL.into_iter().map(Status::as_str).find(|s| *s == raw).unwrap_or("opened")
+}
+
+#[derive(sqlx::FromRow)]
+struct Cell {
+    unit: String,
+    rater_nip: String,
+    rater_name: String,
+    status: String,
+    predikat: Option<String>,
+    count: i64,
+    overdue_plans: i64,
+    overdue_objections: i64,
+}
+
+fn group<'a>(groups: &'a mut BTreeMap<String, GroupProgress>, key: &str, name: Option<&str>) -> &'a mut GroupProgress {
+    groups.entry(key.to_owned()).or_insert_with(|| GroupProgress {
+        key: key.to_owned(),
+        name: name.map(str::to_owned),
+        total: 0,
+        scored: 0,
+        by_predikat: zeros(Predikat::ALL, Predikat::as_str),
+        warnings: Vec::new(),
+    })
+}
+
+fn count_into(group: &mut GroupProgress, cell: &Cell) {
+    group.total += cell.count;
+    if let Some(p) = cell.predikat.as_deref().and_then(predikat_name) {
+        group.scored += cell.count;
+        *group.by_predikat.entry(p).or_default() += cell.count;
+    }
+}
+
+/// The SE MenPANRB 3/2023 curve for a group rated Baik: at most 70% `baik`, and some
+/// `butuh_perbaikan`, `kurang` or `sangat_kurang` present. Compared from
+/// [`CURVE_MIN_SCORED`] scored appraisals on.
+pub fn curve_warnings(group: &GroupProgress) -> Vec<CurveWarning> {
+    if group.scored < CURVE_MIN_SCORED {
+        return Vec::new();
+    }
+    let count = |p: Predikat| group.by_predikat.get(p.as_str()).copied().unwrap_or(0);
+    let mut warnings = Vec::new();
+    let baik = count(Predikat::Baik);
+    if baik * 100 > group.scored * 70 {
+        warnings.push(CurveWarning { code: "baik_over_70_percent", detail: format!("{baik} of {} scored are baik (more than 70%)", group.scored) });
+    }
+    if count(Predikat::ButuhPerbaikan) + count(Predikat::Kurang) + count(Predikat::SangatKurang) == 0 {
+        warnings.push(CurveWarning { code: "no_low_predikat", detail: format!("none of {} scored is butuh_perbaikan, kurang or sangat_kurang", group.scored) });
+    }
+    warnings
+}
+
+/// Progress of `cycle` in the serving generation; `None` for an unknown cycle.
+///
+/// # Errors
+/// When the database fails.
+pub async fn progress(store: &ReadStore, cycle: Uuid, now: OffsetDateTime) -> Result<Option<Progress>, ProjectionError> {
+    let Some(generation) = store.active("progress").await? else { return Ok(None) };
+    progress_at(store, &generation, cycle, now).await
+}
+
+/// Progress of `cycle` in `generation`, overdue counted against the system clock.
+///
+/// # Errors
+/// When the database fails.
+pub async fn progress_in(store: &ReadStore, generation: &Generation, cycle: Uuid) -> Result<Option<Progress>, ProjectionError> {
+    progress_at(store, generation, cycle, OffsetDateTime::now_utc()).await
+}
+
+async fn progress_at(store: &ReadStore, generation: &Generation, cycle: Uuid, now: OffsetDateTime) -> Result<Option<Progress>, ProjectionError> {
+    let schema = &generation.schema;
+    let head: Option<(String, i32)> = sqlx::query_as(&format!("SELECT organization, year FROM {schema}.cycles WHERE cycle_id = $1"))
+        .bind(cycle)
+        .fetch_optional(store.pool())
+        .await?;
+    let Some((organization, year)) = head else { return Ok(None) };
+    let sql = format!(
+        "SELECT unit, rater_nip, rater_name, status, predikat, count(*) AS count, \
+           count(*) FILTER (WHERE status IN ('opened','plan_drafted','plan_submitted','plan_returned') AND plan_due < $2::date) AS overdue_plans, \
+           count(*) FILTER (WHERE status = 'objected' AND decision_due < $3) AS overdue_objections \
+         FROM {schema}.appraisals WHERE cycle_id = $1 GROUP BY 1, 2, 3, 4, 5"
+    );
+    let cells: Vec<Cell> = sqlx::query_as(&sql).bind(cycle).bind(now.date()).bind(now).fetch_all(store.pool()).await?;
+    let mut progress = Progress {
+        cycle_id: cycle,
+        organization,
+        year,
+        total: 0,
+        by_status: zeros(Status::ALL, Status::as_str),
+        by_predikat: zeros(Predikat::ALL, Predikat::as_str),
+        overdue: 0,
+        overdue_detail: Overdue::default(),
+        by_unit: Vec::new(),
+        by_rater: Vec::new(),
+        as_of_sequence: checkpoint_of(store, "progress", generation).await?,
+    };
+    let (mut units, mut raters) = (BTreeMap::new(), BTreeMap::new());
+    for cell in &cells {
+        progress.total += cell.count;
+        *progress.by_status.entry(status_name(&cell.status)).or_default() += cell.count;
+        if let Some(p) = cell.predikat.as_deref().and_then(predikat_name) {
+            *progress.by_predikat.entry(p).or_default() += cell.count;
+        }
+        progress.overdue_detail.plans += cell.overdue_plans;
+        progress.overdue_detail.objections += cell.overdue_objections;
+        count_into(group(&mut units, &cell.unit, None), cell);
+        count_into(group(&mut raters, &cell.rater_nip, Some(&cell.rater_name)), cell);
+    }
+    progress.overdue = progress.overdue_detail.plans + progress.overdue_detail.objections;
+    let with_warnings = |mut g: GroupProgress| {
+        g.warnings = curve_warnings(&g);
+        g
+    };
+    progress.by_unit = units.into_values().map(with_warnings).collect();
+    progress.by_rater = raters.into_values().map(with_warnings).collect();
+    Ok(Some(progress))
+}
+
+async fn checkpoint_of(store: &ReadStore, projection: &str, generation: &Generation) -> Result<u64, ProjectionError> {
+    let sql = format!("SELECT last_seq FROM {}.projection_state WHERE projection = $1 AND generation = $2", store.base());
+    let (seq,): (i64,) = sqlx::query_as(&sql).bind(projection).bind(generation.number).fetch_one(store.pool()).await?;
+    Ok(seq as u64)
+}

@@ -1,0 +1,127 @@
+//! The public relay: publishes `skp.public.score.finalized.v1` to `SKP_PUBLIC` once per
+//! finalized appraisal, with `Nats-Msg-Id` = the source event's id.
+//!
+//! Exactly once: a finalization already in `published` is never sent again (this survives
+//! any restart); a crash after the publish but before the commit sends the identical message
+//! again, which `SKP_PUBLIC`'s 24-hour duplicate window drops.
+
+use crate::event::StoredEvent;
+use crate::runtime::{Projection, ProjectionError};
+use async_nats::jetstream::{self, context::Publish, stream};
+use futures::future::BoxFuture;
+use skp_events::public::{AppraisalFacts, ScoreFinalizedV1};
+use skp_events::Event;
+use sqlx::PgConnection;
+use std::collections::HashMap;
+use std::time::Duration;
+use uuid::Uuid;
+
+static MIGRATOR: sqlx::migrate::Migrator = sqlx::migrate!("./migrations/relay");
+
+/// The subject of finalized scores under `prefix` (`skp.public` in production).
+pub fn score_finalized_subject(prefix: &str) -> String {
+    format!("{prefix}.score.finalized.v1")
+}
+
+/// The relay projection.
+#[derive(Debug, Clone)]
+pub struct RelayProjection {
+    js: jetstream::Context,
+    subject: String,
+}
+
+impl RelayProjection {
+    /// Creates `stream` (subjects `<prefix>.>`) if missing and relays to it.
+    ///
+    /// # Errors
+    /// When JetStream does not answer.
+    pub async fn new(js: jetstream::Context, stream: &str, prefix: &str, replicas: usize) -> Result<Self, ProjectionError> {
+        js.get_or_create_stream(stream::Config {
+            name: stream.to_owned(),
+            subjects: vec![format!("{prefix}.>")],
+            storage: stream::StorageType::File,
+            num_replicas: replicas,
+            duplicate_window: Duration::from_secs(24 * 3600),
+            deny_delete: true,
+            deny_purge: true,
+            description: Some("SKP public integration events".into()),
+            ..Default::default()
+        })
+        .await
+        .map_err(|e| ProjectionError::Nats(format!("public stream {stream}: {e}")))?;
+        Ok(Self { js, subject: score_finalized_subject(prefix) })
+    }
+
+    async fn publish(&self, event: &ScoreFinalizedV1) -> Result<u64, ProjectionError> {
+        let body = serde_json::to_vec(event).map_err(|e| ProjectionError::Config(e.to_string()))?;
+        let publish = Publish::build().payload(body.into()).message_id(event.source_event_id.to_string());
+        let ack = self.js.send_publish(self.subject.clone(), publish).await.map_err(|e| ProjectionError::Nats(e.to_string()))?;
+        let ack = ack.await.map_err(|e| ProjectionError::Nats(e.to_string()))?;
+        Ok(ack.sequence)
+    }
+}
+
+impl Projection for RelayProjection {
+    fn name(&self) -> &'static str {
+        "relay"
+    }
+
+    fn migrator(&self) -> &'static sqlx::migrate::Migrator {
+        &MIGRATOR
+    }
+
+    fn apply<'a>(&'a self, tx: &'a mut PgConnection, events: &'a [StoredEvent]) -> BoxFuture<'a, Result<Vec<Uuid>, ProjectionError>> {
+        Box::pin(async move {
+            let mut facts: HashMap<Uuid, AppraisalFacts> = HashMap::new();
+            for stored in events {
+                let e = &stored.envelope;
+                match &e.event {
+                    Event::AppraisalOpened(o) => {
+                        let f = AppraisalFacts { cycle_id: o.cycle_id, year: o.year, unit: o.employee.unit.clone() };
+                        sqlx::query("INSERT INTO relay_appraisals VALUES ($1, $2, $3, $4, $5) ON CONFLICT DO NOTHING")
+                            .bind(e.aggregate_id)
+                            .bind(f.cycle_id)
+                            .bind(f.year)
+                            .bind(o.employee.nip.as_str())
+                            .bind(&f.unit)
+                            .execute(&mut *tx)
+                            .await?;
+                        facts.insert(e.aggregate_id, f);
+                    }
+                    Event::ScoreFinalized(data) => {
+                        let done: Option<(Uuid,)> = sqlx::query_as("SELECT public_event_id FROM published WHERE source_event_id = $1")
+                            .bind(e.event_id)
+                            .fetch_optional(&mut *tx)
+                            .await?;
+                        if done.is_some() {
+                            continue;
+                        }
+                        let f = match facts.get(&e.aggregate_id) {
+                            Some(f) => f.clone(),
+                            None => load_facts(tx, e.aggregate_id, stored.stream_seq).await?,
+                        };
+                        let public = ScoreFinalizedV1::from_source(e.event_id, e.aggregate_id, e.occurred_at, data, &f);
+                        let seq = self.publish(&public).await?;
+                        sqlx::query("INSERT INTO published VALUES ($1, $2, $3)")
+                            .bind(e.event_id)
+                            .bind(public.event_id)
+                            .bind(seq as i64)
+                            .execute(&mut *tx)
+                            .await?;
+                    }
+                    _ => {}
+                }
+            }
+            Ok(Vec::new())
+        })
+    }
+}
+
+async fn load_facts(tx: &mut PgConnection, appraisal: Uuid, stream_seq: u64) -> Result<AppraisalFacts, ProjectionError> {
+    let row: Option<(Uuid, i32, String)> = sqlx::query_as("SELECT cycle_id, year, unit FROM relay_appraisals WHERE appraisal_id = $1")
+        .bind(appraisal)
+        .fetch_optional(&mut *tx)
+        .await?;
+    let (cycle_id, year, unit) = row.ok_or_else(|| ProjectionError::Undecodable { stream_seq, reason: format!("ScoreFinalized of appraisal {appraisal} that was never opened") })?;
+    Ok(AppraisalFacts { cycle_id, year, unit })
+}

@@ -1,0 +1,257 @@
+//! The projector runtime: one named projector per read model, each on its own durable
+//! JetStream consumer (`skp_proj_<name>`, acknowledging all up to a sequence).
+//!
+//! A batch is decoded (an undecodable event stops the projector, naming its sequence), then in
+//! one PostgreSQL transaction: the serving generation and its checkpoint are locked, events
+//! at or below the checkpoint are skipped, the rest applied, the checkpoint moved; commit;
+//! then the last message is acked. Killed at any instant, the projector resumes from its
+//! checkpoint (the consumer is re-created to start right after it), and the read model
+//! equals a rebuild from scratch.
+
+use crate::event::StoredEvent;
+use crate::store::{Generation, ReadStore};
+use async_nats::jetstream::consumer::{pull, AckPolicy, DeliverPolicy};
+use async_nats::jetstream::{self, Message};
+use futures::future::BoxFuture;
+use futures::StreamExt;
+use sqlx::{Connection, PgConnection};
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+use tokio::sync::watch;
+use uuid::Uuid;
+
+/// Why a projector stopped or a projection failed.
+#[derive(Debug, thiserror::Error)]
+pub enum ProjectionError {
+    /// A stored event could not be read: the projector stops here, never skipping it.
+    #[error("event at stream sequence {stream_seq} cannot be decoded: {reason}")]
+    Undecodable {
+        /// Where.
+        stream_seq: u64,
+        /// Why.
+        reason: String,
+    },
+    /// PostgreSQL failed.
+    #[error("database: {0}")]
+    Database(#[from] sqlx::Error),
+    /// NATS failed.
+    #[error("nats: {0}")]
+    Nats(String),
+    /// Misconfiguration.
+    #[error("configuration: {0}")]
+    Config(String),
+}
+
+/// What a read model does with events. `apply` runs inside the batch's transaction with the
+/// generation's schema first on the `search_path`; it returns the cycles whose progress the
+/// batch changed.
+pub trait Projection: Send + Sync + 'static {
+    /// The projector's name, e.g. `progress`.
+    fn name(&self) -> &'static str;
+    /// The migrations of this projection's tables.
+    fn migrator(&self) -> &'static sqlx::migrate::Migrator;
+    /// Applies events (all above the checkpoint, in stream order).
+    fn apply<'a>(&'a self, tx: &'a mut PgConnection, events: &'a [StoredEvent]) -> BoxFuture<'a, Result<Vec<Uuid>, ProjectionError>>;
+    /// Runs after the batch committed, with the cycles it changed (e.g. live notifications).
+    fn after_commit<'a>(&'a self, _store: &'a ReadStore, _generation: &'a Generation, _cycles: Vec<Uuid>) -> BoxFuture<'a, ()> {
+        Box::pin(async {})
+    }
+}
+
+/// Where a projector reads from and how much at a time.
+#[derive(Debug, Clone)]
+pub struct ProjectorSettings {
+    /// The event stream.
+    pub stream: String,
+    /// The subjects it captures, e.g. `skp.events.>`.
+    pub filter_subject: String,
+    /// Messages per fetch.
+    pub batch: usize,
+    /// How long a fetch waits for messages.
+    pub fetch_wait: Duration,
+}
+
+/// A projector's progress, shared with readiness, metrics and `?min_sequence=` waits.
+#[derive(Debug)]
+pub struct ProjectorStatus {
+    /// The projector's name.
+    pub name: &'static str,
+    checkpoint: watch::Sender<u64>,
+    stream_last: AtomicU64,
+    error: Mutex<Option<String>>,
+}
+
+impl ProjectorStatus {
+    fn new(name: &'static str) -> Self {
+        Self { name, checkpoint: watch::Sender::new(0), stream_last: AtomicU64::new(0), error: Mutex::new(None) }
+    }
+
+    /// The last stream sequence applied.
+    pub fn checkpoint(&self) -> u64 {
+        *self.checkpoint.borrow()
+    }
+
+    /// Stream last sequence minus checkpoint, as last seen.
+    pub fn lag(&self) -> u64 {
+        self.stream_last.load(Ordering::Relaxed).saturating_sub(self.checkpoint())
+    }
+
+    /// Why the projector stopped, if it did.
+    pub fn error(&self) -> Option<String> {
+        self.error.lock().unwrap_or_else(std::sync::PoisonError::into_inner).clone()
+    }
+
+    /// Waits until the checkpoint reaches `sequence` or `timeout` passes; returns the
+    /// checkpoint reached.
+    pub async fn wait_for(&self, sequence: u64, timeout: Duration) -> u64 {
+        let mut receiver = self.checkpoint.subscribe();
+        let reached = tokio::time::timeout(timeout, receiver.wait_for(|c| *c >= sequence)).await;
+        match reached {
+            Ok(Ok(c)) => *c,
+            _ => self.checkpoint(),
+        }
+    }
+
+    /// Records a checkpoint (also used by rebuilds that swap a generation in).
+    pub fn set_checkpoint(&self, sequence: u64) {
+        self.checkpoint.send_replace(sequence);
+    }
+}
+
+/// One running read model.
+pub struct Projector {
+    projection: Arc<dyn Projection>,
+    store: ReadStore,
+    js: jetstream::Context,
+    settings: ProjectorSettings,
+    status: Arc<ProjectorStatus>,
+}
+
+impl Projector {
+    /// A projector for `projection`.
+    pub fn new(projection: Arc<dyn Projection>, store: ReadStore, js: jetstream::Context, settings: ProjectorSettings) -> Self {
+        let status = Arc::new(ProjectorStatus::new(projection.name()));
+        Self { projection, store, js, settings, status }
+    }
+
+    /// Its progress.
+    pub fn status(&self) -> Arc<ProjectorStatus> {
+        self.status.clone()
+    }
+
+    fn consumer_name(&self) -> String {
+        format!("skp_proj_{}", self.projection.name())
+    }
+
+    /// Runs until `shutdown` turns true (finishing the batch in hand) or an error stops it.
+    ///
+    /// # Errors
+    /// [`ProjectionError`]: an undecodable event, or the database or NATS failing for good.
+    pub async fn run(self, mut shutdown: watch::Receiver<bool>) -> Result<(), ProjectionError> {
+        let result = self.run_inner(&mut shutdown).await;
+        if let Err(e) = &result {
+            tracing::error!(projection = self.projection.name(), error = %e, "projector stopped");
+            *self.status.error.lock().unwrap_or_else(std::sync::PoisonError::into_inner) = Some(e.to_string());
+        }
+        result
+    }
+
+    async fn run_inner(&self, shutdown: &mut watch::Receiver<bool>) -> Result<(), ProjectionError> {
+        let active = self.store.ensure_active(self.projection.as_ref()).await?;
+        self.status.set_checkpoint(active.last_seq);
+        let consumer = self.consumer(active.last_seq).await?;
+        tracing::info!(projection = self.projection.name(), checkpoint = active.last_seq, "projector running");
+        while !*shutdown.borrow() {
+            let fetch = consumer.fetch().max_messages(self.settings.batch).expires(self.settings.fetch_wait).messages();
+            let mut batch = tokio::select! {
+                batch = fetch => batch.map_err(|e| ProjectionError::Nats(e.to_string()))?,
+                _ = shutdown.changed() => break,
+            };
+            let mut messages = Vec::with_capacity(self.settings.batch);
+            while let Some(message) = batch.next().await {
+                match message {
+                    Ok(message) => messages.push(message),
+                    Err(e) => tracing::debug!(error = %e, "fetch ended early"),
+                }
+            }
+            if !messages.is_empty() {
+                self.process(messages).await?;
+            }
+        }
+        tracing::info!(projection = self.projection.name(), "projector stopped on shutdown");
+        Ok(())
+    }
+
+    /// (Re-)creates the durable consumer to start right after the checkpoint.
+    async fn consumer(&self, checkpoint: u64) -> Result<jetstream::consumer::Consumer<pull::Config>, ProjectionError> {
+        let stream = self.js.get_stream(&self.settings.stream).await.map_err(|e| ProjectionError::Nats(e.to_string()))?;
+        let name = self.consumer_name();
+        let _ = stream.delete_consumer(&name).await;
+        let config = pull::Config {
+            durable_name: Some(name),
+            deliver_policy: DeliverPolicy::ByStartSequence { start_sequence: checkpoint + 1 },
+            ack_policy: AckPolicy::All,
+            ack_wait: Duration::from_secs(30),
+            filter_subject: self.settings.filter_subject.clone(),
+            max_ack_pending: 100_000,
+            ..Default::default()
+        };
+        stream.create_consumer(config).await.map_err(|e| ProjectionError::Nats(e.to_string()))
+    }
+
+    async fn process(&self, messages: Vec<Message>) -> Result<(), ProjectionError> {
+        let mut events = Vec::with_capacity(messages.len());
+        for message in &messages {
+            let info = message.info().map_err(|e| ProjectionError::Nats(e.to_string()))?;
+            self.status.stream_last.store(info.stream_sequence + info.pending, Ordering::Relaxed);
+            events.push(StoredEvent::decode(info.stream_sequence, message.payload.clone())?);
+        }
+        let (generation, cycles) = apply_batch(&self.store, self.projection.as_ref(), &events).await?;
+        if let Some(last) = messages.last() {
+            last.ack().await.map_err(|e| ProjectionError::Nats(e.to_string()))?;
+        }
+        self.status.set_checkpoint(generation.last_seq);
+        if !cycles.is_empty() {
+            self.projection.after_commit(&self.store, &generation, cycles).await;
+        }
+        Ok(())
+    }
+}
+
+/// Applies `events` to the serving generation of `projection` in one transaction with its
+/// checkpoint, skipping those at or below it. Returns the generation (with its new
+/// checkpoint) and the cycles changed.
+///
+/// # Errors
+/// When the database fails.
+pub async fn apply_batch(store: &ReadStore, projection: &dyn Projection, events: &[StoredEvent]) -> Result<(Generation, Vec<Uuid>), ProjectionError> {
+    let mut conn = store.pool().acquire().await?;
+    let mut tx = conn.begin().await?;
+    let lock = format!("SELECT generation, last_seq FROM {}.projection_state WHERE projection = $1 AND active FOR UPDATE", store.base());
+    let (number, last_seq): (i32, i64) = sqlx::query_as(&lock).bind(projection.name()).fetch_one(&mut *tx).await?;
+    let generation = apply_locked(store, projection, &mut tx, number, last_seq as u64, events).await?;
+    tx.commit().await?;
+    Ok(generation)
+}
+
+/// The body of [`apply_batch`] once the generation's row is locked: also used by rebuilds.
+pub(crate) async fn apply_locked(
+    store: &ReadStore,
+    projection: &dyn Projection,
+    tx: &mut PgConnection,
+    number: i32,
+    checkpoint: u64,
+    events: &[StoredEvent],
+) -> Result<(Generation, Vec<Uuid>), ProjectionError> {
+    let schema = store.schema_of(projection.name(), number);
+    let fresh: Vec<StoredEvent> = events.iter().filter(|e| e.stream_seq > checkpoint).cloned().collect();
+    let Some(last) = fresh.last().map(|e| e.stream_seq) else {
+        return Ok((Generation { number, schema, last_seq: checkpoint }, Vec::new()));
+    };
+    sqlx::query(&format!("SET LOCAL search_path TO {schema}")).execute(&mut *tx).await?;
+    let cycles = projection.apply(tx, &fresh).await?;
+    let update = format!("UPDATE {}.projection_state SET last_seq = $3, updated_at = now() WHERE projection = $1 AND generation = $2", store.base());
+    sqlx::query(&update).bind(projection.name()).bind(number).bind(last as i64).execute(&mut *tx).await?;
+    Ok((Generation { number, schema, last_seq: last }, cycles))
+}

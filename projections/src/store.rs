@@ -1,0 +1,146 @@
+//! The PostgreSQL side of the projections: a control schema `<base>` holding which generation
+//! of each projection serves and how far each got, and one schema per generation,
+//! `<base>_<projection>_g<generation>`, holding that generation's tables.
+
+use crate::runtime::{Projection, ProjectionError};
+use sqlx::postgres::{PgPool, PgPoolOptions};
+use sqlx::{Connection, PgConnection};
+use std::time::Duration;
+
+static CONTROL: sqlx::migrate::Migrator = sqlx::migrate!("./migrations/control");
+
+/// Handle to the read-model database. Cheap to clone.
+#[derive(Debug, Clone)]
+pub struct ReadStore {
+    pool: PgPool,
+    base: String,
+}
+
+/// A generation's place.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Generation {
+    /// The generation number, from 1.
+    pub number: i32,
+    /// Its schema.
+    pub schema: String,
+    /// The last stream sequence applied to it.
+    pub last_seq: u64,
+}
+
+fn valid_identifier(name: &str) -> bool {
+    let mut chars = name.chars();
+    chars.next().is_some_and(|c| c.is_ascii_lowercase())
+        && chars.all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '_')
+        && name.len() <= 40
+}
+
+impl ReadStore {
+    /// Connects and migrates the control schema `base` (lower-case letters, digits, `_`).
+    ///
+    /// # Errors
+    /// When the database is out of reach or `base` is not a plain identifier.
+    pub async fn connect(url: &str, base: &str, max_connections: u32) -> Result<Self, ProjectionError> {
+        if !valid_identifier(base) {
+            return Err(ProjectionError::Config(format!("schema base {base:?} must match [a-z][a-z0-9_]{{0,39}}")));
+        }
+        let pool = PgPoolOptions::new().max_connections(max_connections).acquire_timeout(Duration::from_secs(5)).connect(url).await?;
+        let store = Self { pool, base: base.to_owned() };
+        let mut conn = store.pool.acquire().await?;
+        store.migrate_schema(&mut conn, base, &CONTROL).await?;
+        Ok(store)
+    }
+
+    /// The pool.
+    pub fn pool(&self) -> &PgPool {
+        &self.pool
+    }
+
+    /// The control schema.
+    pub fn base(&self) -> &str {
+        &self.base
+    }
+
+    /// The schema of a projection's generation.
+    pub fn schema_of(&self, projection: &str, generation: i32) -> String {
+        format!("{}_{projection}_g{generation}", self.base)
+    }
+
+    async fn migrate_schema(&self, conn: &mut PgConnection, schema: &str, migrator: &sqlx::migrate::Migrator) -> Result<(), ProjectionError> {
+        sqlx::query(&format!("CREATE SCHEMA IF NOT EXISTS {schema}")).execute(&mut *conn).await?;
+        sqlx::query(&format!("SET search_path TO {schema}")).execute(&mut *conn).await?;
+        let result = migrator.run(&mut *conn).await;
+        sqlx::query("RESET search_path").execute(&mut *conn).await?;
+        result.map_err(|e| ProjectionError::Config(format!("migrating {schema}: {e}")))
+    }
+
+    /// The serving generation of `projection`, creating generation 1 when there is none.
+    ///
+    /// # Errors
+    /// When the database fails.
+    pub async fn ensure_active(&self, projection: &dyn Projection) -> Result<Generation, ProjectionError> {
+        if let Some(active) = self.active(projection.name()).await? {
+            return Ok(active);
+        }
+        let mut conn = self.pool.acquire().await?;
+        let schema = self.schema_of(projection.name(), 1);
+        self.migrate_schema(&mut conn, &schema, projection.migrator()).await?;
+        let insert = format!("INSERT INTO {}.projection_state (projection, generation, active) VALUES ($1, 1, true) ON CONFLICT DO NOTHING", self.base);
+        sqlx::query(&insert).bind(projection.name()).execute(&mut *conn).await?;
+        self.active(projection.name()).await?.ok_or_else(|| ProjectionError::Config("no active generation after creating one".into()))
+    }
+
+    /// The serving generation of `projection`, if any.
+    ///
+    /// # Errors
+    /// When the database fails.
+    pub async fn active(&self, projection: &str) -> Result<Option<Generation>, ProjectionError> {
+        let sql = format!("SELECT generation, last_seq FROM {}.projection_state WHERE projection = $1 AND active", self.base);
+        let row: Option<(i32, i64)> = sqlx::query_as(&sql).bind(projection).fetch_optional(&self.pool).await?;
+        Ok(row.map(|(number, last_seq)| Generation { number, schema: self.schema_of(projection, number), last_seq: last_seq as u64 }))
+    }
+
+    /// Creates the next, inactive generation of `projection` with empty tables.
+    ///
+    /// # Errors
+    /// When the database fails.
+    pub async fn create_generation(&self, projection: &dyn Projection) -> Result<Generation, ProjectionError> {
+        let mut conn = self.pool.acquire().await?;
+        let sql = format!(
+            "INSERT INTO {base}.projection_state (projection, generation) \
+             SELECT $1, COALESCE(MAX(generation), 0) + 1 FROM {base}.projection_state WHERE projection = $1 RETURNING generation",
+            base = self.base
+        );
+        let (number,): (i32,) = sqlx::query_as(&sql).bind(projection.name()).fetch_one(&mut *conn).await?;
+        let schema = self.schema_of(projection.name(), number);
+        sqlx::query(&format!("DROP SCHEMA IF EXISTS {schema} CASCADE")).execute(&mut *conn).await?;
+        self.migrate_schema(&mut conn, &schema, projection.migrator()).await?;
+        Ok(Generation { number, schema, last_seq: 0 })
+    }
+
+    /// Drops a generation that no longer serves.
+    ///
+    /// # Errors
+    /// When the database fails.
+    pub async fn drop_generation(&self, projection: &str, generation: i32) -> Result<(), ProjectionError> {
+        let mut conn = self.pool.acquire().await?;
+        let mut tx = conn.begin().await?;
+        let sql = format!("DELETE FROM {}.projection_state WHERE projection = $1 AND generation = $2 AND NOT active", self.base);
+        sqlx::query(&sql).bind(projection).bind(generation).execute(&mut *tx).await?;
+        sqlx::query(&format!("DROP SCHEMA IF EXISTS {} CASCADE", self.schema_of(projection, generation))).execute(&mut *tx).await?;
+        tx.commit().await?;
+        Ok(())
+    }
+
+    /// Drops the control schema and every generation: for tests that clean up after themselves.
+    ///
+    /// # Errors
+    /// When the database fails.
+    pub async fn drop_everything(&self) -> Result<(), ProjectionError> {
+        let sql = "SELECT nspname::text FROM pg_namespace WHERE nspname = $1 OR nspname LIKE $2";
+        let schemas: Vec<(String,)> = sqlx::query_as(sql).bind(&self.base).bind(format!("{}\\_%", self.base)).fetch_all(&self.pool).await?;
+        for (schema,) in schemas {
+            sqlx::query(&format!("DROP SCHEMA IF EXISTS {schema} CASCADE")).execute(&self.pool).await?;
+        }
+        Ok(())
+    }
+}
