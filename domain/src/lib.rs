@@ -7,6 +7,8 @@
 //! and a stable code.
 
 pub mod appraisal;
+pub mod audit;
+pub mod career;
 pub mod context;
 pub mod cycle;
 pub mod decision;

@@ -209,3 +209,131 @@ async fn checkpoint_of(store: &ReadStore, projection: &str, generation: &Generat
     let (seq,): (i64,) = sqlx::query_as(&sql).bind(projection).bind(generation.number).fetch_one(store.pool()).await?;
     Ok(seq as u64)
 }
+
+/// One year of an employee's career as served.
+#[derive(Debug, Clone, Serialize, PartialEq, Eq)]
+pub struct CareerYear {
+    /// The appraisal year.
+    pub year: i32,
+    /// The final predikat.
+    pub predikat: Predikat,
+    /// When it became final.
+    #[serde(with = "time::serde::rfc3339")]
+    pub finalized_at: OffsetDateTime,
+    /// Share of the yearly angka kredit (Peraturan BKN 3/2023).
+    pub angka_kredit_percent: u32,
+}
+
+/// One eligibility answer with its reasons.
+#[derive(Debug, Clone, Serialize, PartialEq, Eq)]
+pub struct Eligibility {
+    /// Whether the employee meets the rule.
+    pub eligible: bool,
+    /// Why, naming years and predikat.
+    pub reasons: Vec<String>,
+    /// The years it rests on.
+    pub years: Vec<i32>,
+}
+
+/// A raised flag.
+#[derive(Debug, Clone, Serialize, PartialEq, Eq)]
+pub struct Flag {
+    /// `improvement_plan` or `misconduct_review`.
+    pub flag: &'static str,
+    /// Why.
+    pub reason: String,
+    /// The year that raised it.
+    pub year: i32,
+}
+
+/// `GET /v1/employees/{nip}/career`.
+#[derive(Debug, Clone, Serialize, PartialEq, Eq)]
+pub struct Career {
+    /// The employee.
+    pub nip: String,
+    /// The final predikat per year, oldest first.
+    pub history: Vec<CareerYear>,
+    /// Each rule of DOMAIN.md's career table, by name.
+    pub eligibility: BTreeMap<&'static str, Eligibility>,
+    /// The flags raised by the latest year.
+    pub flags: Vec<Flag>,
+    /// The stream sequence the read model has reached.
+    pub as_of_sequence: u64,
+}
+
+/// The career of `nip` (an empty history when nothing is final yet).
+///
+/// # Errors
+/// When the database fails.
+pub async fn career(store: &ReadStore, nip: &str) -> Result<Career, ProjectionError> {
+    use skp_domain::career::{assess, YearResult};
+    let generation = store.active("career").await?;
+    let rows: Vec<(i32, String, OffsetDateTime)> = match &generation {
+        Some(g) => sqlx::query_as(&format!("SELECT year, predikat, finalized_at FROM {}.final_results WHERE employee_nip = $1", g.schema))
+            .bind(nip)
+            .fetch_all(store.pool())
+            .await?,
+        None => Vec::new(),
+    };
+    let results: Vec<YearResult> = rows
+        .into_iter()
+        .filter_map(|(year, p, finalized_at)| Predikat::ALL.into_iter().find(|k| k.as_str() == p).map(|predikat| YearResult { year, predikat, finalized_at }))
+        .collect();
+    let assessment = assess(&results);
+    Ok(Career {
+        nip: nip.to_owned(),
+        history: assessment
+            .history
+            .iter()
+            .map(|h| CareerYear { year: h.year, predikat: h.predikat, finalized_at: h.finalized_at, angka_kredit_percent: h.angka_kredit_percent })
+            .collect(),
+        eligibility: assessment.eligibility.into_iter().map(|r| (r.rule, Eligibility { eligible: r.eligible, reasons: r.reasons, years: r.years })).collect(),
+        flags: assessment.flags.into_iter().map(|f| Flag { flag: f.flag, reason: f.reason, year: f.year }).collect(),
+        as_of_sequence: generation.map_or(0, |g| g.last_seq),
+    })
+}
+
+/// The stored audit report of an appraisal.
+///
+/// # Errors
+/// When the database fails.
+pub async fn audit_report(store: &ReadStore, appraisal: Uuid) -> Result<Option<serde_json::Value>, ProjectionError> {
+    let Some(g) = store.active("audit").await? else { return Ok(None) };
+    let row: Option<(serde_json::Value,)> = sqlx::query_as(&format!("SELECT report FROM {}.audit_reports WHERE appraisal_id = $1", g.schema))
+        .bind(appraisal)
+        .fetch_optional(store.pool())
+        .await?;
+    Ok(row.map(|(mut report,)| {
+        report["as_of_sequence"] = serde_json::json!(g.last_seq);
+        report
+    }))
+}
+
+/// An appraisal with findings.
+#[derive(Debug, Clone, Serialize, PartialEq, Eq, sqlx::FromRow)]
+pub struct Finding {
+    /// The appraisal.
+    pub appraisal_id: Uuid,
+    /// The employee's unit.
+    pub unit: Option<String>,
+    /// The rater.
+    pub rater_nip: Option<String>,
+    /// Whether the chain is intact.
+    pub chain_valid: bool,
+    /// The failed checks.
+    pub findings: Vec<String>,
+}
+
+/// The appraisals of a cycle whose audit has findings.
+///
+/// # Errors
+/// When the database fails.
+pub async fn cycle_findings(store: &ReadStore, cycle: Uuid) -> Result<Vec<Finding>, ProjectionError> {
+    let Some(g) = store.active("audit").await? else { return Ok(Vec::new()) };
+    let sql = format!(
+        "SELECT appraisal_id, unit, rater_nip, chain_valid, findings FROM {}.audit_reports \
+         WHERE cycle_id = $1 AND verdict <> 'fair' ORDER BY unit, rater_nip, appraisal_id",
+        g.schema
+    );
+    Ok(sqlx::query_as(&sql).bind(cycle).fetch_all(store.pool()).await?)
+}

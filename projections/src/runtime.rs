@@ -41,6 +41,15 @@ pub enum ProjectionError {
     /// Misconfiguration.
     #[error("configuration: {0}")]
     Config(String),
+    /// The batch does not continue the checkpoint (another consumer took part of the
+    /// stream): nothing was applied; the projector starts again from its checkpoint.
+    #[error("expected stream sequence {expected} next, got {found}")]
+    Gap {
+        /// The sequence due.
+        expected: u64,
+        /// The sequence delivered.
+        found: u64,
+    },
 }
 
 /// What a read model does with events. `apply` runs inside the batch's transaction with the
@@ -83,7 +92,8 @@ pub struct ProjectorStatus {
 }
 
 impl ProjectorStatus {
-    fn new(name: &'static str) -> Self {
+    /// A fresh status for the projector `name`.
+    pub fn new(name: &'static str) -> Self {
         Self { name, checkpoint: watch::Sender::new(0), stream_last: AtomicU64::new(0), error: Mutex::new(None) }
     }
 
@@ -135,6 +145,12 @@ impl Projector {
         Self { projection, store, js, settings, status }
     }
 
+    /// A projector reporting into an existing status (kept across restarts of the projector).
+    pub fn with_status(projection: Arc<dyn Projection>, store: ReadStore, js: jetstream::Context, settings: ProjectorSettings, status: Arc<ProjectorStatus>) -> Self {
+        *status.error.lock().unwrap_or_else(std::sync::PoisonError::into_inner) = None;
+        Self { projection, store, js, settings, status }
+    }
+
     /// Its progress.
     pub fn status(&self) -> Arc<ProjectorStatus> {
         self.status.clone()
@@ -158,6 +174,9 @@ impl Projector {
     }
 
     async fn run_inner(&self, shutdown: &mut watch::Receiver<bool>) -> Result<(), ProjectionError> {
+        // One active projector per read model across all processes: the holder of a
+        // PostgreSQL advisory lock on a connection kept for the whole run.
+        let Some(mut leader) = self.lead(shutdown).await? else { return Ok(()) };
         let active = self.store.ensure_active(self.projection.as_ref()).await?;
         self.status.set_checkpoint(active.last_seq);
         let consumer = self.consumer(active.last_seq).await?;
@@ -176,11 +195,28 @@ impl Projector {
                 }
             }
             if !messages.is_empty() {
+                sqlx::query("SELECT 1").execute(&mut *leader).await?;
                 self.process(messages).await?;
             }
         }
         tracing::info!(projection = self.projection.name(), "projector stopped on shutdown");
         Ok(())
+    }
+
+    /// Waits for the advisory lock of this projection; `None` on shutdown.
+    async fn lead(&self, shutdown: &mut watch::Receiver<bool>) -> Result<Option<sqlx::pool::PoolConnection<sqlx::Postgres>>, ProjectionError> {
+        let key = lock_key(self.store.base(), self.projection.name());
+        let mut conn = self.store.pool().acquire().await?;
+        loop {
+            let (held,): (bool,) = sqlx::query_as("SELECT pg_try_advisory_lock($1)").bind(key).fetch_one(&mut *conn).await?;
+            if held {
+                return Ok(Some(conn));
+            }
+            tokio::select! {
+                () = tokio::time::sleep(Duration::from_secs(1)) => {}
+                _ = shutdown.changed() => return Ok(None),
+            }
+        }
     }
 
     /// (Re-)creates the durable consumer to start right after the checkpoint.
@@ -246,6 +282,14 @@ pub(crate) async fn apply_locked(
 ) -> Result<(Generation, Vec<Uuid>), ProjectionError> {
     let schema = store.schema_of(projection.name(), number);
     let fresh: Vec<StoredEvent> = events.iter().filter(|e| e.stream_seq > checkpoint).cloned().collect();
+    // Every message of the stream is an event, so a projector sees contiguous sequences.
+    let mut expected = checkpoint + 1;
+    for event in &fresh {
+        if event.stream_seq != expected {
+            return Err(ProjectionError::Gap { expected, found: event.stream_seq });
+        }
+        expected += 1;
+    }
     let Some(last) = fresh.last().map(|e| e.stream_seq) else {
         return Ok((Generation { number, schema, last_seq: checkpoint }, Vec::new()));
     };
@@ -254,4 +298,10 @@ pub(crate) async fn apply_locked(
     let update = format!("UPDATE {}.projection_state SET last_seq = $3, updated_at = now() WHERE projection = $1 AND generation = $2", store.base());
     sqlx::query(&update).bind(projection.name()).bind(number).bind(last as i64).execute(&mut *tx).await?;
     Ok((Generation { number, schema, last_seq: last }, cycles))
+}
+
+/// The advisory-lock key of a projection: FNV-1a of `<base>/<name>`.
+fn lock_key(base: &str, name: &str) -> i64 {
+    let hash = format!("{base}/{name}").bytes().fold(0xcbf2_9ce4_8422_2325_u64, |h, b| (h ^ u64::from(b)).wrapping_mul(0x0100_0000_01b3));
+    i64::from_ne_bytes(hash.to_ne_bytes())
 }

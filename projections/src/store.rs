@@ -68,7 +68,9 @@ impl ReadStore {
     async fn migrate_schema(&self, conn: &mut PgConnection, schema: &str, migrator: &sqlx::migrate::Migrator) -> Result<(), ProjectionError> {
         sqlx::query(&format!("CREATE SCHEMA IF NOT EXISTS {schema}")).execute(&mut *conn).await?;
         sqlx::query(&format!("SET search_path TO {schema}")).execute(&mut *conn).await?;
-        let result = migrator.run(&mut *conn).await;
+        // `run_direct`: `run`'s generic `Acquire` bound makes the future not `Send` for every
+        // lifetime, which spawned projector tasks need.
+        let result = migrator.run_direct(&mut *conn).await;
         sqlx::query("RESET search_path").execute(&mut *conn).await?;
         result.map_err(|e| ProjectionError::Config(format!("migrating {schema}: {e}")))
     }
@@ -128,19 +130,6 @@ impl ReadStore {
         sqlx::query(&sql).bind(projection).bind(generation).execute(&mut *tx).await?;
         sqlx::query(&format!("DROP SCHEMA IF EXISTS {} CASCADE", self.schema_of(projection, generation))).execute(&mut *tx).await?;
         tx.commit().await?;
-        Ok(())
-    }
-
-    /// Drops the control schema and every generation: for tests that clean up after themselves.
-    ///
-    /// # Errors
-    /// When the database fails.
-    pub async fn drop_everything(&self) -> Result<(), ProjectionError> {
-        let sql = "SELECT nspname::text FROM pg_namespace WHERE nspname = $1 OR nspname LIKE $2";
-        let schemas: Vec<(String,)> = sqlx::query_as(sql).bind(&self.base).bind(format!("{}\\_%", self.base)).fetch_all(&self.pool).await?;
-        for (schema,) in schemas {
-            sqlx::query(&format!("DROP SCHEMA IF EXISTS {schema} CASCADE")).execute(&self.pool).await?;
-        }
         Ok(())
     }
 }

@@ -46,6 +46,22 @@ pub struct StoreSettings {
     pub cache_capacity: usize,
 }
 
+/// Where the read models live and how the projectors run.
+#[derive(Debug, Clone)]
+pub struct ReadSettings {
+    /// Control schema of the read models; generations live in `<schema>_<projection>_g<n>`
+    /// (`SKP_DB_SCHEMA`, default `skp`).
+    pub schema: String,
+    /// Run the projectors inside this process (`SKP_PROJECTORS`, `in-process` or `off`).
+    pub in_process: bool,
+    /// Messages per projector batch (`SKP_PROJECTOR_BATCH`, default 1000).
+    pub batch: usize,
+    /// The public stream (`SKP_PUBLIC_STREAM`, default `SKP_PUBLIC`).
+    pub public_stream: String,
+    /// Prefix of the public subjects (`SKP_PUBLIC_PREFIX`, default `skp.public`).
+    pub public_prefix: String,
+}
+
 /// Everything SKP's API process reads from its environment.
 #[derive(Debug, Clone)]
 pub struct Settings {
@@ -57,6 +73,8 @@ pub struct Settings {
     pub jwt_secret: Secret,
     /// The event store.
     pub store: StoreSettings,
+    /// The read models.
+    pub read: ReadSettings,
     /// `json` for JSON logs, anything else for text (`SKP_LOG_FORMAT`).
     pub log_json: bool,
 }
@@ -103,6 +121,13 @@ impl Settings {
                 command_retries: parse("SKP_COMMAND_RETRIES", &get("SKP_COMMAND_RETRIES", "16"))?,
                 append_timeout: Duration::from_millis(parse("SKP_APPEND_TIMEOUT_MS", &get("SKP_APPEND_TIMEOUT_MS", "5000"))?),
                 cache_capacity: parse("SKP_AGGREGATE_CACHE", &get("SKP_AGGREGATE_CACHE", "100000"))?,
+            },
+            read: ReadSettings {
+                schema: get("SKP_DB_SCHEMA", "skp"),
+                in_process: get("SKP_PROJECTORS", "in-process") != "off",
+                batch: parse("SKP_PROJECTOR_BATCH", &get("SKP_PROJECTOR_BATCH", "1000"))?,
+                public_stream: get("SKP_PUBLIC_STREAM", "SKP_PUBLIC"),
+                public_prefix: get("SKP_PUBLIC_PREFIX", "skp.public"),
             },
             log_json: get("SKP_LOG_FORMAT", "text") == "json",
         })

@@ -12,6 +12,7 @@ pub mod clock;
 pub mod commands;
 pub mod config;
 pub mod metrics;
+pub mod readmodels;
 pub mod startup;
 pub mod store;
 pub mod telemetry;

@@ -5,7 +5,11 @@ use crate::clock::Clock;
 use crate::commands::CommandBus;
 use crate::config::Settings;
 use crate::metrics::Metrics;
+use crate::readmodels::{self, ReadModels};
 use crate::store::EventStore;
+use skp_projections::ReadStore;
+use tokio::sync::{watch, OnceCell};
+use tokio::task::JoinSet;
 use std::future::Future;
 use std::net::SocketAddr;
 use std::sync::Arc;
@@ -20,6 +24,8 @@ const NATS_STARTUP_WAIT: Duration = Duration::from_secs(30);
 pub struct Application {
     listener: TcpListener,
     state: AppState,
+    projectors: JoinSet<()>,
+    stop_projectors: watch::Sender<bool>,
 }
 
 impl Application {
@@ -40,15 +46,13 @@ impl Application {
     pub async fn build_with_listener(settings: &Settings, clock: Clock, listener: TcpListener) -> anyhow::Result<Self> {
         let metrics = Metrics::new();
         let store = EventStore::connect(&settings.store, metrics.clone(), NATS_STARTUP_WAIT).await?;
-        let db = sqlx::postgres::PgPoolOptions::new()
-            .max_connections(8)
-            .acquire_timeout(Duration::from_secs(3))
-            .connect_lazy(settings.database_url.expose())
-            .map_err(|e| tracing::warn!(error = %e, "SKP_DATABASE_URL unusable; readiness will report postgres down"))
-            .ok();
+        let read = Arc::new(OnceCell::new());
+        let (stop_projectors, shutdown) = watch::channel(false);
+        let mut projectors = JoinSet::new();
+        projectors.spawn(connect_read_models(settings.clone(), store.clone(), read.clone(), shutdown));
         let bus = CommandBus::new(store, settings.store.cache_capacity, settings.store.command_retries, clock, metrics.clone());
-        let state = AppState { bus: Arc::new(bus), tokens: TokenVerifier::new(settings.jwt_secret.expose().as_bytes()), db, metrics };
-        Ok(Self { listener, state })
+        let state = AppState { bus: Arc::new(bus), tokens: TokenVerifier::new(settings.jwt_secret.expose().as_bytes()), read, metrics };
+        Ok(Self { listener, state, projectors, stop_projectors })
     }
 
     /// Where it listens.
@@ -68,10 +72,48 @@ impl Application {
     ///
     /// # Errors
     /// When the server fails.
-    pub async fn run_until_stopped(self, shutdown: impl Future<Output = ()> + Send + 'static) -> std::io::Result<()> {
+    pub async fn run_until_stopped(mut self, shutdown: impl Future<Output = ()> + Send + 'static) -> std::io::Result<()> {
         let app = api::router(self.state);
-        axum::serve(self.listener, app).with_graceful_shutdown(shutdown).await
+        let served = axum::serve(self.listener, app).with_graceful_shutdown(shutdown).await;
+        // Projectors finish the batch in hand and commit it before the process exits.
+        self.stop_projectors.send_replace(true);
+        while self.projectors.join_next().await.is_some() {}
+        served
     }
+}
+
+/// Connects the read-model database (retrying until it answers, so that commands work while
+/// PostgreSQL is down), then runs the projectors here unless configured off.
+async fn connect_read_models(settings: Settings, store: EventStore, read: Arc<OnceCell<ReadModels>>, shutdown: watch::Receiver<bool>) {
+    let db = loop {
+        match ReadStore::connect(settings.database_url.expose(), &settings.read.schema, 16).await {
+            Ok(db) => break db,
+            Err(e) => {
+                tracing::warn!(error = %e, "read-model database not reachable; retrying");
+                let mut stop = shutdown.clone();
+                tokio::select! {
+                    () = tokio::time::sleep(Duration::from_secs(2)) => {}
+                    _ = stop.changed() => return,
+                }
+            }
+        }
+    };
+    let mut set = JoinSet::new();
+    let status = if settings.read.in_process {
+        match readmodels::projections(&settings, &store).await {
+            Ok(projections) => {
+                readmodels::spawn_projectors(&mut set, projections, &db, &store, readmodels::projector_settings(&settings, &store), &shutdown)
+            }
+            Err(e) => {
+                tracing::error!(error = %e, "projectors not started");
+                Default::default()
+            }
+        }
+    } else {
+        Default::default()
+    };
+    let _ = read.set(ReadModels { store: db, status });
+    while set.join_next().await.is_some() {}
 }
 
 /// Completes on SIGINT or SIGTERM.

@@ -43,7 +43,7 @@ async fn a_retry_after_the_service_restarted_yields_the_original_result() {
     let path = format!("/v1/appraisals/{id}/score");
     let body = json!({"results_rating": "sesuai_ekspektasi", "behaviour_rating": "sesuai_ekspektasi"});
     let first = app.post_keyed(RATER, &path, body.clone(), key).await.expect(200);
-    app.stop().await;
+    app.stop();
 
     let restarted = spawn_peer(&app).await;
     // The state moved on meanwhile: a retry must still answer with its original result.

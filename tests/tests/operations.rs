@@ -12,8 +12,11 @@ async fn health_readiness_and_security_headers() {
     assert_eq!(health.status, 200);
     assert_eq!(health.headers.get("x-content-type-options").unwrap(), "nosniff");
     assert!(health.headers.contains_key("x-request-id"));
+    let ready = wait_for(std::time::Duration::from_secs(10), || async { app.send(app.http.get(app.url("/readyz"))).await.status == 200 }).await;
+    assert!(ready, "the service became ready");
     let ready = app.send(app.http.get(app.url("/readyz"))).await.expect(200);
     assert_eq!(ready["checks"], json!({"nats": true, "postgres": true}));
+    assert_eq!(ready["projectors"]["progress"]["error"], serde_json::Value::Null);
 }
 
 #[tokio::test]

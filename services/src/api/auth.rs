@@ -62,15 +62,23 @@ impl FromRequestParts<AppState> for Authenticated {
     type Rejection = ApiError;
 
     async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, Self::Rejection> {
-        let header = parts
-            .headers
-            .get(axum::http::header::AUTHORIZATION)
-            .ok_or_else(|| ApiError::Unauthorized("missing Authorization: Bearer <token>".into()))?;
-        let token = header
-            .to_str()
-            .ok()
-            .and_then(|h| h.strip_prefix("Bearer ").or_else(|| h.strip_prefix("bearer ")))
-            .ok_or_else(|| ApiError::Unauthorized("Authorization must be Bearer <token>".into()))?;
+        let token = match parts.headers.get(axum::http::header::AUTHORIZATION) {
+            Some(header) => header
+                .to_str()
+                .ok()
+                .and_then(|h| h.strip_prefix("Bearer ").or_else(|| h.strip_prefix("bearer ")))
+                .ok_or_else(|| ApiError::Unauthorized("Authorization must be Bearer <token>".into()))?
+                .to_owned(),
+            // Browsers' EventSource cannot set headers: GET requests may carry the token as
+            // `?access_token=` (never logged: request spans record the path only).
+            None if parts.method == axum::http::Method::GET => query_token(parts.uri.query().unwrap_or_default())
+                .ok_or_else(|| ApiError::Unauthorized("missing Authorization: Bearer <token>".into()))?,
+            None => return Err(ApiError::Unauthorized("missing Authorization: Bearer <token>".into())),
+        };
         state.tokens.verify(token.trim()).map(Authenticated)
     }
+}
+
+fn query_token(query: &str) -> Option<String> {
+    query.split('&').find_map(|pair| pair.strip_prefix("access_token=")).map(str::to_owned)
 }

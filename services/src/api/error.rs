@@ -32,9 +32,17 @@ pub enum ApiError {
     /// 503 `store_unavailable`, with `Retry-After`.
     #[error("the event store is out of reach; retry shortly")]
     Unavailable(String),
-    /// 504 `projection_behind`.
-    #[error("{0}")]
-    Timeout(String),
+    /// 503 `read_model_unavailable`, with `Retry-After`: PostgreSQL out of reach.
+    #[error("the read models are out of reach; retry shortly")]
+    ReadUnavailable(String),
+    /// 504 `projection_behind`: `?min_sequence=` not reached in time; carries how far it got.
+    #[error("{detail}")]
+    Timeout {
+        /// For a person.
+        detail: String,
+        /// The sequence the projection reached.
+        reached: u64,
+    },
     /// 500 `internal`: the detail is logged, not shown.
     #[error("internal error")]
     Internal(String),
@@ -48,6 +56,12 @@ impl From<CommandError> for ApiError {
             CommandError::Unavailable(e) => ApiError::Unavailable(e),
             CommandError::Internal(e) => ApiError::Internal(e),
         }
+    }
+}
+
+impl From<skp_projections::ProjectionError> for ApiError {
+    fn from(error: skp_projections::ProjectionError) -> Self {
+        ApiError::ReadUnavailable(error.to_string())
     }
 }
 
@@ -66,7 +80,8 @@ impl ApiError {
             ApiError::Domain(e) => (StatusCode::from_u16(e.status()).unwrap_or(StatusCode::UNPROCESSABLE_ENTITY), e.code()),
             ApiError::Conflict(_) => (StatusCode::CONFLICT, "concurrent_modification"),
             ApiError::Unavailable(_) => (StatusCode::SERVICE_UNAVAILABLE, "store_unavailable"),
-            ApiError::Timeout(_) => (StatusCode::GATEWAY_TIMEOUT, "projection_behind"),
+            ApiError::ReadUnavailable(_) => (StatusCode::SERVICE_UNAVAILABLE, "read_model_unavailable"),
+            ApiError::Timeout { .. } => (StatusCode::GATEWAY_TIMEOUT, "projection_behind"),
             ApiError::Internal(_) => (StatusCode::INTERNAL_SERVER_ERROR, "internal"),
         }
     }
@@ -79,6 +94,8 @@ struct Problem<'a> {
     status: u16,
     detail: String,
     code: &'a str,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    as_of_sequence: Option<u64>,
 }
 
 impl IntoResponse for ApiError {
@@ -89,8 +106,8 @@ impl IntoResponse for ApiError {
                 tracing::error!(cause = %cause, "internal error");
                 "an internal error occurred; it has been logged".to_owned()
             }
-            ApiError::Unavailable(cause) => {
-                tracing::warn!(cause = %cause, "event store unavailable");
+            ApiError::Unavailable(cause) | ApiError::ReadUnavailable(cause) => {
+                tracing::warn!(cause = %cause, "dependency unavailable");
                 self.to_string()
             }
             other => other.to_string(),
@@ -101,6 +118,10 @@ impl IntoResponse for ApiError {
             status: status.as_u16(),
             detail,
             code,
+            as_of_sequence: match &self {
+                ApiError::Timeout { reached, .. } => Some(*reached),
+                _ => None,
+            },
         };
         let body = serde_json::to_vec(&problem).unwrap_or_default();
         let mut response = (status, body).into_response();

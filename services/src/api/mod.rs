@@ -9,6 +9,7 @@ pub mod extract;
 pub mod openapi;
 pub mod ops;
 pub mod queries;
+pub mod reads;
 pub mod view;
 
 use crate::commands::CommandBus;
@@ -33,8 +34,8 @@ pub struct AppState {
     pub bus: Arc<CommandBus>,
     /// Verifies bearer tokens.
     pub tokens: TokenVerifier,
-    /// The read-model database, when configured.
-    pub db: Option<sqlx::PgPool>,
+    /// The read models, once their database answered.
+    pub read: Arc<tokio::sync::OnceCell<crate::readmodels::ReadModels>>,
     /// Prometheus metrics.
     pub metrics: Metrics,
 }
@@ -57,6 +58,11 @@ pub fn router(state: AppState) -> Router {
         .route("/v1/appraisals/{id}", get(queries::get_appraisal))
         .route("/v1/appraisals/{id}/history", get(queries::get_history))
         .route("/v1/appraisals/{id}/replay", get(queries::get_replay))
+        .route("/v1/appraisals/{id}/audit", get(reads::get_audit))
+        .route("/v1/cycles/{id}/progress", get(reads::get_progress))
+        .route("/v1/cycles/{id}/progress/stream", get(reads::stream_progress))
+        .route("/v1/cycles/{id}/findings", get(reads::get_findings))
+        .route("/v1/employees/{nip}/career", get(reads::get_career))
         .route("/v1/appraisals/{id}/plan", post(commands::draft_plan))
         .route("/v1/appraisals/{id}/plan/submit", post(commands::submit_plan))
         .route("/v1/appraisals/{id}/plan/return", post(commands::return_plan))

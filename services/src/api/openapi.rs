@@ -1,6 +1,6 @@
 //! The OpenAPI document, assembled from the route and type annotations.
 
-use super::{commands, dto, queries, view};
+use super::{commands, dto, queries, reads, view};
 use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
 use utoipa::{Modify, OpenApi};
 
@@ -12,6 +12,7 @@ use utoipa::{Modify, OpenApi};
         commands::return_plan, commands::agree_targets, commands::give_feedback, commands::record_realisation,
         commands::give_score, commands::accept_score, commands::object_score, commands::resolve_forum,
         commands::finalize, queries::get_appraisal, queries::get_history, queries::get_replay,
+        reads::get_progress, reads::stream_progress, reads::get_findings, reads::get_career, reads::get_audit,
     ),
     components(schemas(dto::CommandResponse, view::AppraisalView, queries::History)),
     modifiers(&BearerAuth),

@@ -16,14 +16,19 @@ pub async fn healthz() -> Json<serde_json::Value> {
 /// Readiness: NATS and PostgreSQL reachable. 503 naming what is not.
 pub async fn readyz(State(app): State<AppState>) -> Response {
     let nats = app.bus.store().is_connected() && app.bus.store().last_sequence().await.is_ok();
-    let postgres = match &app.db {
-        Some(pool) => tokio::time::timeout(Duration::from_secs(2), sqlx::query("SELECT 1").execute(pool)).await.is_ok_and(|r| r.is_ok()),
+    let read = app.read.get();
+    let postgres = match read {
+        Some(read) => tokio::time::timeout(Duration::from_secs(2), sqlx::query("SELECT 1").execute(read.store.pool())).await.is_ok_and(|r| r.is_ok()),
         None => false,
     };
+    let projectors: serde_json::Map<String, serde_json::Value> = read
+        .map(|r| r.status.iter().map(|(name, s)| ((*name).to_owned(), json!({"checkpoint": s.checkpoint(), "lag": s.lag(), "error": s.error()}))).collect())
+        .unwrap_or_default();
     let status = if nats && postgres { StatusCode::OK } else { StatusCode::SERVICE_UNAVAILABLE };
     let body = json!({
         "status": if status == StatusCode::OK { "ready" } else { "not_ready" },
         "checks": { "nats": nats, "postgres": postgres },
+        "projectors": projectors,
     });
     (status, Json(body)).into_response()
 }

@@ -18,7 +18,7 @@ use utoipa::{IntoParams, ToSchema};
 use uuid::Uuid;
 
 /// Who may read an appraisal: its three people, admins and inspectors.
-fn may_read(state: &Appraisal, caller: &Caller) -> Result<(), ApiError> {
+pub(crate) fn may_read(state: &Appraisal, caller: &Caller) -> Result<(), ApiError> {
     let opened = state.opened.as_ref().ok_or(DomainError::NotFound { what: "appraisal" })?;
     let involved = [&opened.employee, &opened.rater, &opened.rater_superior].iter().any(|p| p.nip == caller.nip);
     if involved || caller.admin || caller.inspector {

@@ -43,6 +43,9 @@ pub fn isolated_settings(nats: &str) -> Settings {
         ("SKP_STREAM", format!("SKP_TEST_{tag}")),
         ("SKP_SUBJECT_PREFIX", format!("test{tag}.skp.events")),
         ("SKP_APPEND_TIMEOUT_MS", "3000".to_owned()),
+        ("SKP_DB_SCHEMA", format!("skp_t{tag}")),
+        ("SKP_PUBLIC_STREAM", format!("SKP_TEST_PUBLIC_{tag}")),
+        ("SKP_PUBLIC_PREFIX", format!("test{tag}.skp.public")),
     ]);
     Settings::from_lookup(|name| vars.get(name).cloned()).unwrap()
 }
@@ -54,7 +57,7 @@ pub struct TestApp {
     pub http: reqwest::Client,
     pub app_state: skp_services::api::AppState,
     shutdown: Option<oneshot::Sender<()>>,
-    server: Option<tokio::task::JoinHandle<()>>,
+    server: Option<std::thread::JoinHandle<()>>,
     owns_stream: bool,
 }
 
@@ -67,20 +70,28 @@ pub async fn spawn_peer(of: &TestApp) -> TestApp {
     spawn_with(of.settings.clone(), of.clock.clone(), false).await
 }
 
+/// Runs SKP on a runtime of its own thread, as a separate process would: the test's runtime
+/// only drives the client, so stopping the app never waits on a frozen test runtime. When
+/// dropped, the instance that owns the stream deletes its streams and schemas.
 pub async fn spawn_with(settings: Settings, clock: Clock, owns_stream: bool) -> TestApp {
     skp_services::telemetry::init_for_tests();
-    let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
-    let app = Application::build_with_listener(&settings, clock.clone(), listener).await.unwrap();
-    let addr = app.local_addr().unwrap();
-    let app_state = app.state().clone();
-    let (tx, rx) = oneshot::channel();
-    let server = tokio::spawn(async move {
-        app.run_until_stopped(async move {
-            let _ = rx.await;
-        })
-        .await
-        .unwrap();
+    let (ready_tx, ready_rx) = oneshot::channel();
+    let (tx, rx) = oneshot::channel::<()>();
+    let (app_settings, app_clock) = (settings.clone(), clock.clone());
+    let server = std::thread::spawn(move || {
+        let runtime = tokio::runtime::Builder::new_multi_thread().worker_threads(2).enable_all().build().unwrap();
+        runtime.block_on(async move {
+            let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
+            let app = Application::build_with_listener(&app_settings, app_clock, listener).await.unwrap();
+            let _ = ready_tx.send((app.local_addr().unwrap(), app.state().clone()));
+            app.run_until_stopped(async move {
+                let _ = rx.await;
+            })
+            .await
+            .unwrap();
+        });
     });
+    let (addr, app_state) = ready_rx.await.expect("the app started");
     let http = reqwest::Client::builder().timeout(Duration::from_secs(30)).build().unwrap();
     TestApp { addr, settings, clock, http, app_state, shutdown: Some(tx), server: Some(server), owns_stream }
 }
@@ -191,35 +202,28 @@ impl TestApp {
         format!("{}.appraisal.{id}", self.settings.store.subject_prefix)
     }
 
-    /// Stops serving (in-flight requests finish) without deleting the stream.
-    pub async fn stop(&mut self) {
+    /// Stops serving (in-flight requests finish, projectors commit their batch); the data stays.
+    pub fn stop(&mut self) {
         if let Some(tx) = self.shutdown.take() {
             let _ = tx.send(());
         }
         if let Some(server) = self.server.take() {
-            let _ = server.await;
+            let _ = server.join();
         }
     }
 }
 
 impl Drop for TestApp {
     fn drop(&mut self) {
-        if let Some(tx) = self.shutdown.take() {
-            let _ = tx.send(());
+        self.stop();
+        if self.owns_stream {
+            let settings = self.settings.clone();
+            let _ = std::thread::spawn(move || {
+                let runtime = tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap();
+                runtime.block_on(cleanup(&settings));
+            })
+            .join();
         }
-        if !self.owns_stream {
-            return;
-        }
-        let (url, stream) = (self.settings.store.nats_url.clone(), self.settings.store.stream.clone());
-        // The test's runtime may be shutting down: delete the stream from a runtime of its own.
-        let _ = std::thread::spawn(move || {
-            let runtime = tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap();
-            runtime.block_on(async {
-                let Ok(Ok(client)) = tokio::time::timeout(Duration::from_secs(3), async_nats::connect(&url)).await else { return };
-                let _ = async_nats::jetstream::new(client).delete_stream(&stream).await;
-            });
-        })
-        .join();
     }
 }
 
@@ -262,5 +266,26 @@ where
             return false;
         }
         tokio::time::sleep(Duration::from_millis(25)).await;
+    }
+}
+
+/// Deletes a test's streams and database schemas.
+pub async fn cleanup(settings: &Settings) {
+    if let Ok(Ok(client)) = tokio::time::timeout(Duration::from_secs(3), async_nats::connect(&settings.store.nats_url)).await {
+        let js = async_nats::jetstream::new(client);
+        let _ = js.delete_stream(&settings.store.stream).await;
+        let _ = js.delete_stream(&settings.read.public_stream).await;
+    }
+    if let Ok(pool) = sqlx::PgPool::connect(settings.database_url.expose()).await {
+        let like = format!("{}\\_%", settings.read.schema);
+        let schemas: Vec<(String,)> = sqlx::query_as("SELECT nspname::text FROM pg_namespace WHERE nspname = $1 OR nspname LIKE $2")
+            .bind(&settings.read.schema)
+            .bind(like)
+            .fetch_all(&pool)
+            .await
+            .unwrap_or_default();
+        for (schema,) in schemas {
+            let _ = sqlx::query(&format!("DROP SCHEMA IF EXISTS {schema} CASCADE")).execute(&pool).await;
+        }
     }
 }
