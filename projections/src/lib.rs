@@ -20,5 +20,5 @@ pub mod runtime;
 pub mod store;
 
 pub use event::StoredEvent;
-pub use runtime::{Projection, ProjectionError, Projector, ProjectorSettings, ProjectorStatus};
+pub use runtime::{FaultPoint, Projection, ProjectionError, Projector, ProjectorSettings, ProjectorStatus};
 pub use store::ReadStore;

@@ -41,6 +41,9 @@ pub enum ProjectionError {
     /// Misconfiguration.
     #[error("configuration: {0}")]
     Config(String),
+    /// A fault injected by a test ([`Projector::with_fault`]).
+    #[error("injected fault at {0:?}")]
+    Injected(FaultPoint),
     /// The batch does not continue the checkpoint (another consumer took part of the
     /// stream): nothing was applied; the projector starts again from its checkpoint.
     #[error("expected stream sequence {expected} next, got {found}")]
@@ -129,6 +132,18 @@ impl ProjectorStatus {
     }
 }
 
+/// Where a test may make a projector fail, as a crash there would.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum FaultPoint {
+    /// The batch is applied in the transaction, not yet committed.
+    BeforeCommit,
+    /// The batch is committed, not yet acknowledged.
+    AfterCommitBeforeAck,
+}
+
+/// Decides whether to fail at a point (tests only).
+pub type Fault = Arc<dyn Fn(FaultPoint) -> bool + Send + Sync>;
+
 /// One running read model.
 pub struct Projector {
     projection: Arc<dyn Projection>,
@@ -136,19 +151,34 @@ pub struct Projector {
     js: jetstream::Context,
     settings: ProjectorSettings,
     status: Arc<ProjectorStatus>,
+    fault: Option<Fault>,
 }
 
 impl Projector {
     /// A projector for `projection`.
     pub fn new(projection: Arc<dyn Projection>, store: ReadStore, js: jetstream::Context, settings: ProjectorSettings) -> Self {
         let status = Arc::new(ProjectorStatus::new(projection.name()));
-        Self { projection, store, js, settings, status }
+        Self { projection, store, js, settings, status, fault: None }
+    }
+
+    /// Makes the projector fail wherever `fault` says, as a crash there would (tests only).
+    #[must_use]
+    pub fn with_fault(mut self, fault: Fault) -> Self {
+        self.fault = Some(fault);
+        self
+    }
+
+    fn fail_at(&self, point: FaultPoint) -> Result<(), ProjectionError> {
+        match &self.fault {
+            Some(fault) if fault(point) => Err(ProjectionError::Injected(point)),
+            _ => Ok(()),
+        }
     }
 
     /// A projector reporting into an existing status (kept across restarts of the projector).
     pub fn with_status(projection: Arc<dyn Projection>, store: ReadStore, js: jetstream::Context, settings: ProjectorSettings, status: Arc<ProjectorStatus>) -> Self {
         *status.error.lock().unwrap_or_else(std::sync::PoisonError::into_inner) = None;
-        Self { projection, store, js, settings, status }
+        Self { projection, store, js, settings, status, fault: None }
     }
 
     /// Its progress.
@@ -243,7 +273,8 @@ impl Projector {
             self.status.stream_last.store(info.stream_sequence + info.pending, Ordering::Relaxed);
             events.push(StoredEvent::decode(info.stream_sequence, message.payload.clone())?);
         }
-        let (generation, cycles) = apply_batch(&self.store, self.projection.as_ref(), &events).await?;
+        let (generation, cycles) = self.apply_batch(&events).await?;
+        self.fail_at(FaultPoint::AfterCommitBeforeAck)?;
         if let Some(last) = messages.last() {
             last.ack().await.map_err(|e| ProjectionError::Nats(e.to_string()))?;
         }
@@ -255,20 +286,21 @@ impl Projector {
     }
 }
 
-/// Applies `events` to the serving generation of `projection` in one transaction with its
-/// checkpoint, skipping those at or below it. Returns the generation (with its new
-/// checkpoint) and the cycles changed.
-///
-/// # Errors
-/// When the database fails.
-pub async fn apply_batch(store: &ReadStore, projection: &dyn Projection, events: &[StoredEvent]) -> Result<(Generation, Vec<Uuid>), ProjectionError> {
-    let mut conn = store.pool().acquire().await?;
-    let mut tx = conn.begin().await?;
-    let lock = format!("SELECT generation, last_seq FROM {}.projection_state WHERE projection = $1 AND active FOR UPDATE", store.base());
-    let (number, last_seq): (i32, i64) = sqlx::query_as(&lock).bind(projection.name()).fetch_one(&mut *tx).await?;
-    let generation = apply_locked(store, projection, &mut tx, number, last_seq as u64, events).await?;
-    tx.commit().await?;
-    Ok(generation)
+impl Projector {
+    /// Applies `events` to the serving generation in one transaction with its checkpoint,
+    /// skipping those at or below it. Returns the generation (with its new checkpoint) and
+    /// the cycles changed.
+    async fn apply_batch(&self, events: &[StoredEvent]) -> Result<(Generation, Vec<Uuid>), ProjectionError> {
+        let (store, projection) = (&self.store, self.projection.as_ref());
+        let mut conn = store.pool().acquire().await?;
+        let mut tx = conn.begin().await?;
+        let lock = format!("SELECT generation, last_seq FROM {}.projection_state WHERE projection = $1 AND active FOR UPDATE", store.base());
+        let (number, last_seq): (i32, i64) = sqlx::query_as(&lock).bind(projection.name()).fetch_one(&mut *tx).await?;
+        let generation = apply_locked(store, projection, &mut tx, number, last_seq as u64, events).await?;
+        self.fail_at(FaultPoint::BeforeCommit)?;
+        tx.commit().await?;
+        Ok(generation)
+    }
 }
 
 /// The body of [`apply_batch`] once the generation's row is locked: also used by rebuilds.
