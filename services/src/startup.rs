@@ -18,6 +18,21 @@ use tokio::net::TcpListener;
 
 /// How long the API waits for NATS at start-up before giving up.
 const NATS_STARTUP_WAIT: Duration = Duration::from_secs(30);
+/// How long start-up waits for the read models before serving without them (queries on
+/// them answer 503 until they connect; commands work meanwhile).
+const READ_MODELS_STARTUP_WAIT: Duration = Duration::from_secs(10);
+
+/// Waits until `cell` is set, or `timeout`.
+pub(crate) async fn wait_until_set<T>(cell: &OnceCell<T>, timeout: Duration) -> bool {
+    let deadline = tokio::time::Instant::now() + timeout;
+    while !cell.initialized() {
+        if tokio::time::Instant::now() >= deadline {
+            return false;
+        }
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+    true
+}
 
 /// A built application, bound to its listener, not yet serving.
 #[derive(Debug)]
@@ -50,8 +65,15 @@ impl Application {
         let (stop_projectors, shutdown) = watch::channel(false);
         let mut projectors = JoinSet::new();
         projectors.spawn(connect_read_models(settings.clone(), store.clone(), read.clone(), shutdown));
+        wait_until_set(&read, READ_MODELS_STARTUP_WAIT).await;
         let bus = CommandBus::new(store, settings.store.cache_capacity, settings.store.command_retries, clock, metrics.clone());
-        let state = AppState { bus: Arc::new(bus), tokens: TokenVerifier::new(settings.jwt_secret.expose().as_bytes()), read, metrics };
+        let state = AppState {
+            bus: Arc::new(bus),
+            tokens: TokenVerifier::new(settings.jwt_secret.expose().as_bytes()),
+            read,
+            metrics,
+            shutting_down: stop_projectors.subscribe(),
+        };
         Ok(Self { listener, state, projectors, stop_projectors })
     }
 
@@ -74,8 +96,14 @@ impl Application {
     /// When the server fails.
     pub async fn run_until_stopped(mut self, shutdown: impl Future<Output = ()> + Send + 'static) -> std::io::Result<()> {
         let app = api::router(self.state);
+        let stopping = self.stop_projectors.clone();
+        let shutdown = async move {
+            shutdown.await;
+            // Ends the live streams (they would hold the graceful shutdown forever) and lets
+            // the projectors finish the batch in hand and commit it.
+            stopping.send_replace(true);
+        };
         let served = axum::serve(self.listener, app).with_graceful_shutdown(shutdown).await;
-        // Projectors finish the batch in hand and commit it before the process exits.
         self.stop_projectors.send_replace(true);
         while self.projectors.join_next().await.is_some() {}
         served

@@ -38,6 +38,8 @@ pub struct AppState {
     pub read: Arc<tokio::sync::OnceCell<crate::readmodels::ReadModels>>,
     /// Prometheus metrics.
     pub metrics: Metrics,
+    /// Turns true when the process begins to shut down.
+    pub shutting_down: tokio::sync::watch::Receiver<bool>,
 }
 
 /// A malformed appraisal id is an unknown appraisal.

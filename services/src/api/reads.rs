@@ -31,6 +31,9 @@ pub struct Consistency {
 
 /// The read models, once `projection` reached `min_sequence`.
 async fn ready<'a>(app: &'a AppState, projection: &'static str, min_sequence: Option<u64>) -> Result<&'a ReadModels, ApiError> {
+    if min_sequence.is_some() {
+        crate::startup::wait_until_set(&app.read, MIN_SEQUENCE_WAIT).await;
+    }
     let read = app.read.get().ok_or_else(|| ApiError::ReadUnavailable("read-model database not connected yet".into()))?;
     let Some(wanted) = min_sequence else { return Ok(read) };
     let reached = match read.status(projection) {
@@ -108,9 +111,13 @@ pub async fn stream_progress(
         .map_err(|e| ApiError::Unavailable(e.to_string()))?;
     let now = query::progress(&read.store, id, app.bus.clock().now()).await?.ok_or(DomainError::NotFound { what: "cycle" })?;
     let first = serde_json::to_string(&now).unwrap_or_default();
+    let mut stopping = app.shutting_down.clone();
     let events = futures::stream::once(async move { first })
         .chain(updates.map(|m| String::from_utf8_lossy(&m.payload).into_owned()))
-        .map(|data| Ok(Event::default().event("progress").data(data)));
+        .map(|data| Ok(Event::default().event("progress").data(data)))
+        .take_until(async move {
+            let _ = stopping.wait_for(|stop| *stop).await;
+        });
     Ok(Sse::new(events).keep_alive(KeepAlive::new().interval(Duration::from_secs(15))))
 }
 
