@@ -90,13 +90,20 @@ where
 /// When the database or NATS fails; the serving generation is then untouched and the
 /// half-built one is dropped.
 pub async fn rebuild(store: &ReadStore, js: &jetstream::Context, projection: &dyn Projection, settings: &ProjectorSettings) -> Result<RebuildReport, ProjectionError> {
+    if !projection.rebuildable() {
+        return Err(ProjectionError::Config(format!("the {} projection cannot be rebuilt: its state is what it already published", projection.name())));
+    }
     let started = Instant::now();
     store.ensure_active(projection).await?;
     let fresh = store.create_generation(projection).await?;
     match build_and_swap(store, js, projection, settings, &fresh).await {
         Ok((old, events)) => {
-            if let Some(old) = old {
-                store.drop_generation(projection.name(), old).await?;
+            // The generation just retired stays one rebuild longer: queries that read the
+            // serving generation a moment before the swap still find its tables.
+            for stale in store.inactive_generations(projection.name()).await? {
+                if Some(stale) != old {
+                    store.drop_generation(projection.name(), stale).await?;
+                }
             }
             Ok(RebuildReport { generation: fresh.number, events, elapsed: started.elapsed() })
         }
@@ -140,8 +147,11 @@ async fn build_and_swap(
     let own = format!("SELECT last_seq FROM {}.projection_state WHERE projection = $1 AND generation = $2 FOR UPDATE", store.base());
     let (last,): (i64,) = sqlx::query_as(&own).bind(projection.name()).bind(fresh.number).fetch_one(&mut *tx).await?;
     apply_locked(store, projection, &mut tx, fresh.number, last as u64, &rest).await?;
-    let switch = format!("UPDATE {}.projection_state SET active = (generation = $2) WHERE projection = $1", store.base());
-    sqlx::query(&switch).bind(projection.name()).bind(fresh.number).execute(&mut *tx).await?;
+    // Two statements: the unique index on the serving generation is checked row by row.
+    let retire = format!("UPDATE {}.projection_state SET active = false WHERE projection = $1 AND active", store.base());
+    sqlx::query(&retire).bind(projection.name()).execute(&mut *tx).await?;
+    let serve = format!("UPDATE {}.projection_state SET active = true WHERE projection = $1 AND generation = $2", store.base());
+    sqlx::query(&serve).bind(projection.name()).bind(fresh.number).execute(&mut *tx).await?;
     tx.commit().await?;
     Ok((old.map(|(g,)| g), applied))
 }

@@ -70,6 +70,10 @@ impl Projection for RelayProjection {
         &MIGRATOR
     }
 
+    fn rebuildable(&self) -> bool {
+        false
+    }
+
     fn apply<'a>(&'a self, tx: &'a mut PgConnection, events: &'a [StoredEvent]) -> BoxFuture<'a, Result<Vec<Uuid>, ProjectionError>> {
         Box::pin(async move {
             let mut facts: HashMap<Uuid, AppraisalFacts> = HashMap::new();

@@ -65,6 +65,12 @@ pub trait Projection: Send + Sync + 'static {
     fn migrator(&self) -> &'static sqlx::migrate::Migrator;
     /// Applies events (all above the checkpoint, in stream order).
     fn apply<'a>(&'a self, tx: &'a mut PgConnection, events: &'a [StoredEvent]) -> BoxFuture<'a, Result<Vec<Uuid>, ProjectionError>>;
+    /// Whether a rebuild from sequence 1 may replace this projection's tables. The public
+    /// relay may not: its state is what it already published, and a fresh generation would
+    /// publish everything again.
+    fn rebuildable(&self) -> bool {
+        true
+    }
     /// Runs after the batch committed, with the cycles it changed (e.g. live notifications).
     fn after_commit<'a>(&'a self, _store: &'a ReadStore, _generation: &'a Generation, _cycles: Vec<Uuid>) -> BoxFuture<'a, ()> {
         Box::pin(async {})
@@ -225,7 +231,7 @@ impl Projector {
                 }
             }
             if !messages.is_empty() {
-                sqlx::query("SELECT 1").execute(&mut *leader).await?;
+                sqlx::query("SELECT 1").execute(&mut leader).await?;
                 self.process(messages).await?;
             }
         }
@@ -234,16 +240,19 @@ impl Projector {
     }
 
     /// Waits for the advisory lock of this projection; `None` on shutdown.
-    async fn lead(&self, shutdown: &mut watch::Receiver<bool>) -> Result<Option<sqlx::pool::PoolConnection<sqlx::Postgres>>, ProjectionError> {
+    async fn lead(&self, shutdown: &mut watch::Receiver<bool>) -> Result<Option<PgConnection>, ProjectionError> {
         let key = lock_key(self.store.base(), self.projection.name());
-        let mut conn = self.store.pool().acquire().await?;
+        // Detached from the pool: when this projector ends, however it ends, the connection
+        // closes and the lock goes with it (a pooled connection would keep holding it).
+        let mut conn = self.store.pool().acquire().await?.detach();
         loop {
-            let (held,): (bool,) = sqlx::query_as("SELECT pg_try_advisory_lock($1)").bind(key).fetch_one(&mut *conn).await?;
+            let (held,): (bool,) = sqlx::query_as("SELECT pg_try_advisory_lock($1)").bind(key).fetch_one(&mut conn).await?;
             if held {
                 return Ok(Some(conn));
             }
+            tracing::debug!(projection = self.projection.name(), "another projector holds the lock; waiting");
             tokio::select! {
-                () = tokio::time::sleep(Duration::from_secs(1)) => {}
+                () = tokio::time::sleep(Duration::from_millis(200)) => {}
                 _ = shutdown.changed() => return Ok(None),
             }
         }
@@ -293,13 +302,20 @@ impl Projector {
     async fn apply_batch(&self, events: &[StoredEvent]) -> Result<(Generation, Vec<Uuid>), ProjectionError> {
         let (store, projection) = (&self.store, self.projection.as_ref());
         let mut conn = store.pool().acquire().await?;
-        let mut tx = conn.begin().await?;
         let lock = format!("SELECT generation, last_seq FROM {}.projection_state WHERE projection = $1 AND active FOR UPDATE", store.base());
-        let (number, last_seq): (i32, i64) = sqlx::query_as(&lock).bind(projection.name()).fetch_one(&mut *tx).await?;
-        let generation = apply_locked(store, projection, &mut tx, number, last_seq as u64, events).await?;
-        self.fail_at(FaultPoint::BeforeCommit)?;
-        tx.commit().await?;
-        Ok(generation)
+        for _ in 0..10 {
+            let mut tx = conn.begin().await?;
+            // A rebuild swapping generations holds the serving row; once it commits, that row
+            // no longer serves and the lock finds nothing: look again for the new one.
+            let Some((number, last_seq)) = sqlx::query_as::<_, (i32, i64)>(&lock).bind(projection.name()).fetch_optional(&mut *tx).await? else {
+                continue;
+            };
+            let generation = apply_locked(store, projection, &mut tx, number, last_seq as u64, events).await?;
+            self.fail_at(FaultPoint::BeforeCommit)?;
+            tx.commit().await?;
+            return Ok(generation);
+        }
+        Err(ProjectionError::Config(format!("no serving generation of {} found", projection.name())))
     }
 }
 

@@ -4,7 +4,7 @@
 
 use crate::runtime::{Projection, ProjectionError};
 use sqlx::postgres::{PgPool, PgPoolOptions};
-use sqlx::{Connection, PgConnection};
+use sqlx::Connection;
 use std::time::Duration;
 
 static CONTROL: sqlx::migrate::Migrator = sqlx::migrate!("./migrations/control");
@@ -45,8 +45,7 @@ impl ReadStore {
         }
         let pool = PgPoolOptions::new().max_connections(max_connections).acquire_timeout(Duration::from_secs(5)).connect(url).await?;
         let store = Self { pool, base: base.to_owned() };
-        let mut conn = store.pool.acquire().await?;
-        store.migrate_schema(&mut conn, base, &CONTROL).await?;
+        store.migrate_schema(base, &CONTROL).await?;
         Ok(store)
     }
 
@@ -65,13 +64,17 @@ impl ReadStore {
         format!("{}_{projection}_g{generation}", self.base)
     }
 
-    async fn migrate_schema(&self, conn: &mut PgConnection, schema: &str, migrator: &sqlx::migrate::Migrator) -> Result<(), ProjectionError> {
-        sqlx::query(&format!("CREATE SCHEMA IF NOT EXISTS {schema}")).execute(&mut *conn).await?;
-        sqlx::query(&format!("SET search_path TO {schema}")).execute(&mut *conn).await?;
+    /// Migrates `schema` on a connection of its own, detached from the pool: sqlx holds a
+    /// database-wide advisory lock while migrating, and if this future is dropped midway
+    /// (a projector killed), closing the connection is what releases that lock.
+    async fn migrate_schema(&self, schema: &str, migrator: &sqlx::migrate::Migrator) -> Result<(), ProjectionError> {
+        let mut conn = self.pool.acquire().await?.detach();
+        sqlx::query(&format!("CREATE SCHEMA IF NOT EXISTS {schema}")).execute(&mut conn).await?;
+        sqlx::query(&format!("SET search_path TO {schema}")).execute(&mut conn).await?;
         // `run_direct`: `run`'s generic `Acquire` bound makes the future not `Send` for every
         // lifetime, which spawned projector tasks need.
-        let result = migrator.run_direct(&mut *conn).await;
-        sqlx::query("RESET search_path").execute(&mut *conn).await?;
+        let result = migrator.run_direct(&mut conn).await;
+        let _ = conn.close().await;
         result.map_err(|e| ProjectionError::Config(format!("migrating {schema}: {e}")))
     }
 
@@ -83,9 +86,9 @@ impl ReadStore {
         if let Some(active) = self.active(projection.name()).await? {
             return Ok(active);
         }
-        let mut conn = self.pool.acquire().await?;
         let schema = self.schema_of(projection.name(), 1);
-        self.migrate_schema(&mut conn, &schema, projection.migrator()).await?;
+        self.migrate_schema(&schema, projection.migrator()).await?;
+        let mut conn = self.pool.acquire().await?;
         let insert = format!("INSERT INTO {}.projection_state (projection, generation, active) VALUES ($1, 1, true) ON CONFLICT DO NOTHING", self.base);
         sqlx::query(&insert).bind(projection.name()).execute(&mut *conn).await?;
         self.active(projection.name()).await?.ok_or_else(|| ProjectionError::Config("no active generation after creating one".into()))
@@ -115,8 +118,18 @@ impl ReadStore {
         let (number,): (i32,) = sqlx::query_as(&sql).bind(projection.name()).fetch_one(&mut *conn).await?;
         let schema = self.schema_of(projection.name(), number);
         sqlx::query(&format!("DROP SCHEMA IF EXISTS {schema} CASCADE")).execute(&mut *conn).await?;
-        self.migrate_schema(&mut conn, &schema, projection.migrator()).await?;
+        self.migrate_schema(&schema, projection.migrator()).await?;
         Ok(Generation { number, schema, last_seq: 0 })
+    }
+
+    /// The generations of `projection` that do not serve.
+    ///
+    /// # Errors
+    /// When the database fails.
+    pub async fn inactive_generations(&self, projection: &str) -> Result<Vec<i32>, ProjectionError> {
+        let sql = format!("SELECT generation FROM {}.projection_state WHERE projection = $1 AND NOT active ORDER BY 1", self.base);
+        let rows: Vec<(i32,)> = sqlx::query_as(&sql).bind(projection).fetch_all(&self.pool).await?;
+        Ok(rows.into_iter().map(|(g,)| g).collect())
     }
 
     /// Drops a generation that no longer serves.
