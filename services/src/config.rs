@@ -96,6 +96,18 @@ impl Settings {
         Self::from_lookup(|name| std::env::var(name).ok())
     }
 
+    /// Reads the settings of a process that serves no API (the projector host): the JWT
+    /// secret is not needed there.
+    ///
+    /// # Errors
+    /// [`ConfigError`] naming the variable that is malformed.
+    pub fn for_projectors_from_env() -> Result<Self, ConfigError> {
+        Self::from_lookup(|name| match name {
+            "SKP_JWT_SECRET" => Some("unused-by-the-projector-host".to_owned()),
+            _ => std::env::var(name).ok(),
+        })
+    }
+
     /// Reads the settings through `lookup` (the environment, or a map in tests).
     ///
     /// # Errors

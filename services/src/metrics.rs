@@ -3,6 +3,7 @@
 use prometheus_client::encoding::EncodeLabelSet;
 use prometheus_client::metrics::counter::Counter;
 use prometheus_client::metrics::family::Family;
+use prometheus_client::metrics::gauge::Gauge;
 use prometheus_client::metrics::histogram::Histogram;
 use prometheus_client::registry::Registry;
 use std::sync::Arc;
@@ -17,6 +18,13 @@ pub struct CommandLabels {
     pub outcome: String,
 }
 
+/// Labels of the projector gauges.
+#[derive(Clone, Debug, Hash, PartialEq, Eq, EncodeLabelSet)]
+pub struct ProjectionLabels {
+    /// The projector, e.g. `progress`.
+    pub projection: String,
+}
+
 /// The process's metrics. Cheap to clone.
 #[derive(Clone, Debug)]
 pub struct Metrics {
@@ -29,6 +37,8 @@ struct Inner {
     commands: Family<CommandLabels, Counter>,
     conflicts: Counter,
     append_seconds: Histogram,
+    projector_lag: Family<ProjectionLabels, Gauge>,
+    projector_checkpoint: Family<ProjectionLabels, Gauge>,
 }
 
 impl Default for Metrics {
@@ -48,7 +58,11 @@ impl Metrics {
         let buckets = [0.0002, 0.0005, 0.001, 0.002, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5];
         let append_seconds = Histogram::new(buckets);
         registry.register("append_seconds", "Latency of one JetStream append until its acknowledgement", append_seconds.clone());
-        Self { inner: Arc::new(Inner { registry, commands, conflicts, append_seconds }) }
+        let projector_lag = Family::<ProjectionLabels, Gauge>::default();
+        registry.register("projector_lag", "Stream last sequence minus the projector's checkpoint", projector_lag.clone());
+        let projector_checkpoint = Family::<ProjectionLabels, Gauge>::default();
+        registry.register("projector_checkpoint", "The last stream sequence a projector applied", projector_checkpoint.clone());
+        Self { inner: Arc::new(Inner { registry, commands, conflicts, append_seconds, projector_lag, projector_checkpoint }) }
     }
 
     /// Counts a handled command.
@@ -65,6 +79,13 @@ impl Metrics {
     /// Records one append's latency.
     pub fn observe_append(&self, elapsed: Duration) {
         self.inner.append_seconds.observe(elapsed.as_secs_f64());
+    }
+
+    /// Records a projector's checkpoint and lag.
+    pub fn projector(&self, projection: &str, checkpoint: u64, lag: u64) {
+        let labels = ProjectionLabels { projection: projection.to_owned() };
+        self.inner.projector_checkpoint.get_or_create(&labels).set(i64::try_from(checkpoint).unwrap_or(i64::MAX));
+        self.inner.projector_lag.get_or_create(&labels).set(i64::try_from(lag).unwrap_or(i64::MAX));
     }
 
     /// The Prometheus text exposition.

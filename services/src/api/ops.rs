@@ -35,6 +35,11 @@ pub async fn readyz(State(app): State<AppState>) -> Response {
 
 /// Prometheus text exposition.
 pub async fn metrics(State(app): State<AppState>) -> Response {
+    if let Some(read) = app.read.get() {
+        for (name, status) in &read.status {
+            app.metrics.projector(name, status.checkpoint(), status.lag());
+        }
+    }
     ([(header::CONTENT_TYPE, "application/openmetrics-text; version=1.0.0; charset=utf-8")], app.metrics.render()).into_response()
 }
 

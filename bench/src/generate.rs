@@ -1,0 +1,110 @@
+//! Realistic events for benchmarks: appraisals of ten hash-chained events each (opened,
+//! drafted, submitted, agreed, two feedbacks, a realisation, scored, accepted, finalized),
+//! published as raw pipelined messages.
+
+use futures::stream::{FuturesUnordered, StreamExt};
+use std::future::IntoFuture;
+use skp_events::data::*;
+use skp_events::subject::Subjects;
+use skp_events::values::*;
+use skp_events::{Actor, ActorRole, AggregateType, Envelope, Event, Nip, Predikat, Rating, GENESIS_HASH};
+use time::macros::{date, datetime};
+use uuid::Uuid;
+
+const IN_FLIGHT: usize = 1024;
+
+fn nip(i: u64, sex: u64) -> Nip {
+    Nip::parse(&format!("19800101200501{}{:03}", 1 + sex % 2, i % 1000)).unwrap_or_else(|_| unreachable_nip())
+}
+
+fn unreachable_nip() -> Nip {
+    Nip::parse("198001012005011001").expect("a valid literal NIP")
+}
+
+fn person(nip: Nip, unit: u64) -> Person {
+    Person { nip, name: "Pegawai Contoh".into(), position: "Analis".into(), unit: format!("Unit {}", unit % 40) }
+}
+
+fn lifecycle(cycle: Uuid, i: u64) -> Vec<(ActorRole, Event)> {
+    let employee = person(nip(i, 0), i);
+    let rater = person(nip(i + 7, 1), i);
+    let superior = person(nip(i + 13, 0), i);
+    let rating = [Rating::DiAtasEkspektasi, Rating::SesuaiEkspektasi, Rating::DiBawahEkspektasi][(i % 3) as usize];
+    let predikat = skp_domain_free_predikat(rating);
+    vec![
+        (ActorRole::Admin, Event::AppraisalOpened(AppraisalOpened {
+            cycle_id: cycle, organization: "BKPSDM Kota Contoh".into(), year: 2026, plan_due: date!(2026 - 01 - 31),
+            objection_window_days: 14, decision_window_days: 14, employee: employee.clone(), rater, rater_superior: superior,
+        })),
+        (ActorRole::Employee, Event::PlanDrafted(PlanDrafted { results: vec![PlannedResult {
+            id: "rhk-1".into(), description: "Tersusunnya analisis".into(),
+            indicators: vec![Indicator { id: "iki-1".into(), description: "Dokumen".into(), target: Target { value: 2, unit: "dokumen".into() } }],
+        }] })),
+        (ActorRole::Employee, Event::PlanSubmitted(Empty {})),
+        (ActorRole::Rater, Event::TargetsAgreed(Empty {})),
+        (ActorRole::Rater, Event::FeedbackGiven(FeedbackGiven { about: FeedbackAbout::Results, text: "Baik".into(), indicator_id: None })),
+        (ActorRole::Peer, Event::FeedbackGiven(FeedbackGiven { about: FeedbackAbout::Behaviour, text: "Kolaboratif".into(), indicator_id: None })),
+        (ActorRole::Employee, Event::RealisationRecorded(RealisationRecorded { indicator_id: "iki-1".into(), value: 2, evidence: None })),
+        (ActorRole::Rater, Event::ScoreGiven(ScoreGiven { results_rating: Rating::SesuaiEkspektasi, behaviour_rating: rating, predikat, notes: None, objection_due: datetime!(2027-01-15 00:00 UTC) })),
+        (ActorRole::Employee, Event::ScoreAccepted(Empty {})),
+        (ActorRole::Rater, Event::ScoreFinalized(ScoreFinalized { results_rating: Rating::SesuaiEkspektasi, behaviour_rating: rating, predikat, via: FinalizedVia::Accepted, employee_nip: employee.nip })),
+    ]
+}
+
+/// The matrix row of `sesuai_ekspektasi` results (kept here so the bench needs no domain).
+fn skp_domain_free_predikat(behaviour: Rating) -> Predikat {
+    match behaviour {
+        Rating::DiBawahEkspektasi => Predikat::Kurang,
+        _ => Predikat::Baik,
+    }
+}
+
+/// Publishes about `events` events (a cycle, then appraisals of ten); returns how many.
+///
+/// # Errors
+/// When a publish is refused.
+pub async fn fill(js: &async_nats::jetstream::Context, subjects: &Subjects, events: u64) -> anyhow::Result<u64> {
+    let cycle = Uuid::now_v7();
+    let actor = |role| Actor { nip: unreachable_nip(), role };
+    let mut in_flight = FuturesUnordered::new();
+    let mut written = 0u64;
+    // Sent in order (a subject's events must be stored in version order); only the
+    // acknowledgements are awaited out of order, up to IN_FLIGHT at a time.
+    let send = |subject: String, envelope: Envelope| async move {
+        let body = envelope.to_canonical_bytes()?;
+        anyhow::Ok(js.publish(subject, body.into()).await?)
+    };
+    let opened = Envelope {
+        event_id: Uuid::now_v7(), aggregate_type: AggregateType::Cycle, aggregate_id: cycle, version: 1,
+        event: Event::CycleOpened(CycleOpened { organization: "BKPSDM Kota Contoh".into(), year: 2026, plan_due: date!(2026 - 01 - 31), objection_window_days: 14, decision_window_days: 14 }),
+        schema_version: 1, occurred_at: datetime!(2026-01-02 08:00 UTC), actor: actor(ActorRole::Admin),
+        command_id: Uuid::now_v7(), correlation_id: Uuid::now_v7(), causation_id: Uuid::now_v7(), prev_hash: GENESIS_HASH.into(), hash: String::new(),
+    }.seal()?;
+    send(subjects.aggregate(AggregateType::Cycle, cycle), opened).await?.await?;
+    written += 1;
+    let mut i = 0u64;
+    while written < events {
+        let id = Uuid::new_v5(&cycle, &i.to_be_bytes());
+        let subject = subjects.aggregate(AggregateType::Appraisal, id);
+        let mut prev = GENESIS_HASH.to_owned();
+        for (n, (role, event)) in lifecycle(cycle, i).into_iter().enumerate() {
+            let command = Uuid::now_v7();
+            let envelope = Envelope {
+                event_id: Uuid::now_v7(), aggregate_type: AggregateType::Appraisal, aggregate_id: id, version: n as u64 + 1, event, schema_version: 1,
+                occurred_at: datetime!(2026-02-01 08:00 UTC) + time::Duration::days(n as i64), actor: actor(role),
+                command_id: command, correlation_id: command, causation_id: command, prev_hash: std::mem::take(&mut prev), hash: String::new(),
+            }.seal()?;
+            prev.clone_from(&envelope.hash);
+            in_flight.push(send(subject.clone(), envelope).await?.into_future());
+            written += 1;
+            if in_flight.len() >= IN_FLIGHT {
+                in_flight.next().await.transpose()?;
+            }
+        }
+        i += 1;
+    }
+    while let Some(done) = in_flight.next().await {
+        done?;
+    }
+    Ok(written)
+}
