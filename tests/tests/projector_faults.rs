@@ -64,6 +64,24 @@ async fn stream_last(app: &TestApp) -> u64 {
     js.get_stream(&app.settings.store.stream).await.unwrap().info().await.unwrap().state.last_sequence
 }
 
+/// What a test needs to run projectors and rebuilds itself.
+struct ReadSide {
+    store: ReadStore,
+    js: async_nats::jetstream::Context,
+    projections: Vec<Arc<dyn Projection>>,
+    projector_settings: skp_projections::ProjectorSettings,
+}
+
+async fn read_side(app: &TestApp) -> ReadSide {
+    let (settings, events) = (&app.settings, app.app_state.bus.store());
+    ReadSide {
+        store: ReadStore::connect(settings.database_url.expose(), &settings.read.schema, 8).await.unwrap(),
+        js: async_nats::jetstream::new(app.nats().await),
+        projections: readmodels::projections(settings, events).await.unwrap(),
+        projector_settings: readmodels::projector_settings(settings, events),
+    }
+}
+
 fn without_projectors() -> skp_services::config::Settings {
     let mut settings = isolated_settings(&nats_url());
     settings.read.in_process = false;
@@ -83,12 +101,7 @@ async fn projectors_killed_at_random_points_leave_read_models_equal_to_a_rebuild
     let cycle = app.open_cycle().await;
     year_for_many(&app, &cycle, 0..12).await;
 
-    let settings = &app.settings;
-    let events = app.app_state.bus.store().clone();
-    let store = ReadStore::connect(settings.database_url.expose(), &settings.read.schema, 8).await.unwrap();
-    let js = async_nats::jetstream::new(app.nats().await);
-    let projections: Vec<Arc<dyn Projection>> = readmodels::projections(settings, &events).await.unwrap();
-    let mut projector_settings = readmodels::projector_settings(settings, &events);
+    let ReadSide { store, js, projections, mut projector_settings } = read_side(&app).await;
     projector_settings.batch = 7; // small batches: many commits, many places to die
     projector_settings.fetch_wait = Duration::from_millis(50);
 
@@ -155,7 +168,7 @@ async fn projectors_killed_at_random_points_leave_read_models_equal_to_a_rebuild
     }
     // The relay is not rebuilt; it published each finalized score exactly once.
     let finalized = more;
-    let public = js.get_stream(&settings.read.public_stream).await.unwrap().info().await.unwrap().state.messages;
+    let public = js.get_stream(&app.settings.read.public_stream).await.unwrap().info().await.unwrap().state.messages;
     assert_eq!(public, finalized as u64, "one public event per finalized appraisal");
 }
 
@@ -165,12 +178,7 @@ async fn a_rebuild_while_commands_keep_arriving_loses_nothing_and_serves_through
     let cycle = app.open_cycle().await;
     year_for_many(&app, &cycle, 0..10).await;
 
-    let settings = &app.settings;
-    let events = app.app_state.bus.store().clone();
-    let store = ReadStore::connect(settings.database_url.expose(), &settings.read.schema, 8).await.unwrap();
-    let js = async_nats::jetstream::new(app.nats().await);
-    let projections = readmodels::projections(settings, &events).await.unwrap();
-    let mut projector_settings = readmodels::projector_settings(settings, &events);
+    let ReadSide { store, js, projections, mut projector_settings } = read_side(&app).await;
     projector_settings.batch = 5;
     let caught_up = stream_last(&app).await;
     app.get(&format!("/v1/cycles/{cycle}/progress?min_sequence={caught_up}")).await.expect(200);
