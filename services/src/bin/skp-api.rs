@@ -12,7 +12,7 @@ async fn main() -> anyhow::Result<()> {
     let app = Application::build(&settings, Clock::system()).await?;
     let addr = app.local_addr()?;
     tracing::info!(%addr, "SKP API listening");
-    eprintln!("SKP API listening on http://{addr} (dashboard: /dashboard, API: /openapi.json)");
+    eprintln!("SKP API listening on http://{addr} (API document: http://{addr}/openapi.json)");
     app.run_until_stopped(shutdown_signal()).await?;
     Ok(())
 }

@@ -1,22 +1,66 @@
 //! `skp`: the command-line tool for operators and inspectors.
 //!
-//! `skp token --nip NIP [--role admin|inspector]... [--ttl SECONDS]` prints a development
-//! token signed with `SKP_JWT_SECRET`.
+//! - `skp token --nip NIP [--role admin|inspector]... [--ttl SECONDS]`: a development token
+//!   signed with `SKP_JWT_SECRET`;
+//! - `skp projections status`: each read model's serving generation, checkpoint and lag;
+//! - `skp projections rebuild NAME`: rebuilds a read model from sequence 1 into a fresh
+//!   generation while the serving one answers, then swaps it in.
+//!
+//! The projection commands read `SKP_NATS_URL`, `SKP_DATABASE_URL` and the other `SKP_*`
+//! settings as the API does.
 
+use skp_projections::rebuild::rebuild;
+use skp_projections::ReadStore;
+use skp_services::config::Settings;
+use skp_services::metrics::Metrics;
+use skp_services::readmodels::{self, PROJECTORS};
+use skp_services::store::EventStore;
 use std::process::ExitCode;
+use std::time::Duration;
+
+const USAGE: &str = "usage:
+  skp token --nip <NIP> [--role admin|inspector]... [--ttl <seconds>]
+      Signs a development bearer token with SKP_JWT_SECRET.
+  skp projections status
+      Each read model's serving generation, checkpoint and lag behind the stream.
+  skp projections rebuild <progress|career|audit>
+      Rebuilds a read model from sequence 1 into fresh tables while the current ones serve,
+      then swaps them in. (The public relay is never rebuilt: it would publish again.)";
 
 fn usage() -> ExitCode {
-    eprintln!("usage: skp token --nip <NIP> [--role admin|inspector]... [--ttl <seconds>]\n\nSigns a development bearer token with SKP_JWT_SECRET.");
+    eprintln!("{USAGE}");
     ExitCode::from(2)
+}
+
+#[allow(clippy::print_stdout)]
+fn say(line: &str) {
+    println!("{line}");
 }
 
 fn main() -> ExitCode {
     let args: Vec<String> = std::env::args().skip(1).collect();
-    if args.first().map(String::as_str) != Some("token") || args.iter().any(|a| a == "--help" || a == "-h") {
-        return usage();
+    if args.iter().any(|a| a == "--help" || a == "-h") {
+        say(USAGE);
+        return ExitCode::SUCCESS;
     }
+    match args.first().map(String::as_str) {
+        Some("token") => token(&args[1..]),
+        Some("projections") => match tokio::runtime::Runtime::new() {
+            Ok(runtime) => runtime.block_on(projections(&args[1..])),
+            Err(e) => fail(&e.to_string()),
+        },
+        _ => usage(),
+    }
+}
+
+fn fail(message: &str) -> ExitCode {
+    eprintln!("skp: {message}");
+    ExitCode::FAILURE
+}
+
+fn token(args: &[String]) -> ExitCode {
     let (mut nip, mut roles, mut ttl) = (None, Vec::new(), 12 * 3600);
-    let mut rest = args[1..].iter();
+    let mut rest = args.iter();
     while let Some(flag) = rest.next() {
         let Some(value) = rest.next() else { return usage() };
         match flag.as_str() {
@@ -40,15 +84,60 @@ fn main() -> ExitCode {
     };
     match skp_services::token::issue(secret.as_bytes(), &nip, &roles, ttl) {
         Ok(token) => {
-            #[allow(clippy::print_stdout)]
-            {
-                println!("{token}");
-            }
+            say(&token);
             ExitCode::SUCCESS
         }
-        Err(e) => {
-            eprintln!("skp token: {e}");
-            ExitCode::FAILURE
+        Err(e) => fail(&e.to_string()),
+    }
+}
+
+async fn projections(args: &[String]) -> ExitCode {
+    let settings = match Settings::for_projectors_from_env() {
+        Ok(settings) => settings,
+        Err(e) => return fail(&e.to_string()),
+    };
+    let result = match args.first().map(String::as_str) {
+        Some("status") if args.len() == 1 => status(&settings).await,
+        Some("rebuild") if args.len() == 2 => rebuild_one(&settings, &args[1]).await,
+        _ => return usage(),
+    };
+    match result {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) => fail(&format!("{e:#}")),
+    }
+}
+
+async fn status(settings: &Settings) -> anyhow::Result<()> {
+    let events = EventStore::connect(&settings.store, Metrics::new(), Duration::from_secs(5)).await?;
+    let store = ReadStore::connect(settings.database_url.expose(), &settings.read.schema, 2).await?;
+    let head = events.last_sequence().await?;
+    say(&format!("stream {} last sequence {head}", settings.store.stream));
+    say("projection  generation  checkpoint  lag");
+    for name in PROJECTORS {
+        match store.active(name).await? {
+            Some(g) => say(&format!("{name:<11} {:>10}  {:>10}  {}", g.number, g.last_seq, head.saturating_sub(g.last_seq))),
+            None => say(&format!("{name:<11} {:>10}  {:>10}  {head}", "-", "-")),
         }
     }
+    Ok(())
+}
+
+async fn rebuild_one(settings: &Settings, name: &str) -> anyhow::Result<()> {
+    let events = EventStore::connect(&settings.store, Metrics::new(), Duration::from_secs(5)).await?;
+    let store = ReadStore::connect(settings.database_url.expose(), &settings.read.schema, 4).await?;
+    let projection = readmodels::projections(settings, &events)
+        .await?
+        .into_iter()
+        .find(|p| p.name() == name)
+        .ok_or_else(|| anyhow::anyhow!("no projection named {name:?}; one of {}", PROJECTORS.join(", ")))?;
+    let js = async_nats::jetstream::new(events.client().clone());
+    let report = rebuild(&store, &js, projection.as_ref(), &readmodels::projector_settings(settings, &events)).await?;
+    say(&format!(
+        "rebuilt {name}: generation {} serves, {} events in {:.1} s ({:.0} events/s)",
+        report.generation,
+        report.events,
+        report.elapsed.as_secs_f64(),
+        report.rate()
+    ));
+    Ok(())
 }
