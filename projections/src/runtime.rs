@@ -277,21 +277,29 @@ impl Projector {
 
     async fn process(&self, messages: Vec<Message>) -> Result<(), ProjectionError> {
         let mut events = Vec::with_capacity(messages.len());
+        let mut undecodable = None;
         for message in &messages {
             let info = message.info().map_err(|e| ProjectionError::Nats(e.to_string()))?;
             self.status.stream_last.store(info.stream_sequence + info.pending, Ordering::Relaxed);
-            events.push(StoredEvent::decode(info.stream_sequence, message.payload.clone())?);
+            match StoredEvent::decode(info.stream_sequence, message.payload.clone()) {
+                Ok(event) => events.push(event),
+                Err(e) => {
+                    undecodable = Some(e);
+                    break;
+                }
+            }
         }
-        let (generation, cycles) = self.apply_batch(&events).await?;
-        self.fail_at(FaultPoint::AfterCommitBeforeAck)?;
-        if let Some(last) = messages.last() {
-            last.ack().await.map_err(|e| ProjectionError::Nats(e.to_string()))?;
+        // The events before an undecodable one are applied; the projector stops at it.
+        if !events.is_empty() {
+            let (generation, cycles) = self.apply_batch(&events).await?;
+            self.fail_at(FaultPoint::AfterCommitBeforeAck)?;
+            messages[events.len() - 1].ack().await.map_err(|e| ProjectionError::Nats(e.to_string()))?;
+            self.status.set_checkpoint(generation.last_seq);
+            if !cycles.is_empty() {
+                self.projection.after_commit(&self.store, &generation, cycles).await;
+            }
         }
-        self.status.set_checkpoint(generation.last_seq);
-        if !cycles.is_empty() {
-            self.projection.after_commit(&self.store, &generation, cycles).await;
-        }
-        Ok(())
+        undecodable.map_or(Ok(()), Err)
     }
 }
 

@@ -176,3 +176,22 @@ async fn a_tampered_event_on_the_stream_makes_the_audit_report_chain_valid_false
     let findings = app.get(&format!("/v1/cycles/{cycle}/findings")).await.expect(200);
     assert_eq!(findings["appraisals"][0]["appraisal_id"], id.as_str());
 }
+
+#[tokio::test]
+async fn an_undecodable_event_stops_the_projectors_at_its_sequence_and_is_never_skipped() {
+    let app = spawn_app().await;
+    let cycle = app.open_cycle().await;
+    let js = async_nats::jetstream::new(app.nats().await);
+    let ack = js.publish(app.subject(&uuid::Uuid::new_v4().to_string()), "not an envelope".into()).await.unwrap().await.unwrap();
+    let stopped = wait_for(Duration::from_secs(10), || async {
+        let ready = app.send(app.http.get(app.url("/readyz"))).await.body;
+        ready["projectors"]["progress"]["error"].as_str().is_some_and(|e| e.contains(&format!("stream sequence {}", ack.sequence)))
+    })
+    .await;
+    assert!(stopped, "the progress projector names the sequence it stopped at");
+    let ready = app.send(app.http.get(app.url("/readyz"))).await.body;
+    assert_eq!(ready["projectors"]["progress"]["checkpoint"], ack.sequence - 1, "nothing after it was applied, nothing skipped");
+    app.post_as(ADMIN, &["admin"], &format!("/v1/cycles/{cycle}/appraisals"), people(EMPLOYEE, RATER, SUPERIOR)).await.expect(201);
+    let progress = app.get(&format!("/v1/cycles/{cycle}/progress")).await.expect(200);
+    assert_eq!(progress["total"], 0, "the read model stays where the bad event stopped it");
+}
