@@ -11,7 +11,7 @@ use skp_domain::audit::{audit, AuditReport, Verdict};
 use skp_events::chain::verify_chain;
 use skp_events::{AggregateType, Envelope, Event};
 use sqlx::PgConnection;
-use std::collections::{BTreeMap, HashMap};
+use std::collections::{BTreeMap, BTreeSet};
 use uuid::Uuid;
 
 static MIGRATOR: sqlx::migrate::Migrator = sqlx::migrate!("./migrations/audit");
@@ -93,23 +93,25 @@ async fn apply_batch(tx: &mut PgConnection, events: &[StoredEvent]) -> Result<Ve
     if appraisal_events.is_empty() {
         return Ok(Vec::new());
     }
-    let ids: Vec<Uuid> = appraisal_events.iter().map(|e| e.envelope.aggregate_id).collect();
-    let mut positions: HashMap<Uuid, i32> = sqlx::query_as::<_, (Uuid, i32)>(
-        "SELECT appraisal_id, max(position) FROM audit_events WHERE appraisal_id = ANY($1) GROUP BY appraisal_id",
-    )
-    .bind(&ids)
-    .fetch_all(&mut *tx)
-    .await?
-    .into_iter()
-    .collect();
+    // Every envelope already stored for the appraisals of this batch, in one statement.
+    let ids: Vec<Uuid> = appraisal_events.iter().map(|e| e.envelope.aggregate_id).collect::<BTreeSet<_>>().into_iter().collect();
+    let mut bodies: BTreeMap<Uuid, Vec<String>> = ids.iter().map(|id| (*id, Vec::new())).collect();
+    let stored: Vec<(Uuid, String)> = sqlx::query_as("SELECT appraisal_id, body FROM audit_events WHERE appraisal_id = ANY($1) ORDER BY appraisal_id, position")
+        .bind(&ids)
+        .fetch_all(&mut *tx)
+        .await?;
+    for (id, body) in stored {
+        bodies.entry(id).or_default().push(body);
+    }
     let (mut rows_id, mut rows_pos, mut rows_seq, mut rows_body) = (vec![], vec![], vec![], vec![]);
     for stored in &appraisal_events {
-        let position = positions.entry(stored.envelope.aggregate_id).or_insert(0);
-        *position += 1;
+        let list = bodies.entry(stored.envelope.aggregate_id).or_default();
+        let body = String::from_utf8_lossy(&stored.body).into_owned();
         rows_id.push(stored.envelope.aggregate_id);
-        rows_pos.push(*position);
+        rows_pos.push(list.len() as i32 + 1);
         rows_seq.push(stored.stream_seq as i64);
-        rows_body.push(String::from_utf8_lossy(&stored.body).into_owned());
+        rows_body.push(body.clone());
+        list.push(body);
     }
     sqlx::query("INSERT INTO audit_events SELECT * FROM UNNEST($1::uuid[], $2::int[], $3::bigint[], $4::text[])")
         .bind(rows_id)
@@ -118,35 +120,43 @@ async fn apply_batch(tx: &mut PgConnection, events: &[StoredEvent]) -> Result<Ve
         .bind(rows_body)
         .execute(&mut *tx)
         .await?;
-    let touched: BTreeMap<Uuid, ()> = appraisal_events.iter().map(|e| (e.envelope.aggregate_id, ())).collect();
-    for id in touched.keys() {
-        refresh_report(tx, *id).await?;
-    }
+    write_reports(tx, &bodies).await?;
     Ok(Vec::new())
 }
 
-async fn refresh_report(tx: &mut PgConnection, id: Uuid) -> Result<(), ProjectionError> {
-    let bodies: Vec<(String,)> = sqlx::query_as("SELECT body FROM audit_events WHERE appraisal_id = $1 ORDER BY position").bind(id).fetch_all(&mut *tx).await?;
-    let bodies: Vec<String> = bodies.into_iter().map(|(b,)| b).collect();
-    let opened = bodies.first().and_then(|b| Envelope::decode(b.as_bytes()).ok()).and_then(|e| match e.event {
-        Event::AppraisalOpened(o) => Some(o),
-        _ => None,
-    });
-    let report = report_of(id, &bodies);
-    let json = serde_json::to_value(&report).map_err(|e| ProjectionError::Config(e.to_string()))?;
+/// Recomputes the report of every appraisal in `bodies` and writes them in one statement.
+async fn write_reports(tx: &mut PgConnection, bodies: &BTreeMap<Uuid, Vec<String>>) -> Result<(), ProjectionError> {
+    let (mut ids, mut cycles, mut units, mut raters, mut valid, mut verdicts, mut findings, mut reports) =
+        (vec![], vec![], vec![], vec![], vec![], vec![], vec![], vec![]);
+    for (id, list) in bodies {
+        let opened = list.first().and_then(|b| Envelope::decode(b.as_bytes()).ok()).and_then(|e| match e.event {
+            Event::AppraisalOpened(o) => Some(o),
+            _ => None,
+        });
+        let report = report_of(*id, list);
+        ids.push(*id);
+        cycles.push(opened.as_ref().map(|o| o.cycle_id));
+        units.push(opened.as_ref().map(|o| o.employee.unit.clone()));
+        raters.push(opened.as_ref().map(|o| o.rater.nip.to_string()));
+        valid.push(report.chain_valid);
+        verdicts.push(report.verdict);
+        findings.push(report.findings.join(","));
+        reports.push(serde_json::to_value(&report).map_err(|e| ProjectionError::Config(e.to_string()))?);
+    }
     sqlx::query(
-        "INSERT INTO audit_reports VALUES ($1, $2, $3, $4, $5, $6, $7, $8) ON CONFLICT (appraisal_id) DO UPDATE SET \
-         cycle_id = EXCLUDED.cycle_id, unit = EXCLUDED.unit, rater_nip = EXCLUDED.rater_nip, chain_valid = EXCLUDED.chain_valid, \
-         verdict = EXCLUDED.verdict, findings = EXCLUDED.findings, report = EXCLUDED.report",
+        "INSERT INTO audit_reports SELECT i, c, u, r, v, d, string_to_array(f, ','), j \
+         FROM UNNEST($1::uuid[], $2::uuid[], $3::text[], $4::text[], $5::bool[], $6::text[], $7::text[], $8::jsonb[]) AS t(i, c, u, r, v, d, f, j) \
+         ON CONFLICT (appraisal_id) DO UPDATE SET cycle_id = EXCLUDED.cycle_id, unit = EXCLUDED.unit, rater_nip = EXCLUDED.rater_nip, \
+         chain_valid = EXCLUDED.chain_valid, verdict = EXCLUDED.verdict, findings = EXCLUDED.findings, report = EXCLUDED.report",
     )
-    .bind(id)
-    .bind(opened.as_ref().map(|o| o.cycle_id))
-    .bind(opened.as_ref().map(|o| o.employee.unit.clone()))
-    .bind(opened.as_ref().map(|o| o.rater.nip.to_string()))
-    .bind(report.chain_valid)
-    .bind(report.verdict)
-    .bind(report.findings.iter().map(|f| f.to_string()).collect::<Vec<_>>())
-    .bind(json)
+    .bind(ids)
+    .bind(cycles)
+    .bind(units)
+    .bind(raters)
+    .bind(valid)
+    .bind(verdicts)
+    .bind(findings)
+    .bind(reports)
     .execute(&mut *tx)
     .await?;
     Ok(())

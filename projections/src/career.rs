@@ -7,7 +7,7 @@ use crate::runtime::{Projection, ProjectionError};
 use futures::future::BoxFuture;
 use skp_events::Event;
 use sqlx::PgConnection;
-use std::collections::HashMap;
+use std::collections::{BTreeMap, HashMap};
 use time::OffsetDateTime;
 use uuid::Uuid;
 
@@ -55,22 +55,33 @@ impl Projection for CareerProjection {
                 }
             }
             write_owners(tx, &owners).await?;
-            for f in &finals {
-                sqlx::query(
-                    "INSERT INTO final_results VALUES ($1, $2, $3, $4, $5) ON CONFLICT (employee_nip, year) DO UPDATE \
-                     SET appraisal_id = EXCLUDED.appraisal_id, predikat = EXCLUDED.predikat, finalized_at = EXCLUDED.finalized_at",
-                )
-                .bind(&f.nip)
-                .bind(f.year)
-                .bind(f.appraisal_id)
-                .bind(f.predikat)
-                .bind(f.at)
-                .execute(&mut *tx)
-                .await?;
-            }
+            write_finals(tx, finals).await?;
             Ok(Vec::new())
         })
     }
+}
+
+/// Upserts the batch's final results in one statement; within the batch the last
+/// finalization of an employee's year wins, as it would one statement at a time.
+async fn write_finals(tx: &mut PgConnection, finals: Vec<Final>) -> Result<(), ProjectionError> {
+    let last: BTreeMap<(String, i32), Final> = finals.into_iter().map(|f| ((f.nip.clone(), f.year), f)).collect();
+    if last.is_empty() {
+        return Ok(());
+    }
+    let rows: Vec<&Final> = last.values().collect();
+    sqlx::query(
+        "INSERT INTO final_results SELECT * FROM UNNEST($1::text[], $2::int[], $3::uuid[], $4::text[], $5::timestamptz[]) \
+         ON CONFLICT (employee_nip, year) DO UPDATE \
+         SET appraisal_id = EXCLUDED.appraisal_id, predikat = EXCLUDED.predikat, finalized_at = EXCLUDED.finalized_at",
+    )
+    .bind(rows.iter().map(|f| f.nip.as_str()).collect::<Vec<_>>())
+    .bind(rows.iter().map(|f| f.year).collect::<Vec<_>>())
+    .bind(rows.iter().map(|f| f.appraisal_id).collect::<Vec<_>>())
+    .bind(rows.iter().map(|f| f.predikat).collect::<Vec<_>>())
+    .bind(rows.iter().map(|f| f.at).collect::<Vec<_>>())
+    .execute(&mut *tx)
+    .await?;
+    Ok(())
 }
 
 async fn owner_year(tx: &mut PgConnection, appraisal: Uuid) -> Result<i32, ProjectionError> {
