@@ -1,4 +1,5 @@
 //! The JSON Schema of every public event matches what the code publishes.
+#![allow(clippy::unwrap_used)]
 
 use serde_json::{json, Value};
 use skp_events::public::ScoreFinalizedV1;

@@ -339,12 +339,10 @@ pub(crate) async fn apply_locked(
     let schema = store.schema_of(projection.name(), number);
     let fresh: Vec<StoredEvent> = events.iter().filter(|e| e.stream_seq > checkpoint).cloned().collect();
     // Every message of the stream is an event, so a projector sees contiguous sequences.
-    let mut expected = checkpoint + 1;
-    for event in &fresh {
+    for (expected, event) in (checkpoint + 1..).zip(&fresh) {
         if event.stream_seq != expected {
             return Err(ProjectionError::Gap { expected, found: event.stream_seq });
         }
-        expected += 1;
     }
     let Some(last) = fresh.last().map(|e| e.stream_seq) else {
         return Ok((Generation { number, schema, last_seq: checkpoint }, Vec::new()));

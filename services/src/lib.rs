@@ -11,6 +11,7 @@ pub mod api;
 pub mod clock;
 pub mod commands;
 pub mod config;
+pub mod inspect;
 pub mod metrics;
 pub mod readmodels;
 pub mod startup;

@@ -20,7 +20,7 @@ use tokio::net::TcpListener;
 const NATS_STARTUP_WAIT: Duration = Duration::from_secs(30);
 /// How long start-up waits for the read models before serving without them (queries on
 /// them answer 503 until they connect; commands work meanwhile).
-const READ_MODELS_STARTUP_WAIT: Duration = Duration::from_secs(10);
+const READ_MODELS_STARTUP_WAIT: Duration = Duration::from_secs(5);
 
 /// Waits until `cell` is set, or `timeout`.
 pub(crate) async fn wait_until_set<T>(cell: &OnceCell<T>, timeout: Duration) -> bool {

@@ -29,7 +29,7 @@ async fn whole_year(app: &TestApp, cycle: &str, i: usize) {
     app.post(&nip, &at("/realisations"), json!({"indicator_id": "iki-1", "value": i % 3})).await.expect(200);
     let behaviour = ["di_atas_ekspektasi", "sesuai_ekspektasi", "di_bawah_ekspektasi"][i % 3];
     app.post(RATER, &at("/score"), json!({"results_rating": "sesuai_ekspektasi", "behaviour_rating": behaviour})).await.expect(200);
-    if i % 2 == 0 {
+    if i.is_multiple_of(2) {
         app.post(&nip, &at("/accept"), json!({})).await.expect(200);
     } else {
         app.post(&nip, &at("/objection"), json!({"reason": "keberatan"})).await.expect(200);

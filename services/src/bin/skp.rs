@@ -4,14 +4,20 @@
 //!   signed with `SKP_JWT_SECRET`;
 //! - `skp projections status`: each read model's serving generation, checkpoint and lag;
 //! - `skp projections rebuild NAME`: rebuilds a read model from sequence 1 into a fresh
-//!   generation while the serving one answers, then swaps it in.
+//!   generation while the serving one answers, then swaps it in;
+//! - `skp replay <appraisal-id> [--as-of-version N | --as-of RFC3339] [--json]`: an
+//!   appraisal's timeline, state at that point and chain check, straight from JetStream;
+//! - `skp verify [--all | --cycle ID] [--json]`: re-checks every hash chain and version
+//!   sequence; exit 1 on a break.
 //!
-//! The projection commands read `SKP_NATS_URL`, `SKP_DATABASE_URL` and the other `SKP_*`
+//! `replay` and `verify` read only `SKP_NATS_URL`, `SKP_STREAM` and `SKP_SUBJECT_PREFIX`
+//! (see `skp_services::inspect`). The projection commands read `SKP_NATS_URL`, `SKP_DATABASE_URL` and the other `SKP_*`
 //! settings as the API does.
 
 use skp_projections::rebuild::rebuild;
 use skp_projections::ReadStore;
 use skp_services::config::Settings;
+use skp_services::inspect::{self, InspectCommand};
 use skp_services::metrics::Metrics;
 use skp_services::readmodels::{self, PROJECTORS};
 use skp_services::store::EventStore;
@@ -25,10 +31,15 @@ const USAGE: &str = "usage:
       Each read model's serving generation, checkpoint and lag behind the stream.
   skp projections rebuild <progress|career|audit>
       Rebuilds a read model from sequence 1 into fresh tables while the current ones serve,
-      then swaps them in. (The public relay is never rebuilt: it would publish again.)";
+      then swaps them in. (The public relay is never rebuilt: it would publish again.)
+";
+
+fn usage_text() -> String {
+    format!("{USAGE}{}", inspect::USAGE)
+}
 
 fn usage() -> ExitCode {
-    eprintln!("{USAGE}");
+    eprintln!("{}", usage_text());
     ExitCode::from(2)
 }
 
@@ -40,7 +51,7 @@ fn say(line: &str) {
 fn main() -> ExitCode {
     let args: Vec<String> = std::env::args().skip(1).collect();
     if args.iter().any(|a| a == "--help" || a == "-h") {
-        say(USAGE);
+        say(&usage_text());
         return ExitCode::SUCCESS;
     }
     match args.first().map(String::as_str) {
@@ -49,7 +60,61 @@ fn main() -> ExitCode {
             Ok(runtime) => runtime.block_on(projections(&args[1..])),
             Err(e) => fail(&e.to_string()),
         },
+        Some("replay" | "verify") => match inspect::parse_args(&args) {
+            Ok(command) => match tokio::runtime::Runtime::new() {
+                Ok(runtime) => runtime.block_on(inspect_command(command)),
+                Err(e) => fail(&e.to_string()),
+            },
+            Err(problem) => {
+                eprintln!("skp: {problem}");
+                usage()
+            }
+        },
         _ => usage(),
+    }
+}
+
+/// Exit code of `replay` and `verify` when the stream could not be read.
+const UNREADABLE: u8 = 3;
+
+async fn inspect_command(command: InspectCommand) -> ExitCode {
+    let settings = match Settings::for_projectors_from_env() {
+        Ok(settings) => settings,
+        Err(e) => return fail(&e.to_string()),
+    };
+    match command {
+        InspectCommand::Replay { appraisal_id, as_of, json } => match inspect::replay(&settings, appraisal_id, as_of).await {
+            Ok(report) => {
+                if json {
+                    say(&serde_json::to_string_pretty(&report).unwrap_or_default());
+                } else {
+                    say(report.to_text().trim_end());
+                }
+                ExitCode::SUCCESS
+            }
+            Err(e) => {
+                eprintln!("skp replay: {e}");
+                ExitCode::from(UNREADABLE)
+            }
+        },
+        InspectCommand::Verify { scope, json } => match inspect::verify(&settings, scope).await {
+            Ok(report) => {
+                if json {
+                    say(&serde_json::to_string_pretty(&report).unwrap_or_default());
+                } else {
+                    say(report.to_text().trim_end());
+                }
+                if report.intact {
+                    ExitCode::SUCCESS
+                } else {
+                    ExitCode::FAILURE
+                }
+            }
+            Err(e) => {
+                eprintln!("skp verify: {e}");
+                ExitCode::from(UNREADABLE)
+            }
+        },
     }
 }
 

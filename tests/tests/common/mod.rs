@@ -276,7 +276,8 @@ pub async fn cleanup(settings: &Settings) {
         let _ = js.delete_stream(&settings.store.stream).await;
         let _ = js.delete_stream(&settings.read.public_stream).await;
     }
-    if let Ok(pool) = sqlx::PgPool::connect(settings.database_url.expose()).await {
+    let pool = sqlx::postgres::PgPoolOptions::new().acquire_timeout(Duration::from_secs(3)).connect(settings.database_url.expose()).await;
+    if let Ok(pool) = pool {
         let like = format!("{}\\_%", settings.read.schema);
         let schemas: Vec<(String,)> = sqlx::query_as("SELECT nspname::text FROM pg_namespace WHERE nspname = $1 OR nspname LIKE $2")
             .bind(&settings.read.schema)
