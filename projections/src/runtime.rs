@@ -21,6 +21,10 @@ use std::time::Duration;
 use tokio::sync::watch;
 use uuid::Uuid;
 
+/// How long a projector may receive nothing while the stream is ahead of it before it
+/// re-creates its consumer.
+pub const STALL_AFTER: Duration = Duration::from_secs(2);
+
 /// Why a projector stopped or a projection failed.
 #[derive(Debug, thiserror::Error)]
 pub enum ProjectionError {
@@ -215,8 +219,9 @@ impl Projector {
         let Some(mut leader) = self.lead(shutdown).await? else { return Ok(()) };
         let active = self.store.ensure_active(self.projection.as_ref()).await?;
         self.status.set_checkpoint(active.last_seq);
-        let consumer = self.consumer(active.last_seq).await?;
+        let mut consumer = self.consumer(active.last_seq).await?;
         tracing::info!(projection = self.projection.name(), checkpoint = active.last_seq, "projector running");
+        let mut idle_behind_since = None;
         while !*shutdown.borrow() {
             let fetch = consumer.fetch().max_messages(self.settings.batch).expires(self.settings.fetch_wait).messages();
             let mut batch = tokio::select! {
@@ -231,12 +236,34 @@ impl Projector {
                 }
             }
             if !messages.is_empty() {
+                idle_behind_since = None;
                 sqlx::query("SELECT 1").execute(&mut leader).await?;
                 self.process(messages).await?;
+            } else if self.stalled(&mut idle_behind_since).await? {
+                // Nothing delivered for a while although the stream is ahead (e.g. a pull
+                // answer lost while NATS restarted): start the consumer again from the
+                // checkpoint.
+                tracing::warn!(projection = self.projection.name(), checkpoint = self.status.checkpoint(), "consumer stalled; re-creating it");
+                consumer = self.consumer(self.status.checkpoint()).await?;
+                idle_behind_since = None;
             }
         }
         tracing::info!(projection = self.projection.name(), "projector stopped on shutdown");
         Ok(())
+    }
+
+    /// Whether empty fetches have gone on for [`STALL_AFTER`] while the stream holds events
+    /// beyond the checkpoint.
+    async fn stalled(&self, idle_behind_since: &mut Option<std::time::Instant>) -> Result<bool, ProjectionError> {
+        let mut stream = self.js.get_stream(&self.settings.stream).await.map_err(|e| ProjectionError::Nats(e.to_string()))?;
+        let last = stream.info().await.map_err(|e| ProjectionError::Nats(e.to_string()))?.state.last_sequence;
+        self.status.stream_last.store(last, Ordering::Relaxed);
+        if last <= self.status.checkpoint() {
+            *idle_behind_since = None;
+            return Ok(false);
+        }
+        let since = *idle_behind_since.get_or_insert_with(std::time::Instant::now);
+        Ok(since.elapsed() >= STALL_AFTER)
     }
 
     /// Waits for the advisory lock of this projection; `None` on shutdown.

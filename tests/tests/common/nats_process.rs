@@ -56,6 +56,19 @@ impl NatsProcess {
         }
     }
 
+    /// Stops the server gracefully (SIGTERM: it flushes and closes its store) and waits.
+    pub fn terminate(&mut self) {
+        if let Some(mut child) = self.child.take() {
+            let _ = Command::new("kill").args(["-TERM", &child.id().to_string()]).status();
+            let _ = child.wait();
+        }
+    }
+
+    /// Starts it again on the same port with the same store.
+    pub fn start_again(&mut self) {
+        self.launch();
+    }
+
     pub fn restart(&mut self) {
         self.stop();
         self.launch();
