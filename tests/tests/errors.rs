@@ -145,7 +145,7 @@ async fn a_body_over_256_kib_is_413() {
 #[tokio::test]
 async fn with_nats_out_of_reach_commands_are_503_with_retry_after() {
     let mut nats = NatsProcess::start();
-    let app = spawn_with(isolated_settings(&nats.url()), skp_services::clock::Clock::system(), false).await;
+    let app = spawn_with(isolated_settings(&nats.url()), skp_services::clock::Clock::system(), true).await;
     let cycle = app.open_cycle().await;
     nats.stop();
     let answer = app.post_as(ADMIN, &["admin"], &format!("/v1/cycles/{cycle}/appraisals"), people(EMPLOYEE, RATER, SUPERIOR)).await;
