@@ -36,7 +36,7 @@ impl RelayProjection {
     /// # Errors
     /// When JetStream does not answer.
     pub async fn new(js: jetstream::Context, stream: &str, prefix: &str, replicas: usize) -> Result<Self, ProjectionError> {
-        js.get_or_create_stream(stream::Config {
+        let config = stream::Config {
             name: stream.to_owned(),
             subjects: vec![format!("{prefix}.>")],
             storage: stream::StorageType::File,
@@ -46,9 +46,20 @@ impl RelayProjection {
             deny_purge: true,
             description: Some("SKP public integration events".into()),
             ..Default::default()
-        })
-        .await
-        .map_err(|e| ProjectionError::Nats(format!("public stream {stream}: {e}")))?;
+        };
+        // nats-server 2.9 removes an account's empty streams directory when its last stream is
+        // deleted; a stream created at that instant fails with 10049: try again a few times.
+        let mut tries = 0;
+        loop {
+            match js.get_or_create_stream(config.clone()).await {
+                Err(e) if tries < 5 && e.to_string().contains("10049") => {
+                    tries += 1;
+                    tokio::time::sleep(Duration::from_millis(100)).await;
+                }
+                Err(e) => return Err(ProjectionError::Nats(format!("public stream {stream}: {e}"))),
+                Ok(_) => break,
+            }
+        }
         Ok(Self { js, subject: score_finalized_subject(prefix) })
     }
 

@@ -32,7 +32,7 @@ pub fn required_config(name: &str, subjects: &Subjects, replicas: usize) -> Conf
 /// JetStream does not answer.
 pub async fn ensure(js: &Context, name: &str, subjects: &Subjects, replicas: usize) -> Result<(), StoreError> {
     let wanted = required_config(name, subjects, replicas);
-    let mut stream = js.get_or_create_stream(wanted.clone()).await.map_err(|e| StoreError::Unavailable(format!("stream {name}: {e}")))?;
+    let mut stream = get_or_create_with_retry(js, &wanted).await.map_err(|e| StoreError::Unavailable(format!("stream {name}: {e}")))?;
     let info = stream.info().await.map_err(|e| StoreError::Unavailable(format!("stream {name}: {e}")))?;
     let found = &info.config;
     let problems: Vec<&str> = [
@@ -50,5 +50,28 @@ pub async fn ensure(js: &Context, name: &str, subjects: &Subjects, replicas: usi
         Ok(())
     } else {
         Err(StoreError::Stream(format!("stream {name} exists but {}: fix it by hand, SKP will not", problems.join(", "))))
+    }
+}
+
+/// `get_or_create_stream`, tried again a few times on a server-side storage error: nats-server
+/// 2.9 removes an account's empty streams directory when its last stream is deleted, and a
+/// stream created at that instant fails with "could not create storage directory" (10049).
+///
+/// # Errors
+/// The last error when every try failed.
+pub async fn get_or_create_with_retry(
+    js: &Context,
+    config: &Config,
+) -> Result<async_nats::jetstream::stream::Stream, async_nats::jetstream::context::CreateStreamError> {
+    let mut tries = 0;
+    loop {
+        match js.get_or_create_stream(config.clone()).await {
+            Err(e) if tries < 5 && e.to_string().contains("10049") => {
+                tries += 1;
+                tracing::warn!(stream = %config.name, error = %e, "stream store not created; trying again");
+                tokio::time::sleep(Duration::from_millis(100)).await;
+            }
+            other => return other,
+        }
     }
 }
