@@ -229,11 +229,18 @@ impl Projector {
                 _ = shutdown.changed() => break,
             };
             let mut messages = Vec::with_capacity(self.settings.batch);
-            while let Some(message) = batch.next().await {
-                match message {
-                    Ok(message) => messages.push(message),
-                    Err(e) => tracing::debug!(error = %e, "fetch ended early"),
+            let collect = async {
+                while let Some(message) = batch.next().await {
+                    match message {
+                        Ok(message) => messages.push(message),
+                        Err(e) => tracing::debug!(error = %e, "fetch ended early"),
+                    }
                 }
+            };
+            // A pull request lost with a restarting server never ends by itself: bound it, and
+            // let the stall check below start the consumer again.
+            if tokio::time::timeout(self.settings.fetch_wait * 2 + Duration::from_secs(1), collect).await.is_err() {
+                tracing::debug!(projection = self.projection.name(), "fetch did not end in time");
             }
             if !messages.is_empty() {
                 idle_behind_since = None;

@@ -76,7 +76,12 @@ async fn a_nats_restart_loses_no_acknowledged_event_and_the_service_recovers_by_
     // The projectors resume from their checkpoints and catch up.
     let last = events.len() as u64 + 1; // the cycle's event comes first on the stream
     let cycle = history["events"][0]["data"]["cycle_id"].as_str().unwrap().to_owned();
-    let progress = app.get(&format!("/v1/cycles/{cycle}/progress?min_sequence={last}")).await.expect(200);
+    let caught_up = wait_for(Duration::from_secs(30), || async {
+        app.get(&format!("/v1/cycles/{cycle}/progress?min_sequence={last}")).await.status == 200
+    })
+    .await;
+    assert!(caught_up, "the progress projector resumed and caught up");
+    let progress = app.get(&format!("/v1/cycles/{cycle}/progress")).await.expect(200);
     assert_eq!(progress["by_status"]["targets_agreed"], 1);
     eprintln!("acknowledged {} commands, {} answered 503 during the outage, 0 lost", acknowledged.len(), unavailable);
 }
