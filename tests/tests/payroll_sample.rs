@@ -75,7 +75,7 @@ impl Drop for Isolated {
         let _ = std::thread::spawn(move || {
             let runtime = tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap();
             runtime.block_on(async move {
-                if let Ok(Ok(client)) = tokio::time::timeout(Duration::from_secs(3), async_nats::connect(&settings.nats_url)).await {
+                if let Ok(Ok(client)) = tokio::time::timeout(Duration::from_secs(3), async_nats::connect(skp_services::store::server_urls(&settings.nats_url))).await {
                     let _ = jetstream::new(client).delete_stream(&settings.stream).await;
                 }
                 if let Ok(pool) = sqlx::PgPool::connect(&settings.database_url).await {
@@ -161,7 +161,7 @@ fn sorted(mut ids: Vec<Uuid>) -> Vec<Uuid> {
 async fn applies_each_finalization_once_whatever_the_deliveries() {
     let test = Isolated::new();
     let settings = &test.settings;
-    let js = jetstream::new(async_nats::connect(&settings.nats_url).await.unwrap());
+    let js = jetstream::new(async_nats::connect(skp_services::store::server_urls(&settings.nats_url)).await.unwrap());
     // The public stream exactly as SKP's relay creates it (24-hour duplicate window).
     RelayProjection::new(js.clone(), &settings.stream, &settings.prefix, 1).await.unwrap();
 

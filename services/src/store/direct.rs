@@ -45,7 +45,7 @@ async fn single(client: &Client, api: &str, subject: &str, seq: u64) -> Result<O
     let reply = client.request(api.to_owned(), Bytes::from(request)).await.map_err(|e| StoreError::Unavailable(e.to_string()))?;
     match reply.status.map(|s| s.as_u16()) {
         Some(404) => Ok(None),
-        Some(code) if code >= 300 => Err(StoreError::Stream(format!("direct get answered {code}: {:?}", reply.description))),
+        Some(code) if code >= 300 => Err(refused(code, reply.description.as_deref())),
         _ => raw_event(&reply).map(Some),
     }
 }
@@ -59,13 +59,22 @@ async fn batch(client: &Client, api: &str, subject: &str, seq: u64) -> Result<Ve
     while let Some(reply) = replies.next().await {
         match reply.status.map(|s| s.as_u16()) {
             Some(204) | Some(404) => return Ok(events),
-            Some(code) if code >= 300 => {
-                return Err(StoreError::Stream(format!("direct get answered {code}: {:?}", reply.description)))
-            }
+            Some(code) if code >= 300 => return Err(refused(code, reply.description.as_deref())),
             _ => events.push(raw_event(&reply)?),
         }
     }
     Err(StoreError::Unavailable("connection closed during a batched direct get".into()))
+}
+
+/// A direct get answered with an error status. 503 (no responders: the stream has no leader
+/// during an election, or no server holds it right now) and 408 (timeout) are passing
+/// conditions of a cluster, answered 503 with `Retry-After`; anything else is an error.
+fn refused(code: u16, description: Option<&str>) -> StoreError {
+    let what = format!("direct get answered {code}: {}", description.unwrap_or("no description"));
+    match code {
+        408 | 503 => StoreError::Unavailable(what),
+        _ => StoreError::Stream(what),
+    }
 }
 
 fn raw_event(message: &Message) -> Result<RawEvent, StoreError> {

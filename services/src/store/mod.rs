@@ -185,6 +185,12 @@ impl EventStore {
     }
 }
 
+/// The servers of a `SKP_NATS_URL`: one URL, or several separated by commas (the nodes of a
+/// cluster; the client picks one and fails over to the others).
+pub fn server_urls(url: &str) -> Vec<&str> {
+    url.split(',').map(str::trim).filter(|u| !u.is_empty()).collect()
+}
+
 /// Connects to NATS, trying again until `wait` has passed. Once connected, the client
 /// reconnects by itself for as long as the process runs.
 ///
@@ -198,7 +204,7 @@ pub async fn connect_with_retry(url: &str, wait: Duration) -> Result<async_nats:
             .retry_on_initial_connect()
             .max_reconnects(None)
             .connection_timeout(Duration::from_secs(2));
-        match options.connect(url).await {
+        match options.connect(server_urls(url)).await {
             Ok(client) => {
                 if wait_connected(&client, deadline).await {
                     return Ok(client);

@@ -4,6 +4,7 @@
 
 #![allow(dead_code, missing_docs, clippy::unwrap_used)]
 
+pub mod nats_cluster;
 pub mod nats_process;
 
 use serde_json::{json, Value};
@@ -195,7 +196,7 @@ impl TestApp {
 
     /// A raw NATS client on the same server.
     pub async fn nats(&self) -> async_nats::Client {
-        async_nats::connect(&self.settings.store.nats_url).await.unwrap()
+        async_nats::connect(skp_services::store::server_urls(&self.settings.store.nats_url)).await.unwrap()
     }
 
     pub fn subject(&self, id: &str) -> String {
@@ -271,7 +272,7 @@ where
 
 /// Deletes a test's streams and database schemas.
 pub async fn cleanup(settings: &Settings) {
-    if let Ok(Ok(client)) = tokio::time::timeout(Duration::from_secs(3), async_nats::connect(&settings.store.nats_url)).await {
+    if let Ok(Ok(client)) = tokio::time::timeout(Duration::from_secs(3), async_nats::connect(skp_services::store::server_urls(&settings.store.nats_url))).await {
         let js = async_nats::jetstream::new(client);
         let _ = js.delete_stream(&settings.store.stream).await;
         let _ = js.delete_stream(&settings.read.public_stream).await;

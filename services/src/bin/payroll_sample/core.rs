@@ -516,7 +516,7 @@ async fn handle(
 /// # Errors
 /// See [`SampleError`].
 pub async fn run(settings: &Settings, mode: Mode, shutdown: impl Future<Output = ()>, report: impl FnMut(Outcome<'_>)) -> Result<Summary, SampleError> {
-    let client = async_nats::connect(&settings.nats_url).await.map_err(|e| SampleError::Nats(format!("{}: {e}", settings.nats_url)))?;
+    let client = async_nats::connect(skp_services::store::server_urls(&settings.nats_url)).await.map_err(|e| SampleError::Nats(format!("{}: {e}", settings.nats_url)))?;
     let js = jetstream::new(client);
     let pool = PgPoolOptions::new().max_connections(4).acquire_timeout(Duration::from_secs(5)).connect(&settings.database_url).await?;
     ensure_schema(&pool, &settings.schema).await?;
