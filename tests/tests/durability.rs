@@ -3,16 +3,25 @@
 
 use std::path::{Path, PathBuf};
 
+fn deploy() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("../deploy")
+}
+
+/// Every `.conf` file under deploy/nats, at any depth.
 fn shipped_configs() -> Vec<PathBuf> {
-    let deploy = Path::new(env!("CARGO_MANIFEST_DIR")).join("../deploy/nats");
-    let mut found = vec![deploy.join("single.conf")];
-    let mut cluster: Vec<PathBuf> = std::fs::read_dir(deploy.join("cluster"))
-        .expect("deploy/nats/cluster")
-        .map(|entry| entry.expect("entry").path())
-        .filter(|path| path.extension().is_some_and(|e| e == "conf"))
-        .collect();
-    cluster.sort();
-    found.extend(cluster);
+    fn walk(dir: &Path, found: &mut Vec<PathBuf>) {
+        for entry in std::fs::read_dir(dir).expect("readable directory") {
+            let path = entry.expect("entry").path();
+            if path.is_dir() {
+                walk(&path, found);
+            } else if path.extension().is_some_and(|e| e == "conf") {
+                found.push(path);
+            }
+        }
+    }
+    let mut found = Vec::new();
+    walk(&deploy().join("nats"), &mut found);
+    found.sort();
     found
 }
 
@@ -40,7 +49,7 @@ fn jetstream_block(text: &str) -> Option<String> {
 #[test]
 fn every_shipped_nats_configuration_syncs_before_it_acknowledges() {
     let configs = shipped_configs();
-    assert_eq!(configs.len(), 4, "single node and three cluster nodes: {configs:?}");
+    assert_eq!(configs.len(), 7, "single node, three loopback cluster nodes, three compose nodes: {configs:?}");
     for path in configs {
         let text = std::fs::read_to_string(&path).expect("readable");
         let block = jetstream_block(&text).unwrap_or_else(|| panic!("{} has no jetstream block", path.display()));
@@ -54,4 +63,16 @@ fn the_check_finds_a_missing_or_commented_out_setting() {
     assert!(jetstream_block("jetstream { store_dir: x }").is_some_and(|b| !b.contains("sync_interval")));
     assert!(jetstream_block("jetstream {\n  # sync_interval: always\n}").is_some_and(|b| !b.contains("sync_interval")));
     assert!(jetstream_block("jetstream {\n  sync_interval: always\n}").is_some_and(|b| b.contains("sync_interval: always")));
+}
+
+#[test]
+fn the_compose_cluster_runs_the_shipped_node_configurations() {
+    let compose = std::fs::read_to_string(deploy().join("compose.yaml")).expect("deploy/compose.yaml");
+    for node in ["n1", "n2", "n3"] {
+        let mount = format!("./nats/compose/{node}.conf:/etc/nats/{node}.conf:ro");
+        assert!(compose.contains(&mount), "compose.yaml mounts {mount}");
+        assert!(compose.contains(&format!("[\"-c\", \"/etc/nats/{node}.conf\"]")), "{node} runs with its configuration");
+        assert!(deploy().join(format!("nats/compose/{node}.conf")).exists());
+    }
+    assert!(compose.contains("SKP_STREAM_REPLICAS: \"3\""), "the event stream is R3 on the compose cluster");
 }
