@@ -7,9 +7,10 @@
 //! - [`verify`]: every aggregate's hash chain and version sequence (or one cycle's), with
 //!   every break named by aggregate and position.
 //!
-//! [`parse_args`] reads the command line of both, as a pure function.
+//! - [`export`]: one appraisal's evidence bundle ([`crate::bundle`]).
 
 use crate::api::view::AppraisalView;
+use crate::bundle::{Bundle, BundledEvent};
 use crate::config::Settings;
 use crate::store::connect_with_retry;
 use async_nats::jetstream::consumer::{pull, AckPolicy, DeliverPolicy};
@@ -35,16 +36,6 @@ const CONNECT_WAIT: Duration = Duration::from_secs(5);
 /// How many empty pulls in a row before giving up on a stream that should have more.
 const EMPTY_PULLS: u32 = 50;
 
-/// The usage text of `skp replay` and `skp verify`.
-pub const USAGE: &str = "  skp replay <appraisal-id> [--as-of-version <N> | --as-of <RFC3339>] [--json]
-      Reads the appraisal's events from JetStream (the API and PostgreSQL may be down):
-      its timeline, its state at that point (default: now) and its chain check.
-      --json prints {appraisal_id, chain_valid, chain_breaks, timeline, state}.
-  skp verify [--all | --cycle <cycle-id>] [--json]
-      Re-checks every aggregate's hash chain and version sequence (default --all; --cycle:
-      the cycle and the appraisals opened in it). Exit 0 when intact, 1 on a break,
-      3 when the stream could not be read.";
-
 /// When `skp replay` stops.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum AsOf {
@@ -63,82 +54,6 @@ pub enum Scope {
     All,
     /// One cycle and the appraisals whose `AppraisalOpened.cycle_id` is it.
     Cycle(Uuid),
-}
-
-/// A parsed `skp replay` or `skp verify` command line.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub enum InspectCommand {
-    /// `skp replay`.
-    Replay {
-        /// The appraisal.
-        appraisal_id: Uuid,
-        /// Where to stop.
-        as_of: AsOf,
-        /// One JSON document instead of text.
-        json: bool,
-    },
-    /// `skp verify`.
-    Verify {
-        /// What to check.
-        scope: Scope,
-        /// One JSON document instead of text.
-        json: bool,
-    },
-}
-
-/// Reads `replay ...` or `verify ...` (the arguments after the program name).
-///
-/// # Errors
-/// A one-line explanation of what is wrong with the arguments.
-pub fn parse_args(args: &[String]) -> Result<InspectCommand, String> {
-    let (command, rest) = args.split_first().ok_or("no command")?;
-    let mut json = false;
-    let mut positional = Vec::new();
-    let mut as_of = None;
-    let mut scope = None;
-    let mut rest = rest.iter();
-    while let Some(arg) = rest.next() {
-        let mut value = |flag: &str| rest.next().cloned().ok_or_else(|| format!("{flag} needs a value"));
-        match (command.as_str(), arg.as_str()) {
-            (_, "--json") => json = true,
-            ("replay", "--as-of-version") => {
-                let raw = value(arg)?;
-                let version = raw.parse::<u64>().ok().filter(|v| *v > 0).ok_or_else(|| format!("--as-of-version {raw:?} is not a version (1, 2, ...)"))?;
-                set_once(&mut as_of, AsOf::Version(version), "give at most one of --as-of-version and --as-of")?;
-            }
-            ("replay", "--as-of") => {
-                let raw = value(arg)?;
-                let at = OffsetDateTime::parse(&raw, &Rfc3339).map_err(|_| format!("--as-of {raw:?} is not an RFC 3339 instant"))?;
-                set_once(&mut as_of, AsOf::Instant(at), "give at most one of --as-of-version and --as-of")?;
-            }
-            ("verify", "--all") => set_once(&mut scope, Scope::All, "give at most one of --all and --cycle")?,
-            ("verify", "--cycle") => {
-                let raw = value(arg)?;
-                let id = Uuid::parse_str(&raw).map_err(|_| format!("--cycle {raw:?} is not a UUID"))?;
-                set_once(&mut scope, Scope::Cycle(id), "give at most one of --all and --cycle")?;
-            }
-            (_, flag) if flag.starts_with("--") => return Err(format!("{command}: unknown option {flag}")),
-            _ => positional.push(arg.clone()),
-        }
-    }
-    match command.as_str() {
-        "replay" => {
-            let [id] = positional.as_slice() else { return Err("replay takes exactly one appraisal id".into()) };
-            let appraisal_id = Uuid::parse_str(id).map_err(|_| format!("appraisal id {id:?} is not a UUID"))?;
-            Ok(InspectCommand::Replay { appraisal_id, as_of: as_of.unwrap_or(AsOf::Latest), json })
-        }
-        "verify" if positional.is_empty() => Ok(InspectCommand::Verify { scope: scope.unwrap_or(Scope::All), json }),
-        "verify" => Err(format!("verify takes no argument {:?}", positional[0])),
-        other => Err(format!("unknown command {other:?}")),
-    }
-}
-
-fn set_once<T>(slot: &mut Option<T>, value: T, conflict: &str) -> Result<(), String> {
-    if slot.is_some() {
-        return Err(conflict.to_owned());
-    }
-    *slot = Some(value);
-    Ok(())
 }
 
 /// Why an inspection could not be done (as opposed to what it found).
@@ -225,6 +140,30 @@ async fn read_stream(js: &Context, stream_name: &str, filter: &str, mut each: im
 
 fn parse_body(body: &[u8]) -> Value {
     serde_json::from_slice(body).unwrap_or(Value::Null)
+}
+
+// ---------------------------------------------------------------------------------------
+// export
+
+/// Reads one appraisal's events as stored and makes its evidence bundle.
+///
+/// # Errors
+/// [`InspectError`] when the stream cannot be read or the appraisal has no events.
+pub async fn export(settings: &Settings, appraisal_id: Uuid) -> Result<Bundle, InspectError> {
+    let js = context(settings).await?;
+    let subject = Subjects::new(settings.store.subject_prefix.clone()).aggregate(AggregateType::Appraisal, appraisal_id);
+    let mut events = Vec::new();
+    read_stream(&js, &settings.store.stream, &subject, |m| {
+        // Stored bodies are UTF-8 JSON; anything else is kept as best it can be and fails
+        // the chain check, as it should.
+        events.push(BundledEvent { stream_sequence: m.seq, stored: String::from_utf8_lossy(&m.body).into_owned() });
+    })
+    .await?;
+    if events.is_empty() {
+        return Err(InspectError::NotFound(appraisal_id));
+    }
+    let exported_at = OffsetDateTime::now_utc().format(&Rfc3339).unwrap_or_default();
+    Ok(Bundle::new(appraisal_id, &settings.store.stream, &subject, exported_at, events))
 }
 
 // ---------------------------------------------------------------------------------------

@@ -8,12 +8,15 @@
 //! - [`metrics`], [`telemetry`], [`clock`]: observability and time.
 
 pub mod api;
+pub mod bundle;
+pub mod cli;
 pub mod clock;
 pub mod commands;
 pub mod config;
 pub mod inspect;
 pub mod metrics;
 pub mod readmodels;
+pub mod seed;
 pub mod startup;
 pub mod store;
 pub mod telemetry;

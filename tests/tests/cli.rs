@@ -5,7 +5,9 @@ mod common;
 
 use common::*;
 use serde_json::{json, Value};
-use skp_services::inspect::{self, AsOf, InspectCommand, Scope};
+use clap::Parser;
+use skp_services::cli::{Cli, Command};
+use skp_services::inspect::{self, AsOf, Scope};
 use uuid::Uuid;
 
 fn args(line: &str) -> Vec<String> {
@@ -132,24 +134,32 @@ async fn verify_a_cycle_counts_only_its_aggregates() {
     assert_eq!((none.aggregates, none.events), (0, 0));
 }
 
+/// Parses a command line as `skp` does.
+fn parse(line: &str) -> Result<Cli, clap::Error> {
+    Cli::try_parse_from(std::iter::once("skp".to_owned()).chain(args(line)))
+}
+
 #[test]
 fn the_cli_arguments_parse() {
     let id = Uuid::new_v4();
-    assert_eq!(
-        inspect::parse_args(&args(&format!("replay {id}"))),
-        Ok(InspectCommand::Replay { appraisal_id: id, as_of: AsOf::Latest, json: false })
-    );
-    assert_eq!(
-        inspect::parse_args(&args(&format!("replay {id} --as-of-version 3 --json"))),
-        Ok(InspectCommand::Replay { appraisal_id: id, as_of: AsOf::Version(3), json: true })
-    );
-    assert_eq!(
-        inspect::parse_args(&args(&format!("replay --as-of 2026-03-01T10:00:00Z {id}"))),
-        Ok(InspectCommand::Replay { appraisal_id: id, as_of: AsOf::Instant(time::macros::datetime!(2026-03-01 10:00 UTC)), json: false })
-    );
-    assert_eq!(inspect::parse_args(&args("verify")), Ok(InspectCommand::Verify { scope: Scope::All, json: false }));
-    assert_eq!(inspect::parse_args(&args("verify --all --json")), Ok(InspectCommand::Verify { scope: Scope::All, json: true }));
-    assert_eq!(inspect::parse_args(&args(&format!("verify --cycle {id}"))), Ok(InspectCommand::Verify { scope: Scope::Cycle(id), json: false }));
+    let Command::Replay(replay) = parse(&format!("replay {id}")).unwrap().command else { panic!("replay") };
+    assert_eq!((replay.appraisal_id, replay.as_of(), replay.json), (id, AsOf::Latest, false));
+    let Command::Replay(replay) = parse(&format!("replay {id} --as-of-version 3 --json")).unwrap().command else { panic!("replay") };
+    assert_eq!((replay.as_of(), replay.json), (AsOf::Version(3), true));
+    let Command::Replay(replay) = parse(&format!("replay --as-of 2026-03-01T10:00:00Z {id}")).unwrap().command else { panic!("replay") };
+    assert_eq!(replay.as_of(), AsOf::Instant(time::macros::datetime!(2026-03-01 10:00 UTC)));
+    let Command::Verify(verify) = parse("verify").unwrap().command else { panic!("verify") };
+    assert_eq!((verify.scope(), verify.json, verify.bundle.is_none()), (Scope::All, false, true));
+    let Command::Verify(verify) = parse(&format!("verify --cycle {id} --json")).unwrap().command else { panic!("verify") };
+    assert_eq!((verify.scope(), verify.json), (Scope::Cycle(id), true));
+    let Command::Verify(verify) = parse("verify --bundle evidence.json").unwrap().command else { panic!("verify") };
+    assert_eq!(verify.bundle.as_deref(), Some(std::path::Path::new("evidence.json")));
+    let Command::Export(export) = parse(&format!("export {id} -o out.json")).unwrap().command else { panic!("export") };
+    assert_eq!((export.appraisal_id, export.output.as_deref()), (id, Some(std::path::Path::new("out.json"))));
+    let Command::Token(token) = parse("token --nip 198812122010011005 --role admin --role inspector").unwrap().command else { panic!("token") };
+    assert_eq!(token.roles, ["admin", "inspector"]);
+    let Command::SeedDemo(seed) = parse("seed-demo --api http://127.0.0.1:9 --employees 40").unwrap().command else { panic!("seed-demo") };
+    assert_eq!((seed.api.as_str(), seed.employees), ("http://127.0.0.1:9", 40));
     for bad in [
         "replay".to_owned(),
         "replay not-a-uuid".to_owned(),
@@ -161,9 +171,200 @@ fn the_cli_arguments_parse() {
         format!("replay {id} --cycle {id}"),
         "verify --cycle nope".to_owned(),
         format!("verify --all --cycle {id}"),
+        format!("verify --bundle x.json --cycle {id}"),
         "verify extra".to_owned(),
         "verify --as-of-version 2".to_owned(),
+        "token --nip 1 --role root".to_owned(),
+        "seed-demo --employees 3".to_owned(),
+        "projections rebuild".to_owned(),
+        "unknown".to_owned(),
     ] {
-        assert!(inspect::parse_args(&args(&bad)).is_err(), "accepted {bad:?}");
+        assert!(parse(&bad).is_err(), "accepted {bad:?}");
     }
+    // Every subcommand answers --help.
+    for command in ["replay", "verify", "export", "projections", "projections status", "projections rebuild", "token", "seed-demo"] {
+        let error = parse(&format!("{command} --help")).unwrap_err();
+        assert_eq!(error.kind(), clap::error::ErrorKind::DisplayHelp, "{command} --help");
+    }
+}
+
+/// The `skp` binary, built by `cargo test` next to this test's own executable.
+fn skp_binary() -> std::path::PathBuf {
+    let exe = std::env::current_exe().unwrap();
+    let path = exe.parent().and_then(|deps| deps.parent()).unwrap().join("skp");
+    assert!(path.exists(), "{} is built by `cargo test --workspace` (or `cargo build -p skp-services --bin skp`)", path.display());
+    path
+}
+
+/// Runs `skp` with the app's stream settings; returns (exit code, stdout, stderr).
+fn run_skp(app: &TestApp, line: &[&str]) -> (i32, String, String) {
+    let output = std::process::Command::new(skp_binary())
+        .args(line)
+        .env("SKP_NATS_URL", &app.settings.store.nats_url)
+        .env("SKP_STREAM", &app.settings.store.stream)
+        .env("SKP_SUBJECT_PREFIX", &app.settings.store.subject_prefix)
+        .env("SKP_DATABASE_URL", app.settings.database_url.expose())
+        .env("SKP_DB_SCHEMA", &app.settings.read.schema)
+        .env("SKP_PUBLIC_STREAM", &app.settings.read.public_stream)
+        .env("SKP_PUBLIC_PREFIX", &app.settings.read.public_prefix)
+        .env("SKP_JWT_SECRET", app.settings.jwt_secret.expose())
+        .output()
+        .unwrap();
+    (output.status.code().unwrap_or(-1), String::from_utf8_lossy(&output.stdout).into_owned(), String::from_utf8_lossy(&output.stderr).into_owned())
+}
+
+#[tokio::test]
+async fn export_writes_a_bundle_that_verifies_offline_and_every_edit_is_caught() {
+    let app = spawn_app().await;
+    let (_, id) = scored(&app).await;
+    let dir = std::env::temp_dir().join(format!("skp-bundle-{}", Uuid::new_v4().simple()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let file = dir.join("evidence.json");
+    let (code, out, err) = run_skp(&app, &["export", &id, "--output", file.to_str().unwrap()]);
+    assert_eq!(code, 0, "{out}{err}");
+    assert!(out.contains("5 events") && out.contains("chain intact"), "{out}");
+
+    // The bundle holds the events exactly as the API serves them, a state per version equal
+    // to the API's replay, and the audit report the API serves.
+    let bundle: Value = serde_json::from_str(&std::fs::read_to_string(&file).unwrap()).unwrap();
+    let history = app.history(&id).await;
+    let stored: Vec<Value> = bundle["events"].as_array().unwrap().iter().map(|e| serde_json::from_str(e["stored"].as_str().unwrap()).unwrap()).collect();
+    assert_eq!(&stored, history["events"].as_array().unwrap());
+    for version in 1..=5u64 {
+        let api = app.get(&format!("/v1/appraisals/{id}/replay?as_of_version={version}")).await.expect(200);
+        assert_eq!(bundle["states"][version as usize - 1]["state"], api, "state after version {version}");
+    }
+    let last = app.app_state.bus.store().last_sequence().await.unwrap();
+    let audit = app.get(&format!("/v1/appraisals/{id}/audit?min_sequence={last}")).await.expect(200);
+    assert_eq!(bundle["audit"]["verdict"], audit["verdict"]);
+    assert_eq!(bundle["audit"]["checks"], audit["checks"]);
+
+    // Offline: no NATS at all.
+    let offline = |path: &std::path::Path, json: bool| {
+        let mut command = std::process::Command::new(skp_binary());
+        command.args(["verify", "--bundle", path.to_str().unwrap()]).env_clear();
+        if json {
+            command.arg("--json");
+        }
+        let output = command.output().unwrap();
+        (output.status.code().unwrap_or(-1), String::from_utf8_lossy(&output.stdout).into_owned())
+    };
+    let (code, out) = offline(&file, false);
+    assert_eq!(code, 0, "{out}");
+    assert!(out.contains("intact"), "{out}");
+
+    // Each edit an interested party might make is caught, naming what and where.
+    let edits: Vec<(&str, Box<dyn Fn(&mut Value)>, &str)> = vec![
+        ("a rating changed in a stored event", Box::new(|b: &mut Value| {
+            let text = b["events"][4]["stored"].as_str().unwrap().replace("di_atas_ekspektasi", "di_bawah_ekspektasi");
+            b["events"][4]["stored"] = json!(text);
+        }), "position 5"),
+        ("an event removed", Box::new(|b: &mut Value| {
+            b["events"].as_array_mut().unwrap().remove(2);
+        }), "position 3"),
+        ("a claimed state changed", Box::new(|b: &mut Value| {
+            b["states"][4]["state"]["status"] = json!("final");
+        }), "after version 5"),
+        ("the audit verdict changed", Box::new(|b: &mut Value| {
+            let verdict = if b["audit"]["verdict"] == "fair" { "findings" } else { "fair" };
+            b["audit"]["verdict"] = json!(verdict);
+        }), "audit report"),
+    ];
+    for (what, edit, names) in edits {
+        let mut edited = bundle.clone();
+        edit(&mut edited);
+        let path = dir.join("edited.json");
+        std::fs::write(&path, serde_json::to_string(&edited).unwrap()).unwrap();
+        let (code, out) = offline(&path, false);
+        assert_eq!(code, 1, "{what} is caught: {out}");
+        assert!(out.contains("NOT INTACT") && out.contains(names), "{what}: {out}");
+        let (_, json_out) = offline(&path, true);
+        let report: Value = serde_json::from_str(&json_out).unwrap();
+        assert_eq!(report["intact"], false);
+    }
+    std::fs::remove_dir_all(&dir).unwrap();
+}
+
+#[tokio::test]
+async fn the_binary_replays_verifies_and_reports_a_tampered_stream_with_exit_1() {
+    let app = spawn_app().await;
+    let (cycle, id) = scored(&app).await;
+    let (code, out, err) = run_skp(&app, &["replay", &id, "--as-of-version", "4"]);
+    assert_eq!(code, 0, "{err}");
+    assert!(out.contains("TargetsAgreed") && !out.contains("ScoreGiven"), "{out}");
+    let (code, out, _) = run_skp(&app, &["replay", &id, "--json"]);
+    assert_eq!(code, 0);
+    let report: Value = serde_json::from_str(&out).unwrap();
+    assert_eq!(report["state"]["status"], "scored");
+    let (code, out, _) = run_skp(&app, &["verify", "--cycle", &cycle]);
+    assert_eq!(code, 0, "{out}");
+
+    let history = app.history(&id).await;
+    let mut forged = history["events"].as_array().unwrap().last().unwrap().clone();
+    forged["data"]["predikat"] = json!("sangat_baik");
+    forged["version"] = json!(6);
+    let js = async_nats::jetstream::new(app.nats().await);
+    js.publish(app.subject(&id), serde_json::to_vec(&forged).unwrap().into()).await.unwrap().await.unwrap();
+    let (code, out, _) = run_skp(&app, &["verify", "--all"]);
+    assert_eq!(code, 1, "a break exits 1: {out}");
+    assert!(out.contains(&format!("BREAK appraisal {id} at position 6")), "{out}");
+    let (code, out, _) = run_skp(&app, &["verify", "--json"]);
+    assert_eq!(code, 1);
+    assert_eq!(serde_json::from_str::<Value>(&out).unwrap()["intact"], false);
+
+    // An unknown appraisal and an unreadable stream are errors of their own (exit 3).
+    let (code, _, err) = run_skp(&app, &["replay", &Uuid::new_v4().to_string()]);
+    assert_eq!(code, 3, "{err}");
+}
+
+#[tokio::test]
+async fn token_and_projection_commands_run_from_the_binary() {
+    let app = spawn_app().await;
+    scored(&app).await;
+    let (code, out, err) = run_skp(&app, &["token", "--nip", INSPECTOR, "--role", "inspector"]);
+    assert_eq!(code, 0, "{err}");
+    let answer = app.send(app.http.get(app.url(&format!("/v1/employees/{EMPLOYEE}/career"))).bearer_auth(out.trim())).await;
+    assert_ne!(answer.status, 401, "the token is accepted: {}", answer.body);
+    let (code, _, err) = run_skp(&app, &["token", "--nip", "123"]);
+    assert_eq!(code, 2, "a bad NIP is refused: {err}");
+    let (code, out, _) = run_skp(&app, &["token", "--nip", INSPECTOR, "--json"]);
+    assert_eq!(code, 0);
+    assert_eq!(serde_json::from_str::<Value>(&out).unwrap()["nip"], INSPECTOR);
+
+    let last = app.app_state.bus.store().last_sequence().await.unwrap();
+    assert!(wait_for(std::time::Duration::from_secs(10), || async { app.get(&format!("/v1/employees/{EMPLOYEE}/career?min_sequence={last}")).await.status == 200 }).await);
+    let (code, out, err) = run_skp(&app, &["projections", "status", "--json"]);
+    assert_eq!(code, 0, "{err}");
+    let status: Value = serde_json::from_str(&out).unwrap();
+    assert_eq!(status["last_sequence"], last);
+    assert_eq!(status["projections"].as_array().unwrap().len(), 4);
+    let (code, out, err) = run_skp(&app, &["projections", "rebuild", "career"]);
+    assert_eq!(code, 0, "{err}");
+    assert!(out.contains("rebuilt career: generation 2 serves, 6 events"), "{out}");
+    let (code, _, err) = run_skp(&app, &["projections", "rebuild", "relay"]);
+    assert_eq!(code, 1, "the relay is never rebuilt: {err}");
+}
+
+#[tokio::test]
+async fn seed_demo_brings_a_cycle_to_every_stage_and_a_second_run_records_nothing() {
+    let app = spawn_app().await;
+    let api = format!("http://{}", app.addr);
+    let secret = app.settings.jwt_secret.expose().as_bytes().to_vec();
+    let first = skp_services::seed::seed_demo(&api, &secret, 60).await.unwrap();
+    assert_eq!(first.appraisals, 60);
+    assert_eq!(first.new_events, first.commands, "every command recorded an event on the first run");
+    let second = skp_services::seed::seed_demo(&api, &secret, 60).await.unwrap();
+    assert_eq!(second.cycle_id, first.cycle_id);
+    assert_eq!(second.commands, first.commands);
+    assert_eq!(second.new_events, 0, "the second run recorded nothing");
+
+    let last = app.app_state.bus.store().last_sequence().await.unwrap();
+    assert_eq!(last, first.commands, "one event per command, none twice");
+    let progress = app.get(&format!("/v1/cycles/{}/progress?min_sequence={last}", first.cycle_id)).await.expect(200);
+    assert_eq!(progress["total"], 60);
+    for status in ["opened", "plan_drafted", "plan_submitted", "plan_returned", "targets_agreed", "scored", "accepted", "objected", "resolved", "final"] {
+        assert!(progress["by_status"][status].as_u64().unwrap_or(0) > 0, "some appraisal is {status}: {progress}");
+    }
+    let (code, out, _) = run_skp(&app, &["verify", "--all"]);
+    assert_eq!(code, 0, "{out}");
 }

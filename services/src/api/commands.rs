@@ -23,6 +23,10 @@ fn meta(caller: Caller, ids: CommandIds, name: &'static str) -> CommandMeta {
     CommandMeta { command_id: ids.command_id, correlation_id: ids.correlation_id, caller, name }
 }
 
+/// The header on the answer to a command id handled before (an `Idempotency-Key` sent
+/// again): the original result, nothing new recorded.
+pub const IDEMPOTENT_REPLAYED: &str = "idempotent-replayed";
+
 fn answer(status: StatusCode, committed: Committed, location: Option<String>) -> Response {
     let body = CommandResponse {
         aggregate_id: committed.aggregate_id,
@@ -33,6 +37,9 @@ fn answer(status: StatusCode, committed: Committed, location: Option<String>) ->
     let mut response = (status, Json(body)).into_response();
     if let Some(location) = location.and_then(|l| l.parse().ok()) {
         response.headers_mut().insert(header::LOCATION, location);
+    }
+    if committed.replayed {
+        response.headers_mut().insert(header::HeaderName::from_static(IDEMPOTENT_REPLAYED), header::HeaderValue::from_static("true"));
     }
     response
 }
@@ -60,7 +67,7 @@ pub async fn open_cycle(State(app): State<AppState>, Authenticated(caller): Auth
     Ok(answer(StatusCode::CREATED, committed, Some(format!("/v1/cycles/{cycle_id}/progress"))))
 }
 
-fn cycle_config(body: &OpenCycleBody) -> Result<CycleOpened, DomainError> {
+pub(crate) fn cycle_config(body: &OpenCycleBody) -> Result<CycleOpened, DomainError> {
     let plan_due = Date::parse(&body.plan_due, format_description!("[year]-[month]-[day]"))
         .map_err(|_| DomainError::Invalid { code: "invalid_cycle", detail: format!("plan_due {:?} is not a date YYYY-MM-DD", body.plan_due) })?;
     Ok(CycleOpened {

@@ -27,11 +27,20 @@ impl<S: Send + Sync, T: DeserializeOwned> FromRequest<S> for Body<T> {
                 ApiError::BadRequest(format!("unreadable body: {e}"))
             }
         })?;
-        let bytes: &[u8] = if bytes.iter().all(u8::is_ascii_whitespace) { b"{}" } else { &bytes };
-        // serde_json refuses nesting deeper than 128 levels: such bodies are a 400, not a
-        // risk to the stack.
-        serde_json::from_slice(bytes).map(Body).map_err(|e| ApiError::BadRequest(format!("body is not the expected JSON: {e}")))
+        parse_json(&bytes).map(Body)
     }
+}
+
+/// Reads a command body as the routes do: an empty body reads as `{}`; anything that is not
+/// the expected JSON is a 400.
+///
+/// # Errors
+/// [`ApiError::BadRequest`] naming what serde found.
+pub fn parse_json<T: DeserializeOwned>(bytes: &[u8]) -> Result<T, ApiError> {
+    let bytes: &[u8] = if bytes.iter().all(u8::is_ascii_whitespace) { b"{}" } else { bytes };
+    // serde_json refuses nesting deeper than 128 levels: such bodies are a 400, not a risk to
+    // the stack.
+    serde_json::from_slice(bytes).map_err(|e| ApiError::BadRequest(format!("body is not the expected JSON: {e}")))
 }
 
 /// The ids a command carries: its command id (the `Idempotency-Key`, else fresh) and the

@@ -6,6 +6,7 @@ pub mod commands;
 pub mod dto;
 pub mod error;
 pub mod extract;
+pub mod fuzzing;
 pub mod openapi;
 pub mod ops;
 pub mod queries;

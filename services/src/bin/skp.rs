@@ -1,208 +1,275 @@
-//! `skp`: the command-line tool for operators and inspectors.
+//! `skp`: the command-line tool for operators and inspectors. The command line is
+//! [`skp_services::cli::Cli`]; `skp --help` and `skp <command> --help` describe each part.
 //!
-//! - `skp token --nip NIP [--role admin|inspector]... [--ttl SECONDS]`: a development token
-//!   signed with `SKP_JWT_SECRET`;
-//! - `skp projections status`: each read model's serving generation, checkpoint and lag;
-//! - `skp projections rebuild NAME`: rebuilds a read model from sequence 1 into a fresh
-//!   generation while the serving one answers, then swaps it in;
-//! - `skp replay <appraisal-id> [--as-of-version N | --as-of RFC3339] [--json]`: an
-//!   appraisal's timeline, state at that point and chain check, straight from JetStream;
-//! - `skp verify [--all | --cycle ID] [--json]`: re-checks every hash chain and version
-//!   sequence; exit 1 on a break.
-//!
-//! `replay` and `verify` read only `SKP_NATS_URL`, `SKP_STREAM` and `SKP_SUBJECT_PREFIX`
-//! (see `skp_services::inspect`). The projection commands read `SKP_NATS_URL`, `SKP_DATABASE_URL` and the other `SKP_*`
-//! settings as the API does.
+//! `replay`, `verify` and `export` read only `SKP_NATS_URL`, `SKP_STREAM` and
+//! `SKP_SUBJECT_PREFIX` (see `skp_services::inspect`); `verify --bundle` reads only its file.
+//! The projection commands read `SKP_NATS_URL`, `SKP_DATABASE_URL` and the other `SKP_*`
+//! settings as the API does; `token` and `seed-demo` read `SKP_JWT_SECRET`.
 
+use clap::Parser;
+use serde_json::json;
 use skp_projections::rebuild::rebuild;
 use skp_projections::ReadStore;
+use skp_services::bundle::Bundle;
+use skp_services::cli::{Cli, Command, ExportArgs, ProjectionsCommand, ReplayArgs, SeedArgs, TokenArgs, VerifyArgs};
 use skp_services::config::Settings;
-use skp_services::inspect::{self, InspectCommand};
+use skp_services::inspect;
 use skp_services::metrics::Metrics;
 use skp_services::readmodels::{self, PROJECTORS};
 use skp_services::store::EventStore;
+use std::path::PathBuf;
 use std::process::ExitCode;
 use std::time::Duration;
 
-const USAGE: &str = "usage:
-  skp token --nip <NIP> [--role admin|inspector]... [--ttl <seconds>]
-      Signs a development bearer token with SKP_JWT_SECRET.
-  skp projections status
-      Each read model's serving generation, checkpoint and lag behind the stream.
-  skp projections rebuild <progress|career|audit>
-      Rebuilds a read model from sequence 1 into fresh tables while the current ones serve,
-      then swaps them in. (The public relay is never rebuilt: it would publish again.)
-";
-
-fn usage_text() -> String {
-    format!("{USAGE}{}", inspect::USAGE)
-}
-
-fn usage() -> ExitCode {
-    eprintln!("{}", usage_text());
-    ExitCode::from(2)
-}
+/// Exit code when the stream could not be read.
+const UNREADABLE: u8 = 3;
+/// Exit code of bad arguments or missing configuration (clap's own as well).
+const USAGE: u8 = 2;
 
 #[allow(clippy::print_stdout)]
-fn say(line: &str) {
-    println!("{line}");
+fn say(text: &str) {
+    println!("{}", text.trim_end());
+}
+
+fn say_json(value: &impl serde::Serialize) {
+    say(&serde_json::to_string_pretty(value).unwrap_or_default());
+}
+
+fn fail(command: &str, message: &str, code: u8) -> ExitCode {
+    eprintln!("skp {command}: {message}");
+    ExitCode::from(code)
 }
 
 fn main() -> ExitCode {
-    let args: Vec<String> = std::env::args().skip(1).collect();
-    if args.iter().any(|a| a == "--help" || a == "-h") {
-        say(&usage_text());
+    let cli = Cli::parse();
+    let runtime = match tokio::runtime::Runtime::new() {
+        Ok(runtime) => runtime,
+        Err(e) => return fail("", &e.to_string(), 1),
+    };
+    runtime.block_on(async move {
+        match cli.command {
+            Command::Replay(args) => replay(args).await,
+            Command::Verify(args) => verify(args).await,
+            Command::Export(args) => export(args).await,
+            Command::Projections { command } => projections(command).await,
+            Command::SeedDemo(args) => seed(args).await,
+            Command::Token(args) => token(&args),
+        }
+    })
+}
+
+fn settings(command: &str) -> Result<Settings, ExitCode> {
+    Settings::for_projectors_from_env().map_err(|e| fail(command, &e.to_string(), USAGE))
+}
+
+async fn replay(args: ReplayArgs) -> ExitCode {
+    let settings = match settings("replay") {
+        Ok(s) => s,
+        Err(code) => return code,
+    };
+    match inspect::replay(&settings, args.appraisal_id, args.as_of()).await {
+        Ok(report) if args.json => {
+            say_json(&report);
+            ExitCode::SUCCESS
+        }
+        Ok(report) => {
+            say(&report.to_text());
+            ExitCode::SUCCESS
+        }
+        Err(e) => fail("replay", &e.to_string(), UNREADABLE),
+    }
+}
+
+async fn verify(args: VerifyArgs) -> ExitCode {
+    if let Some(path) = &args.bundle {
+        return verify_bundle(path, args.json);
+    }
+    let settings = match settings("verify") {
+        Ok(s) => s,
+        Err(code) => return code,
+    };
+    match inspect::verify(&settings, args.scope()).await {
+        Ok(report) => {
+            if args.json {
+                say_json(&report);
+            } else {
+                say(&report.to_text());
+            }
+            if report.intact {
+                ExitCode::SUCCESS
+            } else {
+                ExitCode::FAILURE
+            }
+        }
+        Err(e) => fail("verify", &e.to_string(), UNREADABLE),
+    }
+}
+
+fn verify_bundle(path: &PathBuf, json: bool) -> ExitCode {
+    let text = match std::fs::read_to_string(path) {
+        Ok(text) => text,
+        Err(e) => return fail("verify", &format!("{}: {e}", path.display()), USAGE),
+    };
+    let bundle: Bundle = match serde_json::from_str(&text) {
+        Ok(bundle) => bundle,
+        Err(e) => return fail("verify", &format!("{} is not an SKP evidence bundle: {e}", path.display()), 1),
+    };
+    let check = bundle.check();
+    if json {
+        say_json(&check);
+    } else {
+        say(&check.to_text());
+    }
+    if check.intact {
+        ExitCode::SUCCESS
+    } else {
+        ExitCode::FAILURE
+    }
+}
+
+async fn export(args: ExportArgs) -> ExitCode {
+    let settings = match settings("export") {
+        Ok(s) => s,
+        Err(code) => return code,
+    };
+    let bundle = match inspect::export(&settings, args.appraisal_id).await {
+        Ok(bundle) => bundle,
+        Err(e) => return fail("export", &e.to_string(), UNREADABLE),
+    };
+    let text = match serde_json::to_string_pretty(&bundle) {
+        Ok(text) => text,
+        Err(e) => return fail("export", &e.to_string(), 1),
+    };
+    let output = args.output.unwrap_or_else(|| PathBuf::from(format!("{}.skp-bundle.json", args.appraisal_id)));
+    if output.as_os_str() == "-" {
+        say(&text);
         return ExitCode::SUCCESS;
     }
-    match args.first().map(String::as_str) {
-        Some("token") => token(&args[1..]),
-        Some("projections") => match tokio::runtime::Runtime::new() {
-            Ok(runtime) => runtime.block_on(projections(&args[1..])),
-            Err(e) => fail(&e.to_string()),
-        },
-        Some("replay" | "verify") => match inspect::parse_args(&args) {
-            Ok(command) => match tokio::runtime::Runtime::new() {
-                Ok(runtime) => runtime.block_on(inspect_command(command)),
-                Err(e) => fail(&e.to_string()),
-            },
-            Err(problem) => {
-                eprintln!("skp: {problem}");
-                usage()
-            }
-        },
-        _ => usage(),
+    if let Err(e) = std::fs::write(&output, text + "\n") {
+        return fail("export", &format!("{}: {e}", output.display()), 1);
     }
+    let summary = json!({"file": output, "appraisal_id": bundle.appraisal_id, "events": bundle.events.len(), "chain_valid": bundle.chain_valid, "head_hash": bundle.head_hash, "verdict": bundle.audit["verdict"]});
+    if args.json {
+        say_json(&summary);
+    } else {
+        say(&format!(
+            "wrote {}: {} events of appraisal {}, chain {}, audit verdict {}; check it with: skp verify --bundle {}",
+            output.display(),
+            bundle.events.len(),
+            bundle.appraisal_id,
+            if bundle.chain_valid { "intact" } else { "BROKEN" },
+            bundle.audit["verdict"].as_str().unwrap_or("-"),
+            output.display()
+        ));
+    }
+    ExitCode::SUCCESS
 }
 
-/// Exit code of `replay` and `verify` when the stream could not be read.
-const UNREADABLE: u8 = 3;
+fn secret(command: &str) -> Result<String, ExitCode> {
+    std::env::var("SKP_JWT_SECRET").ok().filter(|s| !s.is_empty()).ok_or_else(|| fail(command, "SKP_JWT_SECRET is not set", USAGE))
+}
 
-async fn inspect_command(command: InspectCommand) -> ExitCode {
-    let settings = match Settings::for_projectors_from_env() {
-        Ok(settings) => settings,
-        Err(e) => return fail(&e.to_string()),
+fn token(args: &TokenArgs) -> ExitCode {
+    if let Err(e) = skp_events::Nip::parse(&args.nip) {
+        return fail("token", &e.to_string(), USAGE);
+    }
+    let secret = match secret("token") {
+        Ok(s) => s,
+        Err(code) => return code,
     };
-    match command {
-        InspectCommand::Replay { appraisal_id, as_of, json } => match inspect::replay(&settings, appraisal_id, as_of).await {
-            Ok(report) => {
-                if json {
-                    say(&serde_json::to_string_pretty(&report).unwrap_or_default());
-                } else {
-                    say(report.to_text().trim_end());
-                }
-                ExitCode::SUCCESS
-            }
-            Err(e) => {
-                eprintln!("skp replay: {e}");
-                ExitCode::from(UNREADABLE)
-            }
-        },
-        InspectCommand::Verify { scope, json } => match inspect::verify(&settings, scope).await {
-            Ok(report) => {
-                if json {
-                    say(&serde_json::to_string_pretty(&report).unwrap_or_default());
-                } else {
-                    say(report.to_text().trim_end());
-                }
-                if report.intact {
-                    ExitCode::SUCCESS
-                } else {
-                    ExitCode::FAILURE
-                }
-            }
-            Err(e) => {
-                eprintln!("skp verify: {e}");
-                ExitCode::from(UNREADABLE)
-            }
-        },
-    }
-}
-
-fn fail(message: &str) -> ExitCode {
-    eprintln!("skp: {message}");
-    ExitCode::FAILURE
-}
-
-fn token(args: &[String]) -> ExitCode {
-    let (mut nip, mut roles, mut ttl) = (None, Vec::new(), 12 * 3600);
-    let mut rest = args.iter();
-    while let Some(flag) = rest.next() {
-        let Some(value) = rest.next() else { return usage() };
-        match flag.as_str() {
-            "--nip" => nip = Some(value.clone()),
-            "--role" => roles.push(value.clone()),
-            "--ttl" => match value.parse() {
-                Ok(seconds) => ttl = seconds,
-                Err(_) => return usage(),
-            },
-            _ => return usage(),
+    match skp_services::token::issue(secret.as_bytes(), &args.nip, &args.roles, args.ttl) {
+        Ok(token) if args.json => {
+            say_json(&json!({"token": token, "nip": args.nip, "roles": args.roles, "expires_in": args.ttl}));
+            ExitCode::SUCCESS
         }
-    }
-    let Some(nip) = nip else { return usage() };
-    if let Err(e) = skp_events::Nip::parse(&nip) {
-        eprintln!("skp token: {e}");
-        return ExitCode::from(2);
-    }
-    let Some(secret) = std::env::var("SKP_JWT_SECRET").ok().filter(|s| !s.is_empty()) else {
-        eprintln!("skp token: SKP_JWT_SECRET is not set");
-        return ExitCode::from(2);
-    };
-    match skp_services::token::issue(secret.as_bytes(), &nip, &roles, ttl) {
         Ok(token) => {
             say(&token);
             ExitCode::SUCCESS
         }
-        Err(e) => fail(&e.to_string()),
+        Err(e) => fail("token", &e.to_string(), 1),
     }
 }
 
-async fn projections(args: &[String]) -> ExitCode {
-    let settings = match Settings::for_projectors_from_env() {
-        Ok(settings) => settings,
-        Err(e) => return fail(&e.to_string()),
+async fn seed(args: SeedArgs) -> ExitCode {
+    let secret = match secret("seed-demo") {
+        Ok(s) => s,
+        Err(code) => return code,
     };
-    let result = match args.first().map(String::as_str) {
-        Some("status") if args.len() == 1 => status(&settings).await,
-        Some("rebuild") if args.len() == 2 => rebuild_one(&settings, &args[1]).await,
-        _ => return usage(),
+    match skp_services::seed::seed_demo(&args.api, secret.as_bytes(), args.employees).await {
+        Ok(summary) if args.json => {
+            say_json(&summary);
+            ExitCode::SUCCESS
+        }
+        Ok(summary) => {
+            let already = if summary.new_events == 0 { " (already seeded: nothing new recorded)" } else { "" };
+            say(&format!(
+                "seeded cycle {} at {}: {} appraisals, {} commands, {} new events in {:.1} s{already}",
+                summary.cycle_id, args.api, summary.appraisals, summary.commands, summary.new_events, summary.seconds
+            ));
+            ExitCode::SUCCESS
+        }
+        Err(e) => fail("seed-demo", &e.to_string(), 1),
+    }
+}
+
+async fn projections(command: ProjectionsCommand) -> ExitCode {
+    let settings = match settings("projections") {
+        Ok(s) => s,
+        Err(code) => return code,
+    };
+    let result = match command {
+        ProjectionsCommand::Status { json } => status(&settings, json).await,
+        ProjectionsCommand::Rebuild { name, json } => rebuild_one(&settings, &name, json).await,
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,
-        Err(e) => fail(&format!("{e:#}")),
+        Err(e) => fail("projections", &format!("{e:#}"), 1),
     }
 }
 
-async fn status(settings: &Settings) -> anyhow::Result<()> {
+async fn status(settings: &Settings, json: bool) -> anyhow::Result<()> {
     let events = EventStore::connect(&settings.store, Metrics::new(), Duration::from_secs(5)).await?;
     let store = ReadStore::connect(settings.database_url.expose(), &settings.read.schema, 2).await?;
     let head = events.last_sequence().await?;
+    let mut rows = Vec::new();
+    for name in PROJECTORS {
+        let active = store.active(name).await?;
+        rows.push(json!({"projection": name, "generation": active.as_ref().map(|g| g.number), "checkpoint": active.as_ref().map(|g| g.last_seq),
+            "lag": head.saturating_sub(active.as_ref().map_or(0, |g| g.last_seq))}));
+    }
+    if json {
+        say_json(&json!({"stream": settings.store.stream, "last_sequence": head, "projections": rows}));
+        return Ok(());
+    }
     say(&format!("stream {} last sequence {head}", settings.store.stream));
     say("projection  generation  checkpoint  lag");
-    for name in PROJECTORS {
-        match store.active(name).await? {
-            Some(g) => say(&format!("{name:<11} {:>10}  {:>10}  {}", g.number, g.last_seq, head.saturating_sub(g.last_seq))),
-            None => say(&format!("{name:<11} {:>10}  {:>10}  {head}", "-", "-")),
-        }
+    for row in rows {
+        let cell = |key: &str| row[key].as_u64().map_or_else(|| "-".to_owned(), |v| v.to_string());
+        say(&format!("{:<11} {:>10}  {:>10}  {}", row["projection"].as_str().unwrap_or("-"), cell("generation"), cell("checkpoint"), cell("lag")));
     }
     Ok(())
 }
 
-async fn rebuild_one(settings: &Settings, name: &str) -> anyhow::Result<()> {
+async fn rebuild_one(settings: &Settings, name: &str, json: bool) -> anyhow::Result<()> {
     let events = EventStore::connect(&settings.store, Metrics::new(), Duration::from_secs(5)).await?;
     let store = ReadStore::connect(settings.database_url.expose(), &settings.read.schema, 4).await?;
     let projection = readmodels::projections(settings, &events)
         .await?
         .into_iter()
-        .find(|p| p.name() == name)
-        .ok_or_else(|| anyhow::anyhow!("no projection named {name:?}; one of {}", PROJECTORS.join(", ")))?;
+        .find(|p| p.name() == name && p.rebuildable())
+        .ok_or_else(|| anyhow::anyhow!("no rebuildable projection named {name:?}; one of progress, career, audit"))?;
     let js = async_nats::jetstream::new(events.client().clone());
     let report = rebuild(&store, &js, projection.as_ref(), &readmodels::projector_settings(settings, &events)).await?;
-    say(&format!(
-        "rebuilt {name}: generation {} serves, {} events in {:.1} s ({:.0} events/s)",
-        report.generation,
-        report.events,
-        report.elapsed.as_secs_f64(),
-        report.rate()
-    ));
+    if json {
+        say_json(&json!({"projection": name, "generation": report.generation, "events": report.events, "seconds": report.elapsed.as_secs_f64(), "events_per_second": report.rate()}));
+    } else {
+        say(&format!(
+            "rebuilt {name}: generation {} serves, {} events in {:.1} s ({:.0} events/s)",
+            report.generation,
+            report.events,
+            report.elapsed.as_secs_f64(),
+            report.rate()
+        ));
+    }
     Ok(())
 }
