@@ -11,6 +11,8 @@
 #   skp_ensure_nats         NATS with JetStream at ${SKP_NATS_URL:-nats://127.0.0.1:4222}
 #   skp_ensure_postgres     PostgreSQL at ${SKP_DATABASE_URL:-postgres://postgres@127.0.0.1:5432/postgres}
 #   skp_nats_server_bin     print the path of a nats-server binary, installing one if needed
+#   skp_ensure_chromium     headless Chromium and ChromeDriver for the dashboard's browser
+#                           test (Debian's chromium and chromium-driver, installed if missing)
 #   skp_stop_local          stop what these functions started (and nothing else)
 #
 # What they start and own, under .data/ at the repository root:
@@ -119,6 +121,22 @@ skp__apt_install() {
   fi
   skp__as_root env DEBIAN_FRONTEND=noninteractive \
     apt-get install -y -qq --no-install-recommends "$@" >&2
+}
+
+# ---------------------------------------------------------------------------------------
+# Chromium (the dashboard's browser test)
+
+# skp_ensure_chromium: make chromium and chromedriver available, installing Debian's
+# packages when missing; print the chromedriver path.
+skp_ensure_chromium() {
+  local driver
+  driver=$(command -v chromedriver || true)
+  if [ -z "$driver" ] || ! command -v chromium >/dev/null; then
+    skp__apt_install chromium chromium-driver ||
+      skp__die "could not install chromium and chromium-driver (the dashboard's browser test needs them; SKP_TEST_CHROMEDRIVER names another chromedriver)"
+    driver=$(command -v chromedriver) || skp__die "chromium-driver installed no chromedriver"
+  fi
+  printf '%s\n' "$driver"
 }
 
 # ---------------------------------------------------------------------------------------

@@ -337,3 +337,70 @@ pub async fn cycle_findings(store: &ReadStore, cycle: Uuid) -> Result<Vec<Findin
     );
     Ok(sqlx::query_as(&sql).bind(cycle).fetch_all(store.pool()).await?)
 }
+
+/// A cycle, as `GET /v1/cycles` lists it.
+#[derive(Debug, Clone, Serialize, PartialEq, Eq, sqlx::FromRow)]
+pub struct CycleSummary {
+    /// The cycle.
+    pub cycle_id: Uuid,
+    /// Its organisation.
+    pub organization: String,
+    /// Its year.
+    pub year: i32,
+    /// Appraisals opened in it.
+    pub total: i64,
+}
+
+/// Every cycle, newest year first.
+///
+/// # Errors
+/// When the database fails.
+pub async fn cycles(store: &ReadStore) -> Result<Vec<CycleSummary>, ProjectionError> {
+    let Some(g) = store.active("progress").await? else { return Ok(Vec::new()) };
+    let schema = &g.schema;
+    let rows = sqlx::query_as(&format!(
+        "SELECT c.cycle_id, c.organization, c.year, (SELECT count(*) FROM {schema}.appraisals a WHERE a.cycle_id = c.cycle_id) AS total
+         FROM {schema}.cycles c ORDER BY c.year DESC, c.organization, c.cycle_id"
+    ))
+    .fetch_all(store.pool())
+    .await?;
+    Ok(rows)
+}
+
+/// An appraisal of a cycle, as the dashboard lists it.
+#[derive(Debug, Clone, Serialize, PartialEq, Eq, sqlx::FromRow)]
+pub struct AppraisalRow {
+    /// The appraisal.
+    pub appraisal_id: Uuid,
+    /// The employee.
+    pub employee_nip: String,
+    /// The employee's name.
+    pub employee_name: String,
+    /// The employee's unit.
+    pub unit: String,
+    /// The rater's name.
+    pub rater_name: String,
+    /// The current status.
+    pub status: String,
+    /// The current predikat, once scored.
+    pub predikat: Option<String>,
+}
+
+/// The appraisals of `cycle`, optionally of one status, by unit and name; at most `limit`.
+///
+/// # Errors
+/// When the database fails.
+pub async fn cycle_appraisals(store: &ReadStore, cycle: Uuid, status: Option<&str>, limit: i64) -> Result<Vec<AppraisalRow>, ProjectionError> {
+    let Some(g) = store.active("progress").await? else { return Ok(Vec::new()) };
+    let schema = &g.schema;
+    let rows = sqlx::query_as(&format!(
+        "SELECT appraisal_id, employee_nip, employee_name, unit, rater_name, status, predikat FROM {schema}.appraisals
+         WHERE cycle_id = $1 AND ($2::text IS NULL OR status = $2) ORDER BY unit, employee_name, appraisal_id LIMIT $3"
+    ))
+    .bind(cycle)
+    .bind(status)
+    .bind(limit)
+    .fetch_all(store.pool())
+    .await?;
+    Ok(rows)
+}

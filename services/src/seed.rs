@@ -187,6 +187,9 @@ const RATINGS: [&str; 3] = ["di_atas_ekspektasi", "sesuai_ekspektasi", "di_bawah
 
 /// Ratings near the SE 3/2023 curve: most "sesuai", some above, a few below.
 fn ratings(n: u32) -> (&'static str, &'static str) {
+    if n % 10 == 3 {
+        return (RATINGS[0], RATINGS[0]); // sangat baik
+    }
     let pick = |x: u32| match x % 20 {
         0..=3 => RATINGS[0],
         4..=17 => RATINGS[1],
@@ -264,8 +267,12 @@ async fn bring_forward(seeder: &Seeder, cycle: &str, n: u32, employee: Person, h
     }
     if stage >= Stage::TargetsAgreed {
         tally(seeder.send(rater, &[], &path("plan/agree"), json!({}), &format!("{n}/agree")).await?);
-        let feedback = json!({"about": "results", "text": "Progres triwulan baik; pertahankan ketepatan waktu layanan.", "indicator_id": "iki-1"});
-        tally(seeder.send(rater, &[], &path("feedback"), feedback, &format!("{n}/feedback-1")).await?);
+        // A few raters skip the feedback before scoring: the audit's participative check
+        // finds them, as it should.
+        if n % 11 != 5 {
+            let feedback = json!({"about": "results", "text": "Progres triwulan baik; pertahankan ketepatan waktu layanan.", "indicator_id": "iki-1"});
+            tally(seeder.send(rater, &[], &path("feedback"), feedback, &format!("{n}/feedback-1")).await?);
+        }
         if n % 3 == 0 {
             let peer = json!({"about": "behaviour", "text": "Kolaboratif dan responsif membantu rekan kerja."});
             tally(seeder.send(&heads_peer(n), &[], &path("feedback"), peer, &format!("{n}/feedback-2")).await?);

@@ -3,6 +3,7 @@
 
 pub mod auth;
 pub mod commands;
+pub mod dashboard;
 pub mod dto;
 pub mod error;
 pub mod extract;
@@ -56,8 +57,8 @@ async fn not_found() -> ApiError {
 pub fn router(state: AppState) -> Router {
     let request_id = HeaderName::from_static("x-request-id");
     Router::new()
-        .route("/v1/cycles", post(commands::open_cycle))
-        .route("/v1/cycles/{cycle_id}/appraisals", post(commands::open_appraisal))
+        .route("/v1/cycles", post(commands::open_cycle).get(reads::list_cycles))
+        .route("/v1/cycles/{cycle_id}/appraisals", post(commands::open_appraisal).get(reads::list_appraisals))
         .route("/v1/appraisals/{id}", get(queries::get_appraisal))
         .route("/v1/appraisals/{id}/history", get(queries::get_history))
         .route("/v1/appraisals/{id}/replay", get(queries::get_replay))
@@ -77,6 +78,10 @@ pub fn router(state: AppState) -> Router {
         .route("/v1/appraisals/{id}/objection", post(commands::object_score))
         .route("/v1/appraisals/{id}/forum/resolve", post(commands::resolve_forum))
         .route("/v1/appraisals/{id}/finalize", post(commands::finalize))
+        .route("/dashboard", get(dashboard::page))
+        .route("/dashboard/dashboard.css", get(dashboard::stylesheet))
+        .route("/dashboard/dashboard.js", get(dashboard::script))
+        .route("/dashboard/vendor/chart.umd.min.js", get(dashboard::chart_js))
         .route("/healthz", get(ops::healthz))
         .route("/readyz", get(ops::readyz))
         .route("/metrics", get(ops::metrics))

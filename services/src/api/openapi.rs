@@ -12,7 +12,7 @@ use utoipa::{Modify, OpenApi};
         commands::return_plan, commands::agree_targets, commands::give_feedback, commands::record_realisation,
         commands::give_score, commands::accept_score, commands::object_score, commands::resolve_forum,
         commands::finalize, queries::get_appraisal, queries::get_history, queries::get_replay,
-        reads::get_progress, reads::stream_progress, reads::get_findings, reads::get_career, reads::get_audit,
+        reads::list_cycles, reads::list_appraisals, reads::get_progress, reads::stream_progress, reads::get_findings, reads::get_career, reads::get_audit,
     ),
     components(schemas(dto::CommandResponse, view::AppraisalView, queries::History)),
     modifiers(&BearerAuth),

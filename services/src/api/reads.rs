@@ -171,3 +171,48 @@ pub async fn get_audit(
     let report = query::audit_report(&read.store, id).await?;
     report.map(Json).ok_or_else(|| ApiError::Timeout { detail: "the audit projection has not reached this appraisal yet".into(), reached: read.status("audit").map_or(0, |s| s.checkpoint()) })
 }
+
+/// Every cycle the progress read model knows, newest year first (admins and inspectors).
+#[utoipa::path(get, path = "/v1/cycles", tag = "queries", params(Consistency),
+    responses((status = 200, description = "{cycles: [{cycle_id, organization, year, total}]}"), (status = 401), (status = 403), (status = 503), (status = 504)))]
+pub async fn list_cycles(State(app): State<AppState>, Authenticated(caller): Authenticated, Query(consistency): Query<Consistency>) -> Result<Json<serde_json::Value>, ApiError> {
+    staff_only(&caller)?;
+    let read = ready(&app, "progress", consistency.min_sequence).await?;
+    let cycles = query::cycles(&read.store).await?;
+    Ok(Json(serde_json::json!({ "cycles": cycles })))
+}
+
+/// Filters of `GET /v1/cycles/{id}/appraisals`.
+#[derive(Debug, Deserialize, IntoParams)]
+pub struct AppraisalFilter {
+    /// Only appraisals in this status.
+    pub status: Option<String>,
+    /// At most this many (default 200, at most 1000).
+    pub limit: Option<i64>,
+    /// As in every read-model query: wait for the projection to reach this sequence.
+    pub min_sequence: Option<u64>,
+}
+
+/// The appraisals of a cycle with their status and predikat, by unit and name (admins and
+/// inspectors): the dashboard's drill-down list.
+#[utoipa::path(get, path = "/v1/cycles/{id}/appraisals", tag = "queries", params(("id" = Uuid, Path), AppraisalFilter),
+    responses((status = 200, description = "{cycle_id, appraisals: [{appraisal_id, employee_nip, employee_name, unit, rater_name, status, predikat}]}"),
+        (status = 401), (status = 403), (status = 422), (status = 503), (status = 504)))]
+pub async fn list_appraisals(
+    State(app): State<AppState>,
+    Authenticated(caller): Authenticated,
+    Path(id): Path<String>,
+    Query(filter): Query<AppraisalFilter>,
+) -> Result<Json<serde_json::Value>, ApiError> {
+    staff_only(&caller)?;
+    let id = cycle_id(&id)?;
+    if let Some(status) = filter.status.as_deref() {
+        if !skp_domain::appraisal::Status::ALL.iter().any(|s| s.as_str() == status) {
+            return Err(ApiError::invalid("invalid_status", format!("status {status:?} is not one of the lifecycle's statuses")));
+        }
+    }
+    let limit = filter.limit.unwrap_or(200).clamp(1, 1000);
+    let read = ready(&app, "progress", filter.min_sequence).await?;
+    let rows = query::cycle_appraisals(&read.store, id, filter.status.as_deref(), limit).await?;
+    Ok(Json(serde_json::json!({ "cycle_id": id, "appraisals": rows })))
+}
