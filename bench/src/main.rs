@@ -5,6 +5,10 @@
 //! then rebuilds every rebuildable projection from sequence 1 and prints events per second,
 //! against a raw batched PostgreSQL upsert of the same number of rows. It uses
 //! `SKP_NATS_URL` and `SKP_DATABASE_URL` (loopback defaults) and deletes what it made.
+//!
+//! `cargo run --release -p skp-bench -- verify [EVENTS]` fills a stream the same way and
+//! times `skp verify --all` over it (`skp_services::inspect::verify`): events per second,
+//! and what that means for a national year.
 
 #![allow(clippy::print_stdout)]
 
@@ -27,8 +31,12 @@ async fn main() -> anyhow::Result<()> {
             let events = args.get(1).map(|n| n.parse()).transpose()?.unwrap_or(1_000_000u64);
             rebuild_bench(events).await
         }
+        Some("verify") => {
+            let events = args.get(1).map(|n| n.parse()).transpose()?.unwrap_or(1_000_000u64);
+            verify_bench(events).await
+        }
         _ => {
-            eprintln!("usage: skp-bench rebuild [EVENTS]");
+            eprintln!("usage: skp-bench rebuild [EVENTS] | verify [EVENTS]");
             std::process::exit(2);
         }
     }
@@ -74,6 +82,27 @@ async fn rebuild_bench(events: u64) -> anyhow::Result<()> {
     }
     println!("all rebuildable projections one after another: {:.1} s, {:.0} events/s per projection pass", total.as_secs_f64(), (written * 3) as f64 / total.as_secs_f64());
     cleanup(&settings, &js, &db).await
+}
+
+async fn verify_bench(events: u64) -> anyhow::Result<()> {
+    let settings = isolated()?;
+    let store = EventStore::connect(&settings.store, Metrics::new(), Duration::from_secs(10)).await?;
+    let js = async_nats::jetstream::new(store.client().clone());
+    println!("# skp verify benchmark: {events} events, stream {}", settings.store.stream);
+    let written = generate::fill(&js, store.subjects(), events).await?;
+    let report = skp_services::inspect::verify(&settings, skp_services::inspect::Scope::All).await?;
+    anyhow::ensure!(report.intact && report.events == written, "verify found {} of {written} events, intact {}", report.events, report.intact);
+    println!(
+        "verified {} events of {} aggregates in {:.1} s: {:.0} events/s; a national year (4 million appraisals of ~20 events) would take {:.0} min",
+        report.events,
+        report.aggregates,
+        report.seconds,
+        report.events_per_second,
+        80_000_000.0 / report.events_per_second / 60.0
+    );
+    js.delete_stream(&settings.store.stream).await.ok();
+    js.delete_stream(&settings.read.public_stream).await.ok();
+    Ok(())
 }
 
 /// The physical limit the projections are compared with: batched upserts of `rows` rows of
