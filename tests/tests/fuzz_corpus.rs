@@ -22,7 +22,7 @@ fn replay(target: &str, check: impl Fn(&[u8])) -> usize {
     assert!(!inputs.is_empty(), "fuzz/corpus/{target} holds the fuzzer's inputs");
     for path in &inputs {
         let bytes = std::fs::read(path).expect("readable");
-        let outcome = std::panic::catch_unwind(|| check(&bytes));
+        let outcome = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| check(&bytes)));
         assert!(outcome.is_ok(), "{target}: {} panics", path.display());
     }
     inputs.len()
