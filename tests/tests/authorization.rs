@@ -306,3 +306,50 @@ async fn the_three_people_admins_and_inspectors_read_an_appraisal_peers_do_not()
     }
     assert_eq!(version(&app, &id).await, 5, "reading records nothing");
 }
+
+/// The cycle-wide reads (the dashboard's) are for admins and inspectors; a career for its
+/// employee, admins and inspectors; the dashboard page itself for anyone.
+#[tokio::test]
+async fn every_read_model_route_answers_only_its_readers() {
+    let app = spawn_app().await;
+    let cycle = app.open_cycle().await;
+    app.agreed_appraisal_in(&cycle, EMPLOYEE).await;
+    let last = app.app_state.bus.store().last_sequence().await.unwrap();
+    app.get(&format!("/v1/cycles/{cycle}/progress?min_sequence={last}")).await.expect(200);
+    let staff_only = [
+        "/v1/cycles".to_owned(),
+        format!("/v1/cycles/{cycle}/progress"),
+        format!("/v1/cycles/{cycle}/findings"),
+        format!("/v1/cycles/{cycle}/appraisals"),
+    ];
+    for path in &staff_only {
+        for who in EVERYONE {
+            let answer = call(&app, who, path, None).await;
+            if matches!(who, Admin | Inspector) {
+                assert_eq!(answer.status, 200, "{path} as {who:?}: {}", answer.body);
+            } else {
+                assert_refused(answer, who, path);
+            }
+        }
+    }
+    let listed = call(&app, Inspector, &format!("/v1/cycles/{cycle}/appraisals"), None).await.expect(200);
+    assert_eq!(listed["appraisals"][0]["employee_nip"], EMPLOYEE);
+    assert_eq!(listed["appraisals"][0]["status"], "targets_agreed");
+    call(&app, Inspector, &format!("/v1/cycles/{cycle}/appraisals?status=sideways"), None).await.expect_problem(422, "invalid_status");
+    let cycles = call(&app, Admin, "/v1/cycles", None).await.expect(200);
+    assert!(cycles["cycles"].as_array().unwrap().iter().any(|c| c["cycle_id"] == cycle.as_str() && c["total"] == 1), "{cycles}");
+
+    let career = format!("/v1/employees/{EMPLOYEE}/career");
+    for who in EVERYONE {
+        let answer = call(&app, who, &career, None).await;
+        if matches!(who, Employee | Admin | Inspector) {
+            assert_eq!(answer.status, 200, "career as {who:?}: {}", answer.body);
+        } else {
+            assert_refused(answer, who, "career");
+        }
+    }
+    let page = call(&app, Nobody, "/dashboard", None).await;
+    assert_eq!(page.status, 200);
+    let csp = page.headers.get("content-security-policy").and_then(|v| v.to_str().ok()).unwrap_or_default();
+    assert!(csp.contains("script-src 'self'") && !csp.contains("unsafe-inline"), "{csp}");
+}
