@@ -44,6 +44,10 @@ pub struct StoreSettings {
     pub append_timeout: Duration,
     /// How many aggregates the in-process cache keeps (`SKP_AGGREGATE_CACHE`).
     pub cache_capacity: usize,
+    /// Group commit (`SKP_GROUP_COMMIT`, `on` or `off`, default `on`): appends that arrive
+    /// together go out as one atomic batch when the server (2.12+) supports it; `off`, or an
+    /// older server, publishes each append on its own.
+    pub group_commit: bool,
 }
 
 /// Where the read models live and how the projectors run.
@@ -133,6 +137,7 @@ impl Settings {
                 command_retries: parse("SKP_COMMAND_RETRIES", &get("SKP_COMMAND_RETRIES", "16"))?,
                 append_timeout: Duration::from_millis(parse("SKP_APPEND_TIMEOUT_MS", &get("SKP_APPEND_TIMEOUT_MS", "5000"))?),
                 cache_capacity: parse("SKP_AGGREGATE_CACHE", &get("SKP_AGGREGATE_CACHE", "100000"))?,
+                group_commit: on_off("SKP_GROUP_COMMIT", &get("SKP_GROUP_COMMIT", "on"))?,
             },
             read: ReadSettings {
                 schema: get("SKP_DB_SCHEMA", "skp"),
@@ -143,6 +148,14 @@ impl Settings {
             },
             log_json: get("SKP_LOG_FORMAT", "text") == "json",
         })
+    }
+}
+
+fn on_off(name: &'static str, raw: &str) -> Result<bool, ConfigError> {
+    match raw {
+        "on" => Ok(true),
+        "off" => Ok(false),
+        other => Err(ConfigError { name, problem: format!("{other:?}: expected on or off") }),
     }
 }
 
@@ -165,5 +178,20 @@ mod tests {
             .expect("settings");
         assert!(!format!("{settings:?}").contains("0123456789abcdef"));
         assert_eq!(settings.store.stream, "SKP_EVENTS");
+    }
+
+    #[test]
+    fn group_commit_is_on_unless_turned_off_and_rejects_other_values() {
+        let with = |value: Option<&'static str>| {
+            Settings::from_lookup(move |n| match n {
+                "SKP_JWT_SECRET" => Some("0123456789abcdef-secret".into()),
+                "SKP_GROUP_COMMIT" => value.map(str::to_owned),
+                _ => None,
+            })
+        };
+        assert!(with(None).expect("default").store.group_commit);
+        assert!(!with(Some("off")).expect("off").store.group_commit);
+        let bad = with(Some("yes")).expect_err("not on/off");
+        assert!(bad.to_string().contains("SKP_GROUP_COMMIT"), "{bad}");
     }
 }

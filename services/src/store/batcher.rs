@@ -1,0 +1,200 @@
+//! Group commit (DESIGN.md, decision 9): appends that arrive together go out as one atomic
+//! batch (ADR-50, nats-server 2.12 and newer, stream `allow_atomic`).
+//!
+//! Callers put their message on a queue and wait for their own answer. One writer task takes
+//! the first waiting message, waits for a free in-flight slot, then takes everything else
+//! that is waiting (no artificial delay; at most [`MAX_BATCH`] messages, at most one per
+//! subject) and publishes it: a lone message as an ordinary append, several as one atomic
+//! batch. Every message keeps its own `Nats-Expected-Last-Subject-Sequence` and `Nats-Msg-Id`;
+//! the server checks each against the stream as it was before the batch and stores all of
+//! them or none. The commit's acknowledgement carries the last message's stream sequence,
+//! and the batch's messages occupy the sequences just before it, in batch order.
+//!
+//! A refused batch (one stale expected sequence, a message id already stored, a timeout) is
+//! published again as single appends, all in flight together, so that each caller gets its
+//! own answer: the conflicting one its [`StoreError::WrongLastSequence`], the others success
+//! (or `duplicate` when the refused batch was in fact stored and only its ack was lost).
+//!
+//! The order of one aggregate's appends is the caller's business: the command bus holds the
+//! aggregate's lock until its append is answered, so one subject never has two messages
+//! waiting in this queue at once; a second one (another bus on the same store) waits for the
+//! next batch.
+
+use super::{ack_error, Appended, StoreError};
+use crate::metrics::Metrics;
+use async_nats::jetstream::{self, context::Publish};
+use async_nats::{HeaderMap, Subject};
+use bytes::Bytes;
+use std::collections::HashSet;
+use std::sync::Arc;
+use tokio::sync::{mpsc, oneshot, Semaphore};
+
+/// The server's limit on the messages of one atomic batch.
+pub const MAX_BATCH: usize = 1000;
+
+/// Batches (or lone appends) awaiting their acknowledgement at once. The server allows 50
+/// open batches per stream; a few in flight keep the writer busy while one is being flushed.
+const IN_FLIGHT: usize = 4;
+
+/// How many appends may wait in the queue before callers wait to enqueue.
+const QUEUE: usize = 4 * MAX_BATCH;
+
+/// One waiting append.
+pub(super) struct Queued {
+    pub subject: Subject,
+    /// `Skp-*`, `Nats-Msg-Id` and `Nats-Expected-Last-Subject-Sequence`.
+    pub headers: HeaderMap,
+    pub payload: Bytes,
+    pub answer: oneshot::Sender<Result<Appended, StoreError>>,
+}
+
+/// The queue's sending end. Cheap to clone; the writer stops when the last one is dropped.
+#[derive(Clone, Debug)]
+pub(super) struct Batcher {
+    queue: mpsc::Sender<Queued>,
+}
+
+impl Batcher {
+    /// Starts the writer task on the current runtime.
+    pub fn start(client: async_nats::Client, js: jetstream::Context, metrics: Metrics) -> Self {
+        let (queue, receiver) = mpsc::channel(QUEUE);
+        tokio::spawn(write(receiver, Writer { client, js, metrics }));
+        Self { queue }
+    }
+
+    /// Queues one append and waits for its answer.
+    pub async fn append(&self, subject: Subject, headers: HeaderMap, payload: Bytes) -> Result<Appended, StoreError> {
+        let (answer, answered) = oneshot::channel();
+        self.queue
+            .send(Queued { subject, headers, payload, answer })
+            .await
+            .map_err(|_| StoreError::Unavailable("the append writer has stopped".into()))?;
+        answered.await.map_err(|_| StoreError::Unavailable("the append writer dropped the append".into()))?
+    }
+}
+
+#[derive(Clone)]
+struct Writer {
+    client: async_nats::Client,
+    js: jetstream::Context,
+    metrics: Metrics,
+}
+
+async fn write(mut receiver: mpsc::Receiver<Queued>, writer: Writer) {
+    let slots = Arc::new(Semaphore::new(IN_FLIGHT));
+    // A message whose subject was already in the batch being gathered: first of the next.
+    let mut held: Option<Queued> = None;
+    loop {
+        let first = match held.take() {
+            Some(queued) => queued,
+            None => match receiver.recv().await {
+                Some(queued) => queued,
+                None => return,
+            },
+        };
+        // Waiting for a slot first lets whatever arrives meanwhile join this batch.
+        let Ok(slot) = Arc::clone(&slots).acquire_owned().await else { return };
+        let mut batch = vec![first];
+        // Hashes of the batch's subjects: a collision only moves a message to the next batch.
+        let mut subjects: HashSet<u64> = HashSet::new();
+        subjects.insert(hash(&batch[0].subject));
+        while batch.len() < MAX_BATCH {
+            match receiver.try_recv() {
+                Ok(queued) if subjects.contains(&hash(&queued.subject)) => {
+                    held = Some(queued);
+                    break;
+                }
+                Ok(queued) => {
+                    subjects.insert(hash(&queued.subject));
+                    batch.push(queued);
+                }
+                Err(_) => break,
+            }
+        }
+        writer.metrics.observe_batch(batch.len());
+        let sent = if batch.len() == 1 { writer.send_single(&batch[0]).await } else { writer.send_batch(&batch).await };
+        let writer = writer.clone();
+        tokio::spawn(async move {
+            writer.settle(batch, sent).await;
+            drop(slot);
+        });
+    }
+}
+
+fn hash(subject: &Subject) -> u64 {
+    use std::hash::{BuildHasher, BuildHasherDefault, DefaultHasher};
+    BuildHasherDefault::<DefaultHasher>::default().hash_one(subject.as_str())
+}
+
+impl Writer {
+    /// Publishes one message without batch headers.
+    async fn send_single(&self, queued: &Queued) -> Result<jetstream::context::PublishAckFuture, StoreError> {
+        let publish = Publish::build().payload(queued.payload.clone()).headers(queued.headers.clone());
+        self.js.send_publish(queued.subject.clone(), publish).await.map_err(|e| StoreError::Unavailable(e.to_string()))
+    }
+
+    /// Publishes the messages as one atomic batch; the future answers the commit.
+    async fn send_batch(&self, batch: &[Queued]) -> Result<jetstream::context::PublishAckFuture, StoreError> {
+        let id = uuid::Uuid::new_v4().simple().to_string();
+        let last = batch.len() - 1;
+        for (index, queued) in batch.iter().enumerate() {
+            let mut headers = queued.headers.clone();
+            headers.insert("Nats-Batch-Id", id.as_str());
+            headers.insert("Nats-Batch-Sequence", (index + 1).to_string());
+            if index == last {
+                headers.insert("Nats-Batch-Commit", "1");
+                let publish = Publish::build().payload(queued.payload.clone()).headers(headers);
+                return self.js.send_publish(queued.subject.clone(), publish).await.map_err(|e| StoreError::Unavailable(e.to_string()));
+            }
+            self.client
+                .publish_with_headers(queued.subject.clone(), headers, queued.payload.clone())
+                .await
+                .map_err(|e| StoreError::Unavailable(e.to_string()))?;
+        }
+        Err(StoreError::Stream("an empty batch".into()))
+    }
+
+    /// Awaits the acknowledgement and answers every caller of the batch.
+    async fn settle(&self, batch: Vec<Queued>, sent: Result<jetstream::context::PublishAckFuture, StoreError>) {
+        let acked = match sent {
+            Ok(ack) => ack.await.map_err(ack_error),
+            Err(e) => Err(e),
+        };
+        if batch.len() == 1 {
+            if let Some(queued) = batch.into_iter().next() {
+                let _ = queued.answer.send(acked.map(|ack| Appended { stream_seq: ack.sequence, duplicate: ack.duplicate }));
+            }
+            return;
+        }
+        match acked {
+            Ok(ack) => {
+                let first = ack.sequence.saturating_sub(batch.len() as u64 - 1);
+                for (offset, queued) in (0u64..).zip(batch) {
+                    let _ = queued.answer.send(Ok(Appended { stream_seq: first + offset, duplicate: false }));
+                }
+            }
+            Err(refused) => {
+                tracing::debug!(size = batch.len(), error = %refused, "atomic batch refused; appending its messages one by one");
+                self.metrics.batch_fallback();
+                self.fall_back(batch).await;
+            }
+        }
+    }
+
+    /// Publishes each message of a refused batch as a single append, all in flight at once,
+    /// and answers each caller with its own result.
+    async fn fall_back(&self, batch: Vec<Queued>) {
+        let mut pending = Vec::with_capacity(batch.len());
+        for queued in batch {
+            let sent = self.send_single(&queued).await;
+            pending.push((queued, sent));
+        }
+        for (queued, sent) in pending {
+            let result = match sent {
+                Ok(ack) => ack.await.map(|ack| Appended { stream_seq: ack.sequence, duplicate: ack.duplicate }).map_err(ack_error),
+                Err(e) => Err(e),
+            };
+            let _ = queued.answer.send(result);
+        }
+    }
+}
