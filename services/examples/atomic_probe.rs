@@ -64,6 +64,26 @@ async fn main() {
     let big_ref: Vec<(&str, u64, &str)> = big.iter().map(|(s, e, m)| (s.as_str(), *e, m.as_str())).collect();
     println!("batch of 1001: {}", batch(&c, &big_ref).await);
     println!("batch of 1000: {}", batch(&c, &big_ref[1..]).await);
+    let started = std::time::Instant::now();
+    for r in 0..20 {
+        let mut h = HeaderMap::new();
+        h.insert("Nats-Expected-Last-Subject-Sequence", "0");
+        let reply = c.request_with_headers(format!("{name}.plain.{r}"), h, "x".into()).await.expect("publish");
+        assert!(!String::from_utf8_lossy(&reply.payload).contains("error"));
+    }
+    println!("plain publish, one at a time: {:?} each", started.elapsed() / 20);
+    for size in [1usize, 2, 10, 100, 1000] {
+        let started = std::time::Instant::now();
+        let rounds = 20;
+        for r in 0..rounds {
+            let msgs: Vec<(String, u64, String)> = (0..size).map(|i| (format!("{name}.t{size}.{r}.{i}"), 0, format!("t{size}-{r}-{i}"))).collect();
+            let refs: Vec<(&str, u64, &str)> = msgs.iter().map(|(s, e, m)| (s.as_str(), *e, m.as_str())).collect();
+            let ack = batch(&c, &refs).await;
+            assert!(ack.get("error").is_none(), "{ack}");
+        }
+        let each = started.elapsed() / rounds;
+        println!("atomic batch of {size:>4}: {each:?} per batch, {:.0} messages/s", size as f64 / each.as_secs_f64());
+    }
     let info = req(&c, format!("$JS.API.STREAM.INFO.{name}"), json!({})).await;
     println!("state {}", info["state"]);
     let _ = req(&c, format!("$JS.API.STREAM.DELETE.{name}"), json!({})).await;

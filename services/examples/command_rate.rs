@@ -44,6 +44,7 @@ fn settings(url: &str, group_commit: bool) -> StoreSettings {
         append_timeout: Duration::from_secs(10),
         cache_capacity: 1_000_000,
         group_commit,
+        group_commit_min_batch: std::env::var("SKP_GROUP_COMMIT_MIN_BATCH").ok().and_then(|v| v.parse().ok()).unwrap_or(16),
     }
 }
 

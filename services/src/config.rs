@@ -48,6 +48,12 @@ pub struct StoreSettings {
     /// together go out as one atomic batch when the server (2.12+) supports it; `off`, or an
     /// older server, publishes each append on its own.
     pub group_commit: bool,
+    /// The fewest waiting appends that group commit sends as one atomic batch
+    /// (`SKP_GROUP_COMMIT_MIN_BATCH`, default 16, at least 2, at most 1000): fewer go out as
+    /// single appends, all in flight at once. nats-server stages each atomic batch of a file
+    /// stream in a temporary file store, which costs about as much as a dozen or two fsynced
+    /// single appends.
+    pub group_commit_min_batch: usize,
 }
 
 /// Where the read models live and how the projectors run.
@@ -138,6 +144,7 @@ impl Settings {
                 append_timeout: Duration::from_millis(parse("SKP_APPEND_TIMEOUT_MS", &get("SKP_APPEND_TIMEOUT_MS", "5000"))?),
                 cache_capacity: parse("SKP_AGGREGATE_CACHE", &get("SKP_AGGREGATE_CACHE", "100000"))?,
                 group_commit: on_off("SKP_GROUP_COMMIT", &get("SKP_GROUP_COMMIT", "on"))?,
+                group_commit_min_batch: parse("SKP_GROUP_COMMIT_MIN_BATCH", &get("SKP_GROUP_COMMIT_MIN_BATCH", "16"))?,
             },
             read: ReadSettings {
                 schema: get("SKP_DB_SCHEMA", "skp"),

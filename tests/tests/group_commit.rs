@@ -155,6 +155,21 @@ async fn a_batch_with_one_stale_expected_sequence_falls_back_and_only_that_appen
 }
 
 #[tokio::test]
+async fn fewer_appends_than_the_minimum_batch_go_out_as_single_appends() {
+    let Some(nats) = start_atomic_server("fewer_appends_than_the_minimum_batch_go_out_as_single_appends") else { return };
+    let (store, metrics, prefix) = store_on(&nats, true).await;
+    let n = 5;
+    let subjects: Vec<String> = (0..n).map(|i| subject(&prefix, i)).collect();
+    let ids: Vec<String> = (0..n).map(|i| format!("m-{i}")).collect();
+    let answers = join_all((0..n).map(|i| append(&store, &subjects[i], "{}".into(), &ids[i], 0))).await;
+    let seqs: HashSet<u64> = answers.into_iter().map(|a| a.unwrap().stream_seq).collect();
+    assert_eq!(seqs.len(), n);
+    let text = metrics.render();
+    assert_eq!(metric(&text, "skp_append_batch_size_count"), n as f64, "five publishes of one: {text}");
+    assert_eq!(metric(&text, "skp_append_batch_size_sum"), n as f64);
+}
+
+#[tokio::test]
 async fn with_group_commit_off_every_append_is_its_own_publish() {
     let Some(nats) = start_atomic_server("with_group_commit_off_every_append_is_its_own_publish") else { return };
     let (store, metrics, prefix) = store_on(&nats, false).await;
@@ -172,7 +187,10 @@ async fn with_group_commit_off_every_append_is_its_own_publish() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
 async fn stale_commands_in_a_batch_are_retried_by_the_command_bus_and_nothing_is_lost() {
     let Some(nats) = start_atomic_server("stale_commands_in_a_batch_are_retried_by_the_command_bus") else { return };
-    let first = spawn_with(isolated_settings(&nats.url()), skp_services::clock::Clock::adjustable(), true).await;
+    let mut settings = isolated_settings(&nats.url());
+    // Two racing instances on 16 appraisals gather fewer than the default 16 appends at once.
+    settings.store.group_commit_min_batch = 2;
+    let first = spawn_with(settings, skp_services::clock::Clock::adjustable(), true).await;
     let second = spawn_peer(&first).await;
     assert!(first.app_state.bus.store().group_commit());
     let cycle = first.open_cycle().await;

@@ -103,7 +103,7 @@ impl EventStore {
         let version = client.server_info().version;
         let batched_get = server_at_least(&version, (2, 11));
         let atomic = settings.group_commit && server_at_least(&version, (2, 12)) && stream::allow_atomic(&client, &settings.stream).await?;
-        let batcher = atomic.then(|| Batcher::start(client.clone(), js.clone(), metrics.clone()));
+        let batcher = atomic.then(|| Batcher::start(client.clone(), js.clone(), metrics.clone(), settings.group_commit_min_batch));
         tracing::info!(stream = %settings.stream, batched_get, group_commit = atomic, server = %version, "event store ready");
         Ok(Self { client, js, stream: settings.stream.clone(), subjects, batched_get, timeout: settings.append_timeout, metrics, batcher })
     }
