@@ -9,21 +9,22 @@
 //! - raw pipelined: single publishes with an expected subject sequence, 1,024 in flight;
 //! - raw atomic batches of 100, one batch in flight (nats-server 2.12+ only);
 //! - commands: opening COMMANDS appraisals in one cycle (each command loads its empty
-//!   aggregate, decides, seals the envelope and appends it), CONCURRENCY callers at once,
-//!   first with group commit off, then on (a new bus and stream each).
+//!   aggregate, decides, seals the envelope and appends it), then drafting a plan on each
+//!   (the aggregate is in the bus's cache: decide, seal, append), CONCURRENCY callers at
+//!   once, first with group commit off, then on (a new bus and stream each).
 
 use async_nats::jetstream::{self, context::Publish};
 use async_nats::HeaderMap;
-use skp_domain::appraisal::{self, Appraisal, OpenAppraisal};
+use skp_domain::appraisal::{self, Appraisal, AppraisalCommand, Command, OpenAppraisal};
 use skp_domain::cycle::{Cycle, OpenCycle};
 use skp_domain::{Caller, Decision, DomainError};
 use skp_events::data::CycleOpened;
 use skp_events::ids::appraisal_id;
-use skp_events::values::Person;
+use skp_events::values::{Indicator, Person, PlannedResult, Target};
 use skp_events::Nip;
 use skp_services::clock::Clock;
 use skp_services::commands::{CommandBus, CommandMeta};
-use skp_services::config::StoreSettings;
+use skp_services::config::{GroupCommit, StoreSettings};
 use skp_services::metrics::Metrics;
 use skp_services::store::EventStore;
 use std::sync::atomic::{AtomicUsize, Ordering};
@@ -33,7 +34,7 @@ use uuid::Uuid;
 
 type Failure = Box<dyn std::error::Error + Send + Sync>;
 
-fn settings(url: &str, group_commit: bool) -> StoreSettings {
+fn settings(url: &str, group_commit: GroupCommit) -> StoreSettings {
     let tag = Uuid::new_v4().simple().to_string()[..12].to_owned();
     StoreSettings {
         nats_url: url.to_owned(),
@@ -69,7 +70,37 @@ fn meta(name: &'static str) -> Result<CommandMeta, Failure> {
 }
 
 /// Opens a cycle, then `commands` appraisals in it with `concurrency` callers; commands/s.
-async fn commands(url: &str, group_commit: bool, commands: usize, concurrency: usize) -> Result<(f64, String), Failure> {
+/// Runs `run(0..count)` with `concurrency` callers; calls per second.
+async fn phase<F, Fut>(count: usize, concurrency: usize, run: F) -> Result<f64, Failure>
+where
+    F: Fn(usize) -> Fut + Clone + Send + 'static,
+    Fut: std::future::Future<Output = Result<(), Failure>> + Send,
+{
+    let next = Arc::new(AtomicUsize::new(0));
+    let started = Instant::now();
+    let workers: Vec<_> = (0..concurrency)
+        .map(|_| {
+            let (next, run) = (next.clone(), run.clone());
+            tokio::spawn(async move {
+                loop {
+                    let i = next.fetch_add(1, Ordering::Relaxed);
+                    if i >= count {
+                        return Ok::<(), Failure>(());
+                    }
+                    run(i).await?;
+                }
+            })
+        })
+        .collect();
+    for worker in workers {
+        worker.await??;
+    }
+    Ok(count as f64 / started.elapsed().as_secs_f64())
+}
+
+/// Opens a cycle, then `commands` appraisals in it, then drafts a plan on each, with
+/// `concurrency` callers: (opens/s, drafts/s, what the writer did).
+async fn commands(url: &str, group_commit: GroupCommit, commands: usize, concurrency: usize) -> Result<(f64, f64, String), Failure> {
     let settings = settings(url, group_commit);
     let metrics = Metrics::new();
     let client = async_nats::connect(url).await?;
@@ -91,31 +122,42 @@ async fn commands(url: &str, group_commit: bool, commands: usize, concurrency: u
     let cycle = Arc::new(bus.current::<Cycle>(cycle_id).await?.state);
     let rater = person(1_000_000, "Penilai")?;
     let superior = person(1_000_001, "Atasan Penilai")?;
-    let next = Arc::new(AtomicUsize::new(0));
-    let started = Instant::now();
-    let workers: Vec<_> = (0..concurrency)
-        .map(|_| {
-            let (bus, cycle, next, rater, superior) = (bus.clone(), cycle.clone(), next.clone(), rater.clone(), superior.clone());
-            tokio::spawn(async move {
-                loop {
-                    let i = next.fetch_add(1, Ordering::Relaxed);
-                    if i >= commands {
-                        return Ok::<(), Failure>(());
-                    }
-                    let employee = person(i, "Pegawai")?;
-                    let id = appraisal_id(cycle_id, &employee.nip);
-                    let meta = meta("open_appraisal")?;
-                    let command = OpenAppraisal { command_id: meta.command_id, employee, rater: rater.clone(), rater_superior: superior.clone() };
-                    let decide = |state: &Appraisal, ctx: &skp_domain::Ctx| -> Result<Decision, DomainError> { appraisal::decide_open(state, &cycle, &command, ctx) };
-                    bus.execute::<Appraisal>(id, &meta, decide).await?;
-                }
-            })
-        })
-        .collect();
-    for worker in workers {
-        worker.await??;
-    }
-    let rate = commands as f64 / started.elapsed().as_secs_f64();
+    let open_rate = phase(commands, concurrency, {
+        let (bus, cycle) = (bus.clone(), cycle.clone());
+        move |i| {
+            let (bus, cycle, rater, superior) = (bus.clone(), cycle.clone(), rater.clone(), superior.clone());
+            async move {
+                let employee = person(i, "Pegawai")?;
+                let id = appraisal_id(cycle_id, &employee.nip);
+                let meta = meta("open_appraisal")?;
+                let command = OpenAppraisal { command_id: meta.command_id, employee, rater, rater_superior: superior };
+                let decide = |state: &Appraisal, ctx: &skp_domain::Ctx| -> Result<Decision, DomainError> { appraisal::decide_open(state, &cycle, &command, ctx) };
+                bus.execute::<Appraisal>(id, &meta, decide).await?;
+                Ok(())
+            }
+        }
+    })
+    .await?;
+    let plan = Arc::new(vec![PlannedResult {
+        id: "rhk-1".into(),
+        description: "Dokumen perencanaan tersusun tepat waktu".into(),
+        indicators: vec![Indicator { id: "iki-1".into(), description: "Dokumen selesai".into(), target: Target { value: 12, unit: "dokumen".into() } }],
+    }]);
+    let draft_rate = phase(commands, concurrency, {
+        let bus = bus.clone();
+        move |i| {
+            let (bus, plan) = (bus.clone(), plan.clone());
+            async move {
+                let employee = nip(i)?;
+                let id = appraisal_id(cycle_id, &employee);
+                let meta = CommandMeta { command_id: Uuid::now_v7(), correlation_id: Uuid::now_v7(), caller: Caller { nip: employee, admin: false, inspector: false }, name: "draft_plan" };
+                let command = Command { id: meta.command_id, body: AppraisalCommand::DraftPlan { results: plan.as_ref().clone() } };
+                bus.execute::<Appraisal>(id, &meta, |state, ctx| appraisal::decide(state, &command, ctx)).await?;
+                Ok(())
+            }
+        }
+    })
+    .await?;
     let text = metrics.render();
     let value = |name: &str| text.lines().find_map(|l| l.strip_prefix(name)).and_then(|v| v.trim().parse::<f64>().ok()).unwrap_or(0.0);
     let (sum, count) = (value("skp_append_batch_size_sum"), value("skp_append_batch_size_count"));
@@ -125,7 +167,7 @@ async fn commands(url: &str, group_commit: bool, commands: usize, concurrency: u
         "single appends".to_owned()
     };
     jetstream::new(client).delete_stream(&settings.stream).await?;
-    Ok((rate, detail))
+    Ok((open_rate, draft_rate, detail))
 }
 
 fn headers(msg_id: String) -> HeaderMap {
@@ -137,7 +179,7 @@ fn headers(msg_id: String) -> HeaderMap {
 
 /// Raw limits on a fresh stream: pipelined single publishes, and atomic batches of 100.
 async fn raw(url: &str, messages: usize) -> Result<(f64, Option<f64>), Failure> {
-    let settings = settings(url, true);
+    let settings = settings(url, GroupCommit::Always);
     let client = async_nats::connect(url).await?;
     let store = EventStore::with_client(client.clone(), &settings, Metrics::new()).await?;
     let js = jetstream::new(client.clone());
@@ -196,11 +238,10 @@ async fn main() -> Result<(), Failure> {
         Some(rate) => println!("raw atomic batches of 100 (one in flight): {rate:>9.0} /s"),
         None => println!("raw atomic batches: not supported by this server"),
     }
-    let (off, detail_off) = commands(&url, false, count, concurrency).await?;
-    println!("commands, group commit off:               {off:>9.0} /s  ({detail_off})");
-    let (on, detail_on) = commands(&url, true, count, concurrency).await?;
-    println!("commands, group commit on:                {on:>9.0} /s  ({detail_on})");
     let limit = atomic.unwrap_or(pipelined).max(pipelined);
-    println!("ratio to the best raw limit ({limit:.0}/s): off {:.2}, on {:.2}", off / limit, on / limit);
+    for (group_commit, label) in [(GroupCommit::Off, "off   "), (GroupCommit::Adaptive, "on    "), (GroupCommit::Always, "always")] {
+        let (open, draft, detail) = commands(&url, group_commit, count, concurrency).await?;
+        println!("group commit {label}: open_appraisal {open:>7.0} /s ({:.2} of {limit:.0}), draft_plan {draft:>7.0} /s ({:.2})  [{detail}]", open / limit, draft / limit);
+    }
     Ok(())
 }

@@ -4,11 +4,15 @@
 //! Callers put their message on a queue and wait for their own answer. One writer task takes
 //! the first waiting message, waits for a free in-flight slot, then takes everything else
 //! that is waiting (no artificial delay; at most [`MAX_BATCH`] messages, at most one per
-//! subject) and publishes it: fewer than `min_batch` messages as ordinary appends, all in
-//! flight at once, more as one atomic batch. (nats-server stages an atomic batch of a file
-//! stream in a temporary file store of its own, created, fsynced and removed per batch:
-//! about 15-20 ms on a small disk whatever the batch's size, worth it only for batches of
-//! some size, and only when the server fsyncs every append anyway.) Every message keeps its own `Nats-Expected-Last-Subject-Sequence` and `Nats-Msg-Id`;
+//! subject) and publishes it: as ordinary appends, all in flight at once, or as one atomic
+//! batch. nats-server stages an atomic batch of a file stream in a temporary file store of
+//! its own, created, fsynced and removed per batch: about 15-20 ms on a small disk whatever
+//! the batch's size. That pays only when the server fsyncs every append anyway
+//! (`sync_interval: always`) and enough appends wait; on a server that does not, single
+//! appends are far cheaper. So the writer measures both: the time per message of single
+//! appends sent together, and the time of an atomic batch; a group of at least `min_batch`
+//! appends goes out as a batch when its size times the first exceeds the second. Every
+//! [`PROBE_EVERY`]-th such group goes the other way, to keep both measurements current. Every message keeps its own `Nats-Expected-Last-Subject-Sequence` and `Nats-Msg-Id`;
 //! the server checks each against the stream as it was before the batch and stores all of
 //! them or none. The commit's acknowledgement carries the last message's stream sequence,
 //! and the batch's messages occupy the sequences just before it, in batch order.
@@ -39,6 +43,9 @@ pub const MAX_BATCH: usize = 1000;
 /// open batches per stream; a few in flight keep the writer busy while one is being flushed.
 const IN_FLIGHT: usize = 4;
 
+/// Every this many groups of `min_batch` or more, the choice is reversed once to measure.
+pub const PROBE_EVERY: u32 = 32;
+
 /// How many appends may wait in the queue before callers wait to enqueue.
 const QUEUE: usize = 4 * MAX_BATCH;
 
@@ -59,9 +66,11 @@ pub(super) struct Batcher {
 
 impl Batcher {
     /// Starts the writer task on the current runtime.
-    pub fn start(client: async_nats::Client, js: jetstream::Context, metrics: Metrics, min_batch: usize) -> Self {
+    /// With `adaptive` off, every group of at least `min_batch` goes out as an atomic batch.
+    pub fn start(client: async_nats::Client, js: jetstream::Context, metrics: Metrics, min_batch: usize, adaptive: bool) -> Self {
         let (queue, receiver) = mpsc::channel(QUEUE);
-        tokio::spawn(write(receiver, Writer { client, js, metrics, min_batch: min_batch.clamp(2, MAX_BATCH) }));
+        let writer = Writer { client, js, metrics, min_batch: min_batch.clamp(2, MAX_BATCH), adaptive, costs: Arc::default() };
+        tokio::spawn(write(receiver, writer));
         Self { queue }
     }
 
@@ -83,6 +92,41 @@ struct Writer {
     metrics: Metrics,
     /// The fewest waiting appends that go out as an atomic batch.
     min_batch: usize,
+    /// Choose by measured costs (`SKP_GROUP_COMMIT=on`), or always batch (`always`).
+    adaptive: bool,
+    costs: Arc<std::sync::Mutex<Costs>>,
+}
+
+/// What the two ways have cost lately (exponentially weighted means, seconds).
+#[derive(Debug, Default)]
+struct Costs {
+    /// Per message, single appends sent together: from the first send to the last ack.
+    single: Option<f64>,
+    /// One atomic batch, from the first send to the commit's acknowledgement.
+    batch: Option<f64>,
+    /// Groups of `min_batch` or more since the last probe.
+    since_probe: u32,
+}
+
+impl Costs {
+    fn record(slot: &mut Option<f64>, seconds: f64) {
+        *slot = Some(slot.map_or(seconds, |mean| 0.8 * mean + 0.2 * seconds));
+    }
+
+    /// Whether a group of `size` (at least `min_batch`) goes out as one atomic batch.
+    fn batch_pays(&mut self, size: usize) -> bool {
+        let pays = match (self.single, self.batch) {
+            (None, _) => false,
+            (Some(_), None) => true,
+            (Some(single), Some(batch)) => size as f64 * single > batch,
+        };
+        self.since_probe += 1;
+        if self.since_probe >= PROBE_EVERY {
+            self.since_probe = 0;
+            return !pays;
+        }
+        pays
+    }
 }
 
 /// What the writer sent for one gathered group.
@@ -124,7 +168,10 @@ async fn write(mut receiver: mpsc::Receiver<Queued>, writer: Writer) {
                 Err(_) => break,
             }
         }
-        let sent = if batch.len() < writer.min_batch {
+        let started = std::time::Instant::now();
+        let as_batch = batch.len() >= writer.min_batch
+            && (!writer.adaptive || writer.costs.lock().map(|mut c| c.batch_pays(batch.len())).unwrap_or(false));
+        let sent = if !as_batch {
             let mut sent = Vec::with_capacity(batch.len());
             for queued in &batch {
                 writer.metrics.observe_batch(1);
@@ -137,7 +184,7 @@ async fn write(mut receiver: mpsc::Receiver<Queued>, writer: Writer) {
         };
         let writer = writer.clone();
         tokio::spawn(async move {
-            writer.settle(batch, sent).await;
+            writer.settle(batch, sent, started).await;
             drop(slot);
         });
     }
@@ -177,11 +224,18 @@ impl Writer {
     }
 
     /// Awaits the acknowledgement and answers every caller of the batch.
-    async fn settle(&self, batch: Vec<Queued>, sent: Sent) {
+    async fn settle(&self, batch: Vec<Queued>, sent: Sent, started: std::time::Instant) {
+        let size = batch.len();
         let sent = match sent {
             Sent::Singles(sent) => {
+                let mut all_stored = true;
                 for (queued, sent) in batch.into_iter().zip(sent) {
-                    let _ = queued.answer.send(single_answer(sent).await);
+                    let answer = single_answer(sent).await;
+                    all_stored &= answer.is_ok();
+                    let _ = queued.answer.send(answer);
+                }
+                if all_stored {
+                    self.record(|costs| &mut costs.single, started.elapsed().as_secs_f64() / size as f64);
                 }
                 return;
             }
@@ -193,6 +247,7 @@ impl Writer {
         };
         match acked {
             Ok(ack) => {
+                self.record(|costs| &mut costs.batch, started.elapsed().as_secs_f64());
                 let first = ack.sequence.saturating_sub(batch.len() as u64 - 1);
                 for (offset, queued) in (0u64..).zip(batch) {
                     let _ = queued.answer.send(Ok(Appended { stream_seq: first + offset, duplicate: false }));
@@ -203,6 +258,12 @@ impl Writer {
                 self.metrics.batch_fallback();
                 self.fall_back(batch).await;
             }
+        }
+    }
+
+    fn record(&self, slot: impl FnOnce(&mut Costs) -> &mut Option<f64>, seconds: f64) {
+        if let Ok(mut costs) = self.costs.lock() {
+            Costs::record(slot(&mut costs), seconds);
         }
     }
 
@@ -223,4 +284,26 @@ impl Writer {
 async fn single_answer(sent: Result<jetstream::context::PublishAckFuture, StoreError>) -> Result<Appended, StoreError> {
     let ack = sent?.await.map_err(ack_error)?;
     Ok(Appended { stream_seq: ack.sequence, duplicate: ack.duplicate })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::{Costs, PROBE_EVERY};
+
+    #[test]
+    fn a_batch_goes_out_when_its_messages_would_cost_more_one_by_one_and_the_other_way_is_probed() {
+        let mut costs = Costs::default();
+        assert!(!costs.batch_pays(100), "singles first, to measure them");
+        costs.single = Some(0.001);
+        assert!(costs.batch_pays(100), "then a batch, to measure it");
+        costs.batch = Some(0.020);
+        costs.since_probe = 0;
+        assert!(costs.batch_pays(30), "30 fsynced appends (30 ms) cost more than a batch (20 ms)");
+        assert!(!costs.batch_pays(10), "10 (10 ms) cost less");
+        costs.single = Some(0.000_02);
+        assert!(!costs.batch_pays(500), "without fsync, 500 singles (10 ms) beat a batch");
+        costs.since_probe = PROBE_EVERY - 1;
+        assert!(costs.batch_pays(500), "every PROBE_EVERY-th group goes the other way");
+        assert!(!costs.batch_pays(500));
+    }
 }

@@ -14,7 +14,7 @@ mod batcher;
 mod direct;
 mod stream;
 
-use crate::config::StoreSettings;
+use crate::config::{GroupCommit, StoreSettings};
 use async_nats::connection::State;
 use async_nats::jetstream::{self, context::Publish, context::PublishError, context::PublishErrorKind};
 use async_nats::HeaderMap;
@@ -102,8 +102,10 @@ impl EventStore {
         stream::ensure(&js, &settings.stream, &subjects, settings.replicas).await?;
         let version = client.server_info().version;
         let batched_get = server_at_least(&version, (2, 11));
-        let atomic = settings.group_commit && server_at_least(&version, (2, 12)) && stream::allow_atomic(&client, &settings.stream).await?;
-        let batcher = atomic.then(|| Batcher::start(client.clone(), js.clone(), metrics.clone(), settings.group_commit_min_batch));
+        let wanted = settings.group_commit != GroupCommit::Off;
+        let atomic = wanted && server_at_least(&version, (2, 12)) && stream::allow_atomic(&client, &settings.stream).await?;
+        let adaptive = settings.group_commit == GroupCommit::Adaptive;
+        let batcher = atomic.then(|| Batcher::start(client.clone(), js.clone(), metrics.clone(), settings.group_commit_min_batch, adaptive));
         tracing::info!(stream = %settings.stream, batched_get, group_commit = atomic, server = %version, "event store ready");
         Ok(Self { client, js, stream: settings.stream.clone(), subjects, batched_get, timeout: settings.append_timeout, metrics, batcher })
     }
