@@ -9,10 +9,11 @@
 //! its own, created, fsynced and removed per batch: about 15-20 ms on a small disk whatever
 //! the batch's size. That pays only when the server fsyncs every append anyway
 //! (`sync_interval: always`) and enough appends wait; on a server that does not, single
-//! appends are far cheaper. So the writer measures both: the time per message of single
-//! appends sent together, and the time of an atomic batch; a group of at least `min_batch`
-//! appends goes out as a batch when its size times the first exceeds the second. Every
-//! [`PROBE_EVERY`]-th such group goes the other way, to keep both measurements current. Every message keeps its own `Nats-Expected-Last-Subject-Sequence` and `Nats-Msg-Id`;
+//! appends are far cheaper. So the writer measures both, for groups of at least `min_batch`
+//! appends: how long such a group takes as single appends sent together, until the last
+//! acknowledgement, and how long as one atomic batch; the next group goes the way that took
+//! less time lately. Every [`PROBE_EVERY`]-th group goes the other way, to keep both
+//! measurements current. Every message keeps its own `Nats-Expected-Last-Subject-Sequence` and `Nats-Msg-Id`;
 //! the server checks each against the stream as it was before the batch and stores all of
 //! them or none. The commit's acknowledgement carries the last message's stream sequence,
 //! and the batch's messages occupy the sequences just before it, in batch order.
@@ -100,7 +101,8 @@ struct Writer {
 /// What the two ways have cost lately (exponentially weighted means, seconds).
 #[derive(Debug, Default)]
 struct Costs {
-    /// Per message, single appends sent together: from the first send to the last ack.
+    /// A group of `min_batch` or more as single appends sent together: from the first send
+    /// to the last acknowledgement.
     single: Option<f64>,
     /// One atomic batch, from the first send to the commit's acknowledgement.
     batch: Option<f64>,
@@ -113,12 +115,12 @@ impl Costs {
         *slot = Some(slot.map_or(seconds, |mean| 0.8 * mean + 0.2 * seconds));
     }
 
-    /// Whether a group of `size` (at least `min_batch`) goes out as one atomic batch.
-    fn batch_pays(&mut self, size: usize) -> bool {
+    /// Whether the next group of at least `min_batch` goes out as one atomic batch.
+    fn batch_pays(&mut self) -> bool {
         let pays = match (self.single, self.batch) {
             (None, _) => false,
             (Some(_), None) => true,
-            (Some(single), Some(batch)) => size as f64 * single > batch,
+            (Some(single), Some(batch)) => batch < single,
         };
         self.since_probe += 1;
         if self.since_probe >= PROBE_EVERY {
@@ -170,7 +172,7 @@ async fn write(mut receiver: mpsc::Receiver<Queued>, writer: Writer) {
         }
         let started = std::time::Instant::now();
         let as_batch = batch.len() >= writer.min_batch
-            && (!writer.adaptive || writer.costs.lock().map(|mut c| c.batch_pays(batch.len())).unwrap_or(false));
+            && (!writer.adaptive || writer.costs.lock().map(|mut c| c.batch_pays()).unwrap_or(false));
         let sent = if !as_batch {
             let mut sent = Vec::with_capacity(batch.len());
             for queued in &batch {
@@ -234,8 +236,10 @@ impl Writer {
                     all_stored &= answer.is_ok();
                     let _ = queued.answer.send(answer);
                 }
-                if all_stored {
-                    self.record(|costs| &mut costs.single, started.elapsed().as_secs_f64() / size as f64);
+                // Only groups that could have been a batch: a lone append's time is its round
+                // trip, not what one more message in a group costs.
+                if all_stored && size >= self.min_batch {
+                    self.record(|costs| &mut costs.single, started.elapsed().as_secs_f64());
                 }
                 return;
             }
@@ -291,19 +295,18 @@ mod tests {
     use super::{Costs, PROBE_EVERY};
 
     #[test]
-    fn a_batch_goes_out_when_its_messages_would_cost_more_one_by_one_and_the_other_way_is_probed() {
+    fn a_group_goes_the_way_that_took_less_time_lately_and_the_other_way_is_probed() {
         let mut costs = Costs::default();
-        assert!(!costs.batch_pays(100), "singles first, to measure them");
-        costs.single = Some(0.001);
-        assert!(costs.batch_pays(100), "then a batch, to measure it");
+        assert!(!costs.batch_pays(), "singles first, to measure them");
+        costs.single = Some(0.030);
+        assert!(costs.batch_pays(), "then a batch, to measure it");
         costs.batch = Some(0.020);
         costs.since_probe = 0;
-        assert!(costs.batch_pays(30), "30 fsynced appends (30 ms) cost more than a batch (20 ms)");
-        assert!(!costs.batch_pays(10), "10 (10 ms) cost less");
-        costs.single = Some(0.000_02);
-        assert!(!costs.batch_pays(500), "without fsync, 500 singles (10 ms) beat a batch");
+        assert!(costs.batch_pays(), "fsynced singles (30 ms a group) take longer than a batch (20 ms)");
+        costs.single = Some(0.003);
+        assert!(!costs.batch_pays(), "unsynced singles (3 ms a group) are quicker");
         costs.since_probe = PROBE_EVERY - 1;
-        assert!(costs.batch_pays(500), "every PROBE_EVERY-th group goes the other way");
-        assert!(!costs.batch_pays(500));
+        assert!(costs.batch_pays(), "every PROBE_EVERY-th group goes the other way");
+        assert!(!costs.batch_pays());
     }
 }
