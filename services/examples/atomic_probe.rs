@@ -1,6 +1,8 @@
 //! Probes a nats-server's atomic batch publish (ADR-50) the way the event store uses it.
 //! Usage: `cargo run -p skp-services --example atomic_probe -- nats://127.0.0.1:4222`.
 
+#![allow(clippy::print_stdout)]
+
 use async_nats::HeaderMap;
 use serde_json::{json, Value};
 

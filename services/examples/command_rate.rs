@@ -13,6 +13,8 @@
 //!   (the aggregate is in the bus's cache: decide, seal, append), CONCURRENCY callers at
 //!   once, first with group commit off, then on (a new bus and stream each).
 
+#![allow(clippy::print_stdout)]
+
 use async_nats::jetstream::{self, context::Publish};
 use async_nats::HeaderMap;
 use skp_domain::appraisal::{self, Appraisal, AppraisalCommand, Command, OpenAppraisal};
