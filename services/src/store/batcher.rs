@@ -18,10 +18,12 @@
 //! them or none. The commit's acknowledgement carries the last message's stream sequence,
 //! and the batch's messages occupy the sequences just before it, in batch order.
 //!
-//! A refused batch (one stale expected sequence, a message id already stored, a timeout) is
-//! published again as single appends, all in flight together, so that each caller gets its
-//! own answer: the conflicting one its [`StoreError::WrongLastSequence`], the others success
-//! (or `duplicate` when the refused batch was in fact stored and only its ack was lost).
+//! A refused batch (one stale expected sequence, a message id already stored) is published
+//! again as single appends, all in flight together, so that each caller gets its own answer:
+//! the conflicting one its [`StoreError::WrongLastSequence`], the others success. A batch
+//! that got no answer answers every caller [`StoreError::Unavailable`], as a single append
+//! would: the command bus republishes the identical message, and deduplication tells whether
+//! the batch had been stored.
 //!
 //! The order of one aggregate's appends is the caller's business: the command bus holds the
 //! aggregate's lock until its append is answered, so one subject never has two messages
@@ -255,6 +257,14 @@ impl Writer {
                 let first = ack.sequence.saturating_sub(batch.len() as u64 - 1);
                 for (offset, queued) in (0u64..).zip(batch) {
                     let _ = queued.answer.send(Ok(Appended { stream_seq: first + offset, duplicate: false }));
+                }
+            }
+            Err(StoreError::Unavailable(why)) => {
+                // No answer (timeout, connection lost): the batch may or may not be stored.
+                // Each caller hears so, as from a single append, and its command bus
+                // publishes the identical message again; the server's deduplication tells.
+                for queued in batch {
+                    let _ = queued.answer.send(Err(StoreError::Unavailable(why.clone())));
                 }
             }
             Err(refused) => {
