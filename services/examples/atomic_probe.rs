@@ -1,5 +1,9 @@
 //! Probes a nats-server's atomic batch publish (ADR-50) the way the event store uses it.
-//! Usage: `cargo run -p skp-services --example atomic_probe -- nats://127.0.0.1:4222`.
+//! Usage: `cargo run -p skp-services --example atomic_probe -- nats://127.0.0.1:4222` prints
+//! what the server answers to batches with stale expected sequences, duplicate message ids,
+//! 1,001 messages, and how long batches of 1 to 1,000 messages take one at a time;
+//! `... -- URL --delete-leftovers` deletes streams this probe and `command_rate` left behind
+//! after an interrupted run (`PROBE_*`, `SKP_RATE_*`).
 
 #![allow(clippy::print_stdout)]
 
@@ -40,7 +44,7 @@ async fn main() {
     println!("server {}", c.server_info().version);
     if std::env::args().nth(2).as_deref() == Some("--delete-leftovers") {
         let names = req(&c, "$JS.API.STREAM.NAMES".into(), json!({})).await;
-        for name in names["streams"].as_array().into_iter().flatten().filter_map(Value::as_str).filter(|n| n.starts_with("PROBE_")) {
+        for name in names["streams"].as_array().into_iter().flatten().filter_map(Value::as_str).filter(|n| n.starts_with("PROBE_") || n.starts_with("SKP_RATE_")) {
             println!("deleting {name}: {}", req(&c, format!("$JS.API.STREAM.DELETE.{name}"), json!({})).await);
         }
         return;
