@@ -1,4 +1,5 @@
-//! Prometheus metrics: commands by type and outcome, conflicts, append latency.
+//! Prometheus metrics: commands by type and outcome, conflicts, append latency, group commit
+//! batch sizes and fallbacks.
 
 use prometheus_client::encoding::EncodeLabelSet;
 use prometheus_client::metrics::counter::Counter;
@@ -37,6 +38,8 @@ struct Inner {
     commands: Family<CommandLabels, Counter>,
     conflicts: Counter,
     append_seconds: Histogram,
+    append_batch_size: Histogram,
+    append_batch_fallbacks: Counter,
     projector_lag: Family<ProjectionLabels, Gauge>,
     projector_checkpoint: Family<ProjectionLabels, Gauge>,
 }
@@ -58,11 +61,30 @@ impl Metrics {
         let buckets = [0.0002, 0.0005, 0.001, 0.002, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5];
         let append_seconds = Histogram::new(buckets);
         registry.register("append_seconds", "Latency of one JetStream append until its acknowledgement", append_seconds.clone());
+        let append_batch_size = Histogram::new([1.0, 2.0, 4.0, 8.0, 16.0, 32.0, 64.0, 128.0, 256.0, 512.0, 1000.0]);
+        registry.register("append_batch_size", "Appends per publish of the group commit writer (1: a lone append)", append_batch_size.clone());
+        let append_batch_fallbacks = Counter::default();
+        registry.register(
+            "append_batch_fallbacks",
+            "Atomic batches refused (a stale expected sequence, a stored message id, no answer) and appended one by one",
+            append_batch_fallbacks.clone(),
+        );
         let projector_lag = Family::<ProjectionLabels, Gauge>::default();
         registry.register("projector_lag", "Stream last sequence minus the projector's checkpoint", projector_lag.clone());
         let projector_checkpoint = Family::<ProjectionLabels, Gauge>::default();
         registry.register("projector_checkpoint", "The last stream sequence a projector applied", projector_checkpoint.clone());
-        Self { inner: Arc::new(Inner { registry, commands, conflicts, append_seconds, projector_lag, projector_checkpoint }) }
+        Self {
+            inner: Arc::new(Inner {
+                registry,
+                commands,
+                conflicts,
+                append_seconds,
+                append_batch_size,
+                append_batch_fallbacks,
+                projector_lag,
+                projector_checkpoint,
+            }),
+        }
     }
 
     /// Counts a handled command.
@@ -79,6 +101,16 @@ impl Metrics {
     /// Records one append's latency.
     pub fn observe_append(&self, elapsed: Duration) {
         self.inner.append_seconds.observe(elapsed.as_secs_f64());
+    }
+
+    /// Records how many appends one publish of the group commit writer carried.
+    pub fn observe_batch(&self, size: usize) {
+        self.inner.append_batch_size.observe(size as f64);
+    }
+
+    /// Counts an atomic batch that was refused and appended one message at a time.
+    pub fn batch_fallback(&self) {
+        self.inner.append_batch_fallbacks.inc();
     }
 
     /// Records a projector's checkpoint and lag.

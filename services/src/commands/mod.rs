@@ -12,6 +12,9 @@ use cache::Cache;
 use skp_domain::appraisal::Appraisal;
 use skp_domain::cycle::Cycle;
 use skp_domain::{Caller, Ctx, Decision, DomainError};
+use bytes::Bytes;
+use skp_events::canonical::to_canonical_string;
+use skp_events::envelope::hash_of_value;
 use skp_events::{Actor, ActorRole, Envelope, Event};
 use tracing::instrument;
 use uuid::Uuid;
@@ -197,8 +200,8 @@ impl CommandBus {
                 }
                 Ok(Decision::Record { event, role }) => (event, role),
             };
-            let envelope = self.envelope::<A>(id, &loaded, event, role, meta, &ctx)?;
-            match self.append_once(&subject, &envelope, meta, loaded.last_seq).await? {
+            let (envelope, body) = sealed::<A>(id, &loaded, event, role, meta, &ctx)?;
+            match self.append_once(&subject, &envelope, body, meta, loaded.last_seq).await? {
                 Some(stream_seq) => {
                     loaded.record(&envelope, stream_seq);
                     *guard = Some(loaded);
@@ -214,35 +217,13 @@ impl CommandBus {
         Err(CommandError::Conflict { attempts: self.retries + 1 })
     }
 
-    fn envelope<A: Aggregate>(&self, id: Uuid, loaded: &Loaded<A>, event: Event, role: ActorRole, meta: &CommandMeta, ctx: &Ctx) -> Result<Envelope, CommandError> {
-        let schema_version = event.schema_version();
-        Envelope {
-            event_id: Uuid::now_v7(),
-            aggregate_type: A::KIND,
-            aggregate_id: id,
-            version: loaded.next_version(),
-            event,
-            schema_version,
-            occurred_at: ctx.now,
-            actor: Actor { nip: meta.caller.nip.clone(), role },
-            command_id: meta.command_id,
-            correlation_id: meta.correlation_id,
-            causation_id: meta.command_id,
-            prev_hash: loaded.last_hash.clone(),
-            hash: String::new(),
-        }
-        .seal()
-        .map_err(|e| CommandError::Internal(e.to_string()))
-    }
-
     /// Appends; `Ok(None)` means "reload and decide again": a concurrent write, or this very
     /// command already stored by an earlier publish whose acknowledgement was lost.
-    async fn append_once(&self, subject: &str, envelope: &Envelope, meta: &CommandMeta, expected: u64) -> Result<Option<u64>, CommandError> {
-        let body = envelope.to_canonical_bytes().map_err(|e| CommandError::Internal(e.to_string()))?;
+    async fn append_once(&self, subject: &str, envelope: &Envelope, body: Bytes, meta: &CommandMeta, expected: u64) -> Result<Option<u64>, CommandError> {
         let message_id = format!("{}:{}", envelope.aggregate_id, meta.command_id);
         let append = || Append {
             subject,
-            body: body.clone().into(),
+            body: body.clone(),
             event_type: envelope.event.type_name(),
             schema_version: envelope.schema_version,
             message_id: &message_id,
@@ -263,6 +244,35 @@ impl CommandBus {
     }
 }
 
+/// The sealed envelope of the decided event and its stored body (canonical JSON), from
+/// one JSON tree: the hash is computed over it, then put into it.
+fn sealed<A: Aggregate>(id: Uuid, loaded: &Loaded<A>, event: Event, role: ActorRole, meta: &CommandMeta, ctx: &Ctx) -> Result<(Envelope, Bytes), CommandError> {
+    let internal = |e: &dyn std::fmt::Display| CommandError::Internal(e.to_string());
+    let schema_version = event.schema_version();
+    let mut envelope = Envelope {
+        event_id: Uuid::now_v7(),
+        aggregate_type: A::KIND,
+        aggregate_id: id,
+        version: loaded.next_version(),
+        event,
+        schema_version,
+        occurred_at: ctx.now,
+        actor: Actor { nip: meta.caller.nip.clone(), role },
+        command_id: meta.command_id,
+        correlation_id: meta.correlation_id,
+        causation_id: meta.command_id,
+        prev_hash: loaded.last_hash.clone(),
+        hash: String::new(),
+    };
+    let mut value = serde_json::to_value(&envelope).map_err(|e| internal(&e))?;
+    let hash = hash_of_value(&mut value).map_err(|e| internal(&e))?;
+    let object = value.as_object_mut().ok_or_else(|| CommandError::Internal("an envelope that is not a JSON object".into()))?;
+    object.insert("hash".to_owned(), serde_json::Value::String(hash.clone()));
+    let body = to_canonical_string(&value).map_err(|e| internal(&e))?;
+    envelope.hash = hash;
+    Ok((envelope, Bytes::from(body.into_bytes())))
+}
+
 /// A random pause after the `attempt`-th conflict, growing to at most ~16 ms, so that
 /// writers racing on one aggregate from several instances spread out instead of colliding
 /// again in lockstep.
@@ -276,4 +286,27 @@ fn replayed<A>(id: Uuid, loaded: &Loaded<A>, version: u64) -> Result<Committed, 
     let index = usize::try_from(version.saturating_sub(1)).unwrap_or(usize::MAX);
     let event = loaded.events.get(index).ok_or_else(|| CommandError::Internal(format!("handled version {version} not loaded")))?;
     Ok(Committed { aggregate_id: id, version, event_id: event.event_id, stream_sequence: event.stream_seq, replayed: true })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use skp_events::data::FeedbackGiven;
+    use skp_events::values::FeedbackAbout;
+    use skp_events::Nip;
+
+    #[test]
+    fn the_sealed_body_is_the_canonical_form_of_the_envelope_sealed_by_the_events_crate() {
+        let nip = Nip::parse("199001012015011001").expect("nip");
+        let meta = CommandMeta { command_id: Uuid::now_v7(), correlation_id: Uuid::now_v7(), caller: Caller { nip, admin: false, inspector: false }, name: "give_feedback" };
+        let ctx = Ctx { caller: meta.caller.clone(), now: time::OffsetDateTime::UNIX_EPOCH };
+        let mut loaded = Loaded::<Appraisal>::empty(Uuid::now_v7());
+        loaded.last_hash = "ab".repeat(32);
+        let event = Event::FeedbackGiven(FeedbackGiven { about: FeedbackAbout::Results, text: "teliti \"sekali\" \u{e9}".into(), indicator_id: None });
+        let (envelope, body) = sealed::<Appraisal>(loaded.state.id, &loaded, event, ActorRole::Peer, &meta, &ctx).expect("sealed");
+        let resealed = Envelope { hash: String::new(), ..envelope.clone() }.seal().expect("seal");
+        assert_eq!(envelope.hash, resealed.hash, "the same hash as Envelope::seal");
+        assert_eq!(&body[..], &resealed.to_canonical_bytes().expect("canonical")[..], "the same bytes as to_canonical_bytes");
+        assert_eq!(envelope.prev_hash, loaded.last_hash);
+    }
 }

@@ -5,13 +5,20 @@
 //! concurrency per aggregate) and `Nats-Msg-Id` (deduplication). An aggregate is loaded by
 //! direct gets on its subject: one batched request on nats-server 2.11 and newer, one request
 //! per event on older servers.
+//!
+//! With group commit on (`SKP_GROUP_COMMIT`, the default) and a server that has atomic batch
+//! publish (nats-server 2.12 and newer), appends that arrive together go out as one atomic
+//! batch (see the `batcher` module); otherwise each append is its own publish.
 
+mod batcher;
 mod direct;
 mod stream;
 
-use crate::config::StoreSettings;
+use crate::config::{GroupCommit, StoreSettings};
 use async_nats::connection::State;
-use async_nats::jetstream::{self, context::Publish, context::PublishErrorKind};
+use async_nats::jetstream::{self, context::Publish, context::PublishError, context::PublishErrorKind};
+use async_nats::HeaderMap;
+use batcher::Batcher;
 use bytes::Bytes;
 use skp_events::subject::Subjects;
 use std::time::{Duration, Instant};
@@ -70,6 +77,7 @@ pub struct EventStore {
     batched_get: bool,
     timeout: Duration,
     metrics: crate::metrics::Metrics,
+    batcher: Option<Batcher>,
 }
 
 impl EventStore {
@@ -92,9 +100,19 @@ impl EventStore {
         js.set_timeout(settings.append_timeout);
         let subjects = Subjects::new(settings.subject_prefix.clone());
         stream::ensure(&js, &settings.stream, &subjects, settings.replicas).await?;
-        let batched_get = server_at_least(&client.server_info().version, (2, 11));
-        tracing::info!(stream = %settings.stream, batched_get, server = %client.server_info().version, "event store ready");
-        Ok(Self { client, js, stream: settings.stream.clone(), subjects, batched_get, timeout: settings.append_timeout, metrics })
+        let version = client.server_info().version;
+        let batched_get = server_at_least(&version, (2, 11));
+        let wanted = settings.group_commit != GroupCommit::Off;
+        let atomic = wanted && server_at_least(&version, (2, 12)) && stream::allow_atomic(&client, &settings.stream).await?;
+        let adaptive = settings.group_commit == GroupCommit::Adaptive;
+        let batcher = atomic.then(|| Batcher::start(client.clone(), js.clone(), metrics.clone(), settings.group_commit_min_batch, adaptive));
+        tracing::info!(stream = %settings.stream, batched_get, group_commit = atomic, server = %version, "event store ready");
+        Ok(Self { client, js, stream: settings.stream.clone(), subjects, batched_get, timeout: settings.append_timeout, metrics, batcher })
+    }
+
+    /// Whether appends go out in atomic batches (group commit on, and supported).
+    pub fn group_commit(&self) -> bool {
+        self.batcher.is_some()
     }
 
     /// The subject names of this store.
@@ -136,29 +154,29 @@ impl EventStore {
     pub async fn append(&self, append: Append<'_>) -> Result<Appended, StoreError> {
         self.ensure_connected()?;
         let started = Instant::now();
-        let publish = Publish::build()
-            .payload(append.body)
-            .header("Skp-Event-Type", append.event_type)
-            .header("Skp-Schema-Version", append.schema_version.to_string().as_str())
-            .message_id(append.message_id)
-            .expected_last_subject_sequence(append.expected_last_subject_seq);
+        let mut headers = HeaderMap::new();
+        headers.insert("Skp-Event-Type", append.event_type);
+        headers.insert("Skp-Schema-Version", append.schema_version.to_string());
+        headers.insert("Nats-Msg-Id", append.message_id);
+        headers.insert("Nats-Expected-Last-Subject-Sequence", append.expected_last_subject_seq.to_string());
+        let result = match &self.batcher {
+            Some(batcher) => batcher.append(append.subject.into(), headers, append.body).await,
+            None => self.publish(append.subject, headers, append.body).await,
+        };
+        self.metrics.observe_append(started.elapsed());
+        result
+    }
+
+    async fn publish(&self, subject: &str, headers: HeaderMap, body: Bytes) -> Result<Appended, StoreError> {
+        let publish = Publish::build().payload(body).headers(headers);
         let ack = self
             .js
-            .send_publish(append.subject.to_owned(), publish)
+            .send_publish(subject.to_owned(), publish)
             .await
             .map_err(|e| StoreError::Unavailable(e.to_string()))?
-            .await;
-        self.metrics.observe_append(started.elapsed());
-        match ack {
-            Ok(ack) => Ok(Appended { stream_seq: ack.sequence, duplicate: ack.duplicate }),
-            Err(e) => Err(match e.kind() {
-                PublishErrorKind::WrongLastSequence => StoreError::WrongLastSequence,
-                PublishErrorKind::TimedOut | PublishErrorKind::BrokenPipe | PublishErrorKind::StreamNotFound => {
-                    StoreError::Unavailable(e.to_string())
-                }
-                _ => StoreError::Stream(format!("append refused: {e}: {:?}", std::error::Error::source(&e))),
-            }),
-        }
+            .await
+            .map_err(ack_error)?;
+        Ok(Appended { stream_seq: ack.sequence, duplicate: ack.duplicate })
     }
 
     /// The stored messages of `subject` after stream sequence `after` (0 for all), in order.
@@ -229,6 +247,15 @@ async fn wait_connected(client: &async_nats::Client, deadline: Instant) -> bool 
         tokio::time::sleep(poll).await;
     }
     true
+}
+
+/// What a refused or unanswered publish means for the caller.
+fn ack_error(e: PublishError) -> StoreError {
+    match e.kind() {
+        PublishErrorKind::WrongLastSequence => StoreError::WrongLastSequence,
+        PublishErrorKind::TimedOut | PublishErrorKind::BrokenPipe | PublishErrorKind::StreamNotFound => StoreError::Unavailable(e.to_string()),
+        _ => StoreError::Stream(format!("append refused: {e}: {:?}", std::error::Error::source(&e))),
+    }
 }
 
 fn server_at_least(version: &str, (major, minor): (u64, u64)) -> bool {

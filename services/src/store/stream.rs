@@ -75,3 +75,31 @@ pub async fn get_or_create_with_retry(
         }
     }
 }
+
+/// Turns on atomic batch publish (`allow_atomic`, nats-server 2.12 and newer) on the stream,
+/// by a raw `$JS.API.STREAM.UPDATE` of its own configuration: async-nats 0.42's stream
+/// config does not know the field (and drops it when it updates a stream). Returns whether
+/// the stream allows atomic batches now.
+///
+/// # Errors
+/// [`StoreError::Unavailable`] when JetStream does not answer.
+pub async fn allow_atomic(client: &async_nats::Client, name: &str) -> Result<bool, StoreError> {
+    let unavailable = |e: String| StoreError::Unavailable(format!("stream {name}: {e}"));
+    let info = api(client, format!("$JS.API.STREAM.INFO.{name}"), serde_json::json!({})).await.map_err(unavailable)?;
+    let mut config = info.get("config").cloned().ok_or_else(|| unavailable(format!("no stream configuration in {info}")))?;
+    if config.get("allow_atomic").and_then(serde_json::Value::as_bool) == Some(true) {
+        return Ok(true);
+    }
+    config["allow_atomic"] = serde_json::Value::Bool(true);
+    let updated = api(client, format!("$JS.API.STREAM.UPDATE.{name}"), config).await.map_err(unavailable)?;
+    if let Some(error) = updated.get("error") {
+        tracing::warn!(stream = name, %error, "could not allow atomic batches on the stream; appending one message at a time");
+        return Ok(false);
+    }
+    Ok(updated.pointer("/config/allow_atomic").and_then(serde_json::Value::as_bool) == Some(true))
+}
+
+async fn api(client: &async_nats::Client, subject: String, body: serde_json::Value) -> Result<serde_json::Value, String> {
+    let reply = client.request(subject, body.to_string().into()).await.map_err(|e| e.to_string())?;
+    serde_json::from_slice(&reply.payload).map_err(|e| e.to_string())
+}
