@@ -24,7 +24,8 @@ fn atomic_server() -> Option<&'static str> {
     static FOUND: OnceLock<Option<String>> = OnceLock::new();
     FOUND
         .get_or_init(|| {
-            let mut candidates: Vec<String> = std::env::var("SKP_TEST_NATS_SERVER").into_iter().collect();
+            let mut candidates: Vec<String> =
+                ["SKP_TEST_NATS_SERVER_DURABLE", "SKP_TEST_NATS_SERVER"].iter().filter_map(|name| std::env::var(name).ok()).collect();
             let lib = concat!(env!("CARGO_MANIFEST_DIR"), "/../scripts/lib.sh");
             let found = std::process::Command::new("bash").args(["-c", &format!("source '{lib}'; skp_nats_server_bin durable")]).output();
             if let Ok(out) = found {
