@@ -254,7 +254,8 @@ async fn export_writes_a_bundle_that_verifies_offline_and_every_edit_is_caught()
     assert!(out.contains("intact"), "{out}");
 
     // Each edit an interested party might make is caught, naming what and where.
-    let edits: Vec<(&str, Box<dyn Fn(&mut Value)>, &str)> = vec![
+    type Edit = Box<dyn Fn(&mut Value)>;
+    let edits: Vec<(&str, Edit, &str)> = vec![
         ("a rating changed in a stored event", Box::new(|b: &mut Value| {
             let text = b["events"][4]["stored"].as_str().unwrap().replace("di_atas_ekspektasi", "di_bawah_ekspektasi");
             b["events"][4]["stored"] = json!(text);

@@ -57,7 +57,7 @@ async fn when_postgres_returns_the_projectors_catch_up_and_apply_every_event_onc
 
     // Away again while commands go on, and back.
     proxy.cut();
-    let second = app.agreed_appraisal_in(&cycle, "199303032019011007").await;
+    app.agreed_appraisal_in(&cycle, "199303032019011007").await;
     app.post(RATER, &format!("/v1/appraisals/{first}/score"), json!({"results_rating": "sesuai_ekspektasi", "behaviour_rating": "sesuai_ekspektasi"}))
         .await
         .expect(200);
