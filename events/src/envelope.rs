@@ -124,6 +124,23 @@ impl Envelope {
         Ok(self)
     }
 
+    /// Seals the envelope (as [`Envelope::seal`]) and returns it with its stored body (as
+    /// [`Envelope::to_canonical_bytes`]), both from one JSON tree: the hash is computed over
+    /// the tree, then put into it and the tree written out once.
+    ///
+    /// # Errors
+    /// Only if the envelope held a float, which SKP's events never do.
+    pub fn seal_with_body(mut self) -> Result<(Self, Vec<u8>), CanonicalError> {
+        let mut value = serde_json::to_value(&self).map_err(|e| CanonicalError::Float(e.to_string()))?;
+        let hash = hash_of_value(&mut value)?;
+        if let Some(object) = value.as_object_mut() {
+            object.insert("hash".to_owned(), Value::String(hash.clone()));
+        }
+        let body = to_canonical_string(&value)?.into_bytes();
+        self.hash = hash;
+        Ok((self, body))
+    }
+
     /// The stored body: canonical JSON of the whole envelope.
     ///
     /// # Errors

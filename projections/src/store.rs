@@ -146,3 +146,25 @@ impl ReadStore {
         Ok(())
     }
 }
+
+/// Drops the control schema `base` and every generation of every read model under it
+/// (`<base>_<projection>_g<n>`): all that a deployment (or a test, or a benchmark) with this
+/// `SKP_DB_SCHEMA` keeps in PostgreSQL.
+///
+/// # Errors
+/// When the database fails: the first failure, after trying every schema.
+pub async fn drop_base(pool: &PgPool, base: &str) -> Result<(), ProjectionError> {
+    let generations = format!("{base}\\_%");
+    let schemas: Vec<(String,)> = sqlx::query_as("SELECT nspname::text FROM pg_namespace WHERE nspname = $1 OR nspname LIKE $2")
+        .bind(base)
+        .bind(generations)
+        .fetch_all(pool)
+        .await?;
+    let mut first_failure = Ok(());
+    for (schema,) in schemas {
+        if let Err(e) = sqlx::query(&format!("DROP SCHEMA IF EXISTS {schema} CASCADE")).execute(pool).await {
+            first_failure = first_failure.and(Err(e.into()));
+        }
+    }
+    first_failure
+}

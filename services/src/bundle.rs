@@ -14,7 +14,9 @@ use crate::api::view::AppraisalView;
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
 use skp_domain::appraisal::Appraisal;
-use skp_events::chain::verify_chain;
+use skp_domain::audit::audit;
+use skp_events::chain::{verify_chain, ChainBreak};
+use skp_projections::audit::ReportView;
 use skp_events::Envelope;
 use std::fmt::Write as _;
 use uuid::Uuid;
@@ -70,32 +72,38 @@ pub struct Bundle {
 /// What the bundle's events say: derived again from them alone.
 struct Derived {
     head_hash: Option<String>,
-    chain_valid: bool,
-    chain_breaks: Value,
+    breaks: Vec<ChainBreak>,
+    /// The `aggregate_id` each stored event names, in stored order.
+    aggregate_ids: Vec<Option<String>>,
     states: Vec<VersionState>,
     audit: Value,
 }
 
+impl Derived {
+    fn chain_breaks(&self) -> Value {
+        serde_json::to_value(&self.breaks).unwrap_or(Value::Null)
+    }
+}
+
+/// Parses each stored event once; the chain check, the states (applied one event after the
+/// other) and the fairness report (the audit projection's code) all start from that.
 fn derive(appraisal_id: Uuid, events: &[BundledEvent]) -> Derived {
     let values: Vec<Value> = events.iter().map(|e| serde_json::from_str(&e.stored).unwrap_or(Value::Null)).collect();
     let breaks = verify_chain(&values);
-    let envelopes: Vec<Envelope> = values.iter().filter_map(|v| Envelope::from_value(v.clone()).ok()).collect();
-    let states = (1..=envelopes.len())
-        .map(|n| {
-            let state = Appraisal::from_events(appraisal_id, envelopes[..n].iter());
+    let aggregate_ids = values.iter().map(|v| v.get("aggregate_id").and_then(Value::as_str).map(str::to_owned)).collect();
+    let head_hash = values.last().and_then(|v| v.get("hash")).and_then(Value::as_str).map(str::to_owned);
+    let envelopes: Vec<Envelope> = values.into_iter().filter_map(|v| Envelope::from_value(v).ok()).collect();
+    let mut state = Appraisal::new(appraisal_id);
+    let states = envelopes
+        .iter()
+        .map(|envelope| {
+            state.apply(envelope);
             let view = AppraisalView::of(&state).and_then(|v| serde_json::to_value(v).ok()).unwrap_or(Value::Null);
-            VersionState { version: envelopes[n - 1].version, state: view }
+            VersionState { version: envelope.version, state: view }
         })
         .collect();
-    let bodies: Vec<String> = events.iter().map(|e| e.stored.clone()).collect();
-    let audit = serde_json::to_value(skp_projections::audit::report_of(appraisal_id, &bodies)).unwrap_or(Value::Null);
-    Derived {
-        head_hash: values.last().and_then(|v| v.get("hash")).and_then(Value::as_str).map(str::to_owned),
-        chain_valid: breaks.is_empty(),
-        chain_breaks: serde_json::to_value(&breaks).unwrap_or(Value::Null),
-        states,
-        audit,
-    }
+    let report = ReportView::new(appraisal_id, audit(&envelopes, &breaks));
+    Derived { head_hash, breaks, aggregate_ids, states, audit: serde_json::to_value(report).unwrap_or(Value::Null) }
 }
 
 impl Bundle {
@@ -108,9 +116,9 @@ impl Bundle {
             stream: stream.to_owned(),
             subject: subject.to_owned(),
             exported_at,
+            chain_valid: derived.breaks.is_empty(),
+            chain_breaks: derived.chain_breaks(),
             head_hash: derived.head_hash,
-            chain_valid: derived.chain_valid,
-            chain_breaks: derived.chain_breaks,
             events,
             states: derived.states,
             audit: derived.audit,
@@ -124,20 +132,18 @@ impl Bundle {
             problems.push(format!("format {:?} is not {FORMAT:?}", self.format));
         }
         let derived = derive(self.appraisal_id, &self.events);
-        if let Some(breaks) = derived.chain_breaks.as_array().filter(|b| !b.is_empty()) {
-            for b in breaks {
-                problems.push(format!("chain break at {}", describe_break(b)));
+        for b in &derived.breaks {
+            problems.push(format!("chain break at {}", crate::inspect::describe(b)));
+        }
+        let expected = self.appraisal_id.to_string();
+        for (n, aggregate) in derived.aggregate_ids.iter().enumerate() {
+            if aggregate.as_deref() != Some(expected.as_str()) {
+                problems.push(format!("event at position {} belongs to aggregate {:?}, not {}", n + 1, aggregate.as_deref().unwrap_or("?"), self.appraisal_id));
             }
         }
-        for (n, event) in self.events.iter().enumerate() {
-            let value: Value = serde_json::from_str(&event.stored).unwrap_or(Value::Null);
-            let aggregate = value.get("aggregate_id").and_then(Value::as_str);
-            if aggregate != Some(self.appraisal_id.to_string().as_str()) {
-                problems.push(format!("event at position {} belongs to aggregate {:?}, not {}", n + 1, aggregate.unwrap_or("?"), self.appraisal_id));
-            }
-        }
-        if self.chain_valid != derived.chain_valid || self.chain_breaks != derived.chain_breaks {
-            problems.push(format!("the bundle claims chain_valid {} but its events give {}", self.chain_valid, derived.chain_valid));
+        let chain_valid = derived.breaks.is_empty();
+        if self.chain_valid != chain_valid || self.chain_breaks != derived.chain_breaks() {
+            problems.push(format!("the bundle claims chain_valid {} but its events give {chain_valid}", self.chain_valid));
         }
         if self.head_hash != derived.head_hash {
             problems.push("head_hash is not the hash of the last event".to_owned());
@@ -156,13 +162,6 @@ impl Bundle {
         }
         BundleCheck { appraisal_id: self.appraisal_id, events: self.events.len() as u64, head_hash: self.head_hash.clone(), intact: problems.is_empty(), problems }
     }
-}
-
-fn describe_break(b: &Value) -> String {
-    let position = b.get("position").and_then(Value::as_u64).unwrap_or(0);
-    let kind = b.get("kind").and_then(Value::as_str).unwrap_or("break");
-    let event = b.get("event_id").and_then(Value::as_str).map(|id| format!(" (event {id})")).unwrap_or_default();
-    format!("position {position}{event}: {kind}")
 }
 
 /// What `skp verify --bundle` found.

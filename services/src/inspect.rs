@@ -345,7 +345,8 @@ fn shorten(line: &str, max: usize) -> String {
     }
 }
 
-fn describe(b: &ChainBreak) -> String {
+/// One break as a line: position, event id, kind (and the versions of a gap).
+pub(crate) fn describe(b: &ChainBreak) -> String {
     let kind = serde_json::to_value(&b.kind).ok();
     let name = kind.as_ref().and_then(|k| k.get("kind")).and_then(Value::as_str).unwrap_or("break").to_owned();
     let detail = match &b.kind {

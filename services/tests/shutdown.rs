@@ -121,16 +121,7 @@ impl Instance {
             let _ = js.delete_stream(format!("SKP_TEST_PUBLIC_{}", self.tag)).await;
         }
         if let Ok(pool) = sqlx::PgPool::connect(&Self::database_url()).await {
-            let like = format!("{}\\_%", self.schema());
-            let schemas: Vec<(String,)> = sqlx::query_as("SELECT nspname::text FROM pg_namespace WHERE nspname = $1 OR nspname LIKE $2")
-                .bind(self.schema())
-                .bind(like)
-                .fetch_all(&pool)
-                .await
-                .unwrap_or_default();
-            for (schema,) in schemas {
-                let _ = sqlx::query(&format!("DROP SCHEMA IF EXISTS {schema} CASCADE")).execute(&pool).await;
-            }
+            let _ = skp_projections::store::drop_base(&pool, &self.schema()).await;
         }
     }
 }

@@ -13,8 +13,6 @@ use skp_domain::appraisal::Appraisal;
 use skp_domain::cycle::Cycle;
 use skp_domain::{Caller, Ctx, Decision, DomainError};
 use bytes::Bytes;
-use skp_events::canonical::to_canonical_string;
-use skp_events::envelope::hash_of_value;
 use skp_events::{Actor, ActorRole, Envelope, Event};
 use tracing::instrument;
 use uuid::Uuid;
@@ -245,11 +243,10 @@ impl CommandBus {
 }
 
 /// The sealed envelope of the decided event and its stored body (canonical JSON), from
-/// one JSON tree: the hash is computed over it, then put into it.
+/// one JSON tree ([`Envelope::seal_with_body`]).
 fn sealed<A: Aggregate>(id: Uuid, loaded: &Loaded<A>, event: Event, role: ActorRole, meta: &CommandMeta, ctx: &Ctx) -> Result<(Envelope, Bytes), CommandError> {
-    let internal = |e: &dyn std::fmt::Display| CommandError::Internal(e.to_string());
     let schema_version = event.schema_version();
-    let mut envelope = Envelope {
+    let envelope = Envelope {
         event_id: Uuid::now_v7(),
         aggregate_type: A::KIND,
         aggregate_id: id,
@@ -264,13 +261,8 @@ fn sealed<A: Aggregate>(id: Uuid, loaded: &Loaded<A>, event: Event, role: ActorR
         prev_hash: loaded.last_hash.clone(),
         hash: String::new(),
     };
-    let mut value = serde_json::to_value(&envelope).map_err(|e| internal(&e))?;
-    let hash = hash_of_value(&mut value).map_err(|e| internal(&e))?;
-    let object = value.as_object_mut().ok_or_else(|| CommandError::Internal("an envelope that is not a JSON object".into()))?;
-    object.insert("hash".to_owned(), serde_json::Value::String(hash.clone()));
-    let body = to_canonical_string(&value).map_err(|e| internal(&e))?;
-    envelope.hash = hash;
-    Ok((envelope, Bytes::from(body.into_bytes())))
+    let (envelope, body) = envelope.seal_with_body().map_err(|e| CommandError::Internal(e.to_string()))?;
+    Ok((envelope, Bytes::from(body)))
 }
 
 /// A random pause after the `attempt`-th conflict, growing to at most ~16 ms, so that

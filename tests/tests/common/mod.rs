@@ -280,15 +280,6 @@ pub async fn cleanup(settings: &Settings) {
     }
     let pool = sqlx::postgres::PgPoolOptions::new().acquire_timeout(Duration::from_secs(3)).connect(settings.database_url.expose()).await;
     if let Ok(pool) = pool {
-        let like = format!("{}\\_%", settings.read.schema);
-        let schemas: Vec<(String,)> = sqlx::query_as("SELECT nspname::text FROM pg_namespace WHERE nspname = $1 OR nspname LIKE $2")
-            .bind(&settings.read.schema)
-            .bind(like)
-            .fetch_all(&pool)
-            .await
-            .unwrap_or_default();
-        for (schema,) in schemas {
-            let _ = sqlx::query(&format!("DROP SCHEMA IF EXISTS {schema} CASCADE")).execute(&pool).await;
-        }
+        let _ = skp_projections::store::drop_base(&pool, &settings.read.schema).await;
     }
 }
