@@ -108,3 +108,24 @@ pub async fn fill(js: &async_nats::jetstream::Context, subjects: &Subjects, even
     }
     Ok(written)
 }
+
+/// A stream filled for the `catchup` and `replay` sections, on the run's lazy server.
+pub struct Filled {
+    /// The isolated instance whose stream (`settings.store.stream`) holds the events.
+    pub settings: skp_services::config::Settings,
+    pub client: async_nats::Client,
+    /// How many events it holds.
+    pub events: u64,
+}
+
+impl Filled {
+    /// Deletes the stream, the public stream and the read-model schemas made for it.
+    pub async fn delete(self) {
+        let js = async_nats::jetstream::new(self.client.clone());
+        js.delete_stream(&self.settings.store.stream).await.ok();
+        js.delete_stream(&self.settings.read.public_stream).await.ok();
+        if let Ok(pool) = sqlx::PgPool::connect(self.settings.database_url.expose()).await {
+            let _ = skp_projections::store::drop_base(&pool, &self.settings.read.schema).await;
+        }
+    }
+}

@@ -1,0 +1,8 @@
+//! The `limits` section of `skp-bench all`.
+
+use crate::report::Report;
+use crate::Ctx;
+
+pub async fn run(_ctx: &mut Ctx, _report: &mut Report) -> anyhow::Result<()> {
+    anyhow::bail!("the limits section is not built yet")
+}
