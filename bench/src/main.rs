@@ -140,6 +140,8 @@ pub struct Ctx {
     pub limits: Limits,
     /// The highest command rate over HTTP (the `http` section), for `live`.
     pub http_max_rate: Option<f64>,
+    /// SKP's durable in-process command rate (the `commands` section), for `cqrs`.
+    pub durable_command_rate: Option<f64>,
     /// The stream of `scale.events` events on `lazy` that `catchup` and `replay` share.
     pub filled: Option<generate::Filled>,
 }
@@ -170,7 +172,7 @@ async fn all(args: &[String]) -> anyhow::Result<()> {
     let cores = std::thread::available_parallelism().map_or(0, std::num::NonZeroUsize::get);
     println!("# skp-bench all{}: nats-server {} (private, lazy and sync_interval: always), PostgreSQL at {}, {cores} cores",
         if quick { " --quick (not the benchmark)" } else { "" }, lazy.version, redact(&servers::database_url()));
-    let mut ctx = Ctx { scale, lazy, durable, limits: Limits::default(), http_max_rate: None, filled: None };
+    let mut ctx = Ctx { scale, lazy, durable, limits: Limits::default(), http_max_rate: None, durable_command_rate: None, filled: None };
     let mut report = Report::default();
     let started = Instant::now();
     for section in SECTIONS {
