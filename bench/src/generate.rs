@@ -122,6 +122,8 @@ pub struct Filling {
 
 impl Filling {
     /// Whether appraisal `i` of a [`Shape::Mixed`] fill is a long one (22 events).
+    // `u64::is_multiple_of` is newer than the workspace's rust-version (1.85).
+    #[allow(clippy::manual_is_multiple_of)]
     pub fn is_long(i: u64) -> bool {
         i % 4 == 0
     }
