@@ -1,6 +1,10 @@
-//! Realistic events for benchmarks: appraisals of ten hash-chained events each (opened,
-//! drafted, submitted, agreed, two feedbacks, a realisation, scored, accepted, finalized),
-//! published as raw pipelined messages.
+//! Realistic events for benchmarks: appraisals of hash-chained events (opened, drafted,
+//! submitted, agreed, feedbacks, a realisation, scored, accepted, finalized), published as
+//! raw pipelined messages. [`Shape::Uniform`]: ten events each (the `rebuild` and `verify`
+//! subcommands). [`Shape::Mixed`]: every fourth appraisal has the whole lifecycle with twelve
+//! more feedbacks (22 events, the replay targets), the others stop after the second feedback
+//! (6 events): ten events per appraisal on average, so one million events span 100,000
+//! subjects. [`filled`] fills the stream `catchup` and `replay` share, once per run.
 
 use futures::stream::{FuturesUnordered, StreamExt};
 use std::future::IntoFuture;
@@ -8,6 +12,9 @@ use skp_events::data::*;
 use skp_events::subject::Subjects;
 use skp_events::values::*;
 use skp_events::{Actor, ActorRole, AggregateType, Envelope, Event, Nip, Predikat, Rating, GENESIS_HASH};
+use skp_services::metrics::Metrics;
+use skp_services::store::EventStore;
+use std::time::{Duration, Instant};
 use time::macros::{date, datetime};
 use uuid::Uuid;
 
@@ -51,6 +58,16 @@ fn lifecycle(cycle: Uuid, i: u64) -> Vec<(ActorRole, Event)> {
     ]
 }
 
+/// The opening and the plan of appraisal `i` of a fill: the payloads the `cqrs` section's
+/// cqrs-es aggregate records, so that both systems store the same data.
+pub fn opening_and_plan(cycle: Uuid, i: u64) -> (AppraisalOpened, PlanDrafted) {
+    let mut events = lifecycle(cycle, i).into_iter().map(|(_, e)| e);
+    match (events.next(), events.next()) {
+        (Some(Event::AppraisalOpened(opened)), Some(Event::PlanDrafted(plan))) => (opened, plan),
+        _ => unreachable!("a lifecycle starts with the opening and the plan"),
+    }
+}
+
 /// The matrix row of `sesuai_ekspektasi` results (kept here so the bench needs no domain).
 fn skp_domain_free_predikat(behaviour: Rating) -> Predikat {
     match behaviour {
@@ -59,11 +76,77 @@ fn skp_domain_free_predikat(behaviour: Rating) -> Predikat {
     }
 }
 
+/// How the appraisals of a fill are made up.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Shape {
+    /// Ten events each.
+    Uniform,
+    /// Every fourth 22 events (the whole lifecycle and twelve more feedbacks), the others 6.
+    Mixed,
+}
+
+/// Extra feedbacks of a long appraisal of [`Shape::Mixed`].
+const EXTRA_FEEDBACKS: usize = 12;
+
+/// The events of appraisal `i` in a fill of `shape`.
+fn events_of(shape: Shape, cycle: Uuid, i: u64) -> Vec<(ActorRole, Event)> {
+    let mut events = lifecycle(cycle, i);
+    match shape {
+        Shape::Uniform => events,
+        Shape::Mixed if Filling::is_long(i) => {
+            // After the two feedbacks: more of them, before the realisation and the score.
+            let extra = (0..EXTRA_FEEDBACKS).map(|k| {
+                let about = if k % 2 == 0 { FeedbackAbout::Results } else { FeedbackAbout::Behaviour };
+                (ActorRole::Rater, Event::FeedbackGiven(FeedbackGiven { about, text: format!("Catatan pemantauan ke-{}", k + 1), indicator_id: None }))
+            });
+            events.splice(6..6, extra);
+            events
+        }
+        Shape::Mixed => {
+            events.truncate(6);
+            events
+        }
+    }
+}
+
+/// What a fill wrote.
+#[derive(Debug, Clone, Copy)]
+pub struct Filling {
+    /// Events written, the cycle's included.
+    pub written: u64,
+    /// The cycle every appraisal belongs to (appraisal ids derive from it).
+    pub cycle: Uuid,
+    /// Appraisals written.
+    pub appraisals: u64,
+}
+
+impl Filling {
+    /// Whether appraisal `i` of a [`Shape::Mixed`] fill is a long one (22 events).
+    // `u64::is_multiple_of` is newer than the workspace's rust-version (1.85).
+    #[allow(clippy::manual_is_multiple_of)]
+    pub fn is_long(i: u64) -> bool {
+        i % 4 == 0
+    }
+
+    /// The id of appraisal `i`.
+    pub fn appraisal(&self, i: u64) -> Uuid {
+        Uuid::new_v5(&self.cycle, &i.to_be_bytes())
+    }
+}
+
 /// Publishes about `events` events (a cycle, then appraisals of ten); returns how many.
 ///
 /// # Errors
 /// When a publish is refused.
 pub async fn fill(js: &async_nats::jetstream::Context, subjects: &Subjects, events: u64) -> anyhow::Result<u64> {
+    Ok(fill_shaped(js, subjects, events, Shape::Uniform).await?.written)
+}
+
+/// Publishes about `events` events (a cycle, then appraisals of `shape`).
+///
+/// # Errors
+/// When a publish is refused.
+pub async fn fill_shaped(js: &async_nats::jetstream::Context, subjects: &Subjects, events: u64, shape: Shape) -> anyhow::Result<Filling> {
     let cycle = Uuid::now_v7();
     let actor = |role| Actor { nip: unreachable_nip(), role };
     let mut in_flight = FuturesUnordered::new();
@@ -87,7 +170,7 @@ pub async fn fill(js: &async_nats::jetstream::Context, subjects: &Subjects, even
         let id = Uuid::new_v5(&cycle, &i.to_be_bytes());
         let subject = subjects.aggregate(AggregateType::Appraisal, id);
         let mut prev = GENESIS_HASH.to_owned();
-        for (n, (role, event)) in lifecycle(cycle, i).into_iter().enumerate() {
+        for (n, (role, event)) in events_of(shape, cycle, i).into_iter().enumerate() {
             let command = Uuid::now_v7();
             let envelope = Envelope {
                 event_id: Uuid::now_v7(), aggregate_type: AggregateType::Appraisal, aggregate_id: id, version: n as u64 + 1, event, schema_version: 1,
@@ -106,7 +189,7 @@ pub async fn fill(js: &async_nats::jetstream::Context, subjects: &Subjects, even
     while let Some(done) = in_flight.next().await {
         done?;
     }
-    Ok(written)
+    Ok(Filling { written, cycle, appraisals: i })
 }
 
 /// A stream filled for the `catchup` and `replay` sections, on the run's lazy server.
@@ -116,6 +199,8 @@ pub struct Filled {
     pub client: async_nats::Client,
     /// How many events it holds.
     pub events: u64,
+    /// What the fill wrote (appraisal ids, how many); `None` until it has finished.
+    pub filling: Option<Filling>,
 }
 
 impl Filled {
@@ -128,4 +213,33 @@ impl Filled {
             let _ = skp_projections::store::drop_base(&pool, &self.settings.read.schema).await;
         }
     }
+}
+
+/// The stream of `ctx.scale.events` events of [`Shape::Mixed`] on the run's lazy server that
+/// `catchup` and `replay` share: filled by the first section that asks, deleted at the end of
+/// the run (also after a failed fill: `ctx.filled` is set before the first publish).
+///
+/// # Errors
+/// When the stream cannot be made or filled.
+pub async fn filled(ctx: &mut crate::Ctx) -> anyhow::Result<&Filled> {
+    if ctx.filled.as_ref().is_some_and(|f| f.filling.is_some()) {
+        return ctx.filled.as_ref().ok_or_else(|| anyhow::anyhow!("filled just checked"));
+    }
+    anyhow::ensure!(ctx.filled.is_none(), "an earlier fill of this run failed");
+    let settings = crate::isolated_on(&ctx.lazy.url(), &[])?;
+    let store = EventStore::connect(&settings.store, Metrics::new(), Duration::from_secs(10)).await?;
+    let client = store.client().clone();
+    ctx.filled = Some(Filled { settings, client: client.clone(), events: 0, filling: None });
+    let js = async_nats::jetstream::new(client);
+    let started = Instant::now();
+    let filling = fill_shaped(&js, store.subjects(), ctx.scale.events, Shape::Mixed).await?;
+    let elapsed = started.elapsed().as_secs_f64();
+    println!(
+        "  (filled {} events on {} appraisal subjects in {elapsed:.1} s, {:.0} events/s pipelined raw publishes; every fourth appraisal 22 events, the others 6)",
+        filling.written, filling.appraisals, filling.written as f64 / elapsed
+    );
+    let filled = ctx.filled.as_mut().ok_or_else(|| anyhow::anyhow!("filled just set"))?;
+    filled.events = filling.written;
+    filled.filling = Some(filling);
+    Ok(filled)
 }
