@@ -3,7 +3,8 @@
 //! A `skp-api` child process on the lazy nats-server; an SSE client on
 //! `GET /v1/cycles/{id}/progress/stream` of a fresh cycle; then appraisals opened in that
 //! cycle over HTTP at half the highest HTTP command rate of the `http` section (measured
-//! here when `http` did not run), paced evenly, for a few seconds. Opening appraisals in
+//! here when `http` did not run), paced evenly, for a few seconds: the `http` section's
+//! mix, each appraisal opened and then its plan drafted. Opening appraisals in
 //! one cycle raises its `total` by one each, in stream order: the appraisal whose answer
 //! carried the `j`-th smallest `stream_sequence` is visible from the first `progress` event
 //! with `total >= j`. Its latency is from the moment its answer arrived to that event's
@@ -39,8 +40,8 @@ pub async fn run(ctx: &mut Ctx, report: &mut Report) -> anyhow::Result<()> {
     let reader = tokio::spawn(read_progress(service.url(&format!("/v1/cycles/{cycle}/progress/stream")), deliveries.clone()));
     let outcome = async {
         wait_for(&deliveries, 0, Duration::from_secs(10)).await?;
-        let commands = paced_opens(&service, &cycle, target, seconds).await?;
-        let achieved = commands.len() as f64 / seconds;
+        let commands = paced_load(&service, &cycle, target, seconds).await?;
+        let achieved = (2 * commands.len()) as f64 / seconds;
         wait_for(&deliveries, commands.len() as u64, Duration::from_secs(10)).await.ok();
         let deliveries = deliveries.lock().map_err(|_| anyhow::anyhow!("poisoned"))?.clone();
         Ok::<_, anyhow::Error>((commands, deliveries, achieved))
@@ -53,18 +54,18 @@ pub async fn run(ctx: &mut Ctx, report: &mut Report) -> anyhow::Result<()> {
     reader.abort();
     let (commands, deliveries, achieved) = outcome?;
     let (from_answer, from_request, early, missing) = latencies(commands, &deliveries);
-    report.figure("live", format!("load: appraisals opened over HTTP at {} (target half of {}), {seconds:.0} s", rate(achieved), rate(max_rate)), format!("{} progress events received", deliveries.len()));
-    report.figure("live", format!("command answer to SSE progress event ({} commands)", from_answer.len()), format!("{}; {early} seen on SSE before their answer, {missing} never seen", from_answer.summary()));
-    report.figure("live", "command sent to SSE progress event", from_request.summary());
+    report.figure("live", format!("load: commands over HTTP (open appraisal, draft plan) at {} (target half of {}), {seconds:.0} s", rate(achieved), rate(max_rate)), format!("{} progress events received", deliveries.len()));
+    report.figure("live", format!("open appraisal answer to SSE progress event ({} commands)", from_answer.len()), format!("{}; {early} seen on SSE before their answer, {missing} never seen", from_answer.summary()));
+    report.figure("live", "open appraisal sent to SSE progress event", from_request.summary());
     report.check("live: command answer to SSE delivery, p99 (ms)", from_answer.quantile(0.99), Bound::AtMost(100.0), format!("{} at {}", from_answer.summary(), rate(achieved)));
     Ok(())
 }
 
-/// Opens appraisals in `cycle` at `per_second` for `seconds`: each one's (sent, answered,
-/// stream sequence).
-async fn paced_opens(service: &Arc<Service>, cycle: &str, per_second: f64, seconds: f64) -> anyhow::Result<Vec<(Instant, Instant, u64)>> {
-    let count = (per_second * seconds).round().max(1.0) as usize;
-    let interval = Duration::from_secs_f64(1.0 / per_second.max(1.0));
+/// Opens appraisals in `cycle` and drafts their plans, `per_second` commands for `seconds`:
+/// each opening's (sent, answered, stream sequence).
+async fn paced_load(service: &Arc<Service>, cycle: &str, per_second: f64, seconds: f64) -> anyhow::Result<Vec<(Instant, Instant, u64)>> {
+    let count = (per_second * seconds / 2.0).round().max(1.0) as usize;
+    let interval = Duration::from_secs_f64(2.0 / per_second.max(2.0));
     let started = tokio::time::Instant::now();
     // Employees above those the `http` section and a measurement here use.
     let first = 2_500_000;
@@ -77,6 +78,7 @@ async fn paced_opens(service: &Arc<Service>, cycle: &str, per_second: f64, secon
             let answer = service.open_appraisal(&cycle, first + k).await?;
             let answered = Instant::now();
             let seq = answer["stream_sequence"].as_u64().ok_or_else(|| anyhow::anyhow!("no stream_sequence in {answer}"))?;
+            service.draft_plan(answer["aggregate_id"].as_str().unwrap_or_default(), first + k).await?;
             Ok::<_, anyhow::Error>((sent, answered, seq))
         }));
     }
