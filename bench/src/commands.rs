@@ -96,7 +96,7 @@ pub struct Bench {
 }
 
 impl Bench {
-    /// A bus configured as SKP's defaults (group commit `on`, 16 retries) on a fresh stream.
+    /// A bus with SKP's default settings (group commit `on`) on a fresh stream.
     pub async fn start(url: &str) -> anyhow::Result<Self> {
         let settings = isolated_on(url, &[])?.store;
         let (client, bus, metrics) = bus_on(&settings).await?;
