@@ -36,6 +36,7 @@ mod memory;
 mod replay;
 mod report;
 mod servers;
+mod service;
 
 use report::Report;
 use servers::{Durability, NatsServer};

@@ -152,7 +152,7 @@ impl Settings {
                 stream: get("SKP_STREAM", "SKP_EVENTS"),
                 subject_prefix: get("SKP_SUBJECT_PREFIX", skp_events::subject::DEFAULT_EVENT_PREFIX),
                 replicas: parse("SKP_STREAM_REPLICAS", &get("SKP_STREAM_REPLICAS", "1"))?,
-                command_retries: parse("SKP_COMMAND_RETRIES", &get("SKP_COMMAND_RETRIES", "16"))?,
+                command_retries: parse("SKP_COMMAND_RETRIES", &get("SKP_COMMAND_RETRIES", "32"))?,
                 append_timeout: Duration::from_millis(parse("SKP_APPEND_TIMEOUT_MS", &get("SKP_APPEND_TIMEOUT_MS", "5000"))?),
                 cache_capacity: parse("SKP_AGGREGATE_CACHE", &get("SKP_AGGREGATE_CACHE", "100000"))?,
                 group_commit: group_commit("SKP_GROUP_COMMIT", &get("SKP_GROUP_COMMIT", "on"))?,

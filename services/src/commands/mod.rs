@@ -265,11 +265,14 @@ fn sealed<A: Aggregate>(id: Uuid, loaded: &Loaded<A>, event: Event, role: ActorR
     Ok((envelope, Bytes::from(body)))
 }
 
-/// A random pause after the `attempt`-th conflict, growing to at most ~16 ms, so that
-/// writers racing on one aggregate from several instances spread out instead of colliding
-/// again in lockstep.
+/// A random pause after the `attempt`-th conflict ("full jitter": uniform below a ceiling
+/// that doubles from 0.5 ms to at most 64 ms), so that writers racing on one aggregate from
+/// several instances spread out instead of colliding again in lockstep. Measured with 32
+/// instances writing to one appraisal at once (`skp-bench all --only contention`): a 16 ms
+/// cap lost up to one command in twenty (409); a 64 ms cap with 16 retries still lost
+/// ~8-11%, with 32 retries (the default) under 0.3%.
 fn backoff(attempt: u32) -> std::time::Duration {
-    let ceiling_us = 250u128 << attempt.min(6);
+    let ceiling_us = 500u128 << attempt.min(7);
     let random = Uuid::new_v4().as_u128() % ceiling_us;
     std::time::Duration::from_micros(u64::try_from(random).unwrap_or(0))
 }

@@ -1,0 +1,248 @@
+//! The real service as the `http` and `live` sections measure it: the `skp-api` binary run
+//! as a child process (found next to this benchmark's own binary), on a free loopback port,
+//! with a stream, subjects, public stream and schemas of its own (`isolated_on`) and its
+//! projectors in process. Dropping a [`Service`] kills the process and deletes its streams
+//! and schemas, also when a section fails half-way.
+//!
+//! Also the HTTP side of the workload: a cycle, then appraisals opened by an admin and plans
+//! drafted by their employees, as CONTRACT.md's commands.
+
+use crate::commands::nip;
+use crate::report::Latencies;
+use crate::{isolated_on, BENCH_SECRET};
+use serde_json::{json, Value};
+use skp_services::config::Settings;
+use std::future::Future;
+use std::path::PathBuf;
+use std::process::{Child, Command, Stdio};
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+const ADMIN: &str = "198812122010011005";
+const RATER: &str = "196501012010011001";
+const SUPERIOR: &str = "196501012010011002";
+
+/// A running `skp-api` of the run's own.
+pub struct Service {
+    child: Child,
+    settings: Settings,
+    base: String,
+    log: PathBuf,
+    admin_token: String,
+    /// A keep-alive client.
+    pub http: reqwest::Client,
+}
+
+impl Service {
+    /// Starts `skp-api` against `nats_url` and waits until `/readyz` answers 200.
+    ///
+    /// # Errors
+    /// When the binary is missing, the process exits, or it is not ready within 60 s.
+    pub async fn start(nats_url: &str) -> anyhow::Result<Self> {
+        let binary = std::env::current_exe()?.with_file_name("skp-api");
+        anyhow::ensure!(binary.exists(), "{} is missing: run `cargo build --release -p skp-services --bins` first", binary.display());
+        let port = std::net::TcpListener::bind("127.0.0.1:0")?.local_addr()?.port();
+        let addr = format!("127.0.0.1:{port}");
+        let settings = isolated_on(nats_url, &[("SKP_HTTP_ADDR", addr.as_str())])?;
+        let log = std::env::temp_dir().join(format!("skp-bench-api-{}.log", uuid::Uuid::new_v4().simple()));
+        let child = Command::new(&binary)
+            .envs(environment(&settings))
+            .stdout(Stdio::null())
+            .stderr(std::fs::File::create(&log)?)
+            .spawn()?;
+        let admin_token = skp_services::token::issue(BENCH_SECRET.as_bytes(), ADMIN, &["admin".to_owned()], 3600)?;
+        let http = reqwest::Client::builder().pool_max_idle_per_host(1024).timeout(Duration::from_secs(30)).build()?;
+        let mut service = Self { child, settings, base: format!("http://{addr}"), log, admin_token, http };
+        service.wait_ready().await?;
+        Ok(service)
+    }
+
+    async fn wait_ready(&mut self) -> anyhow::Result<()> {
+        let deadline = Instant::now() + Duration::from_secs(60);
+        loop {
+            if let Some(status) = self.child.try_wait()? {
+                anyhow::bail!("skp-api exited ({status}): {}", self.log_tail());
+            }
+            if let Ok(answer) = self.http.get(self.url("/readyz")).send().await {
+                if answer.status().is_success() {
+                    return Ok(());
+                }
+            }
+            anyhow::ensure!(Instant::now() < deadline, "skp-api not ready within 60 s: {}", self.log_tail());
+            tokio::time::sleep(Duration::from_millis(50)).await;
+        }
+    }
+
+    fn log_tail(&self) -> String {
+        let text = std::fs::read_to_string(&self.log).unwrap_or_default();
+        let lines: Vec<&str> = text.lines().collect();
+        lines[lines.len().saturating_sub(5)..].join(" / ")
+    }
+
+    /// The process id.
+    pub fn pid(&self) -> u32 {
+        self.child.id()
+    }
+
+    /// The address of `path`.
+    pub fn url(&self, path: &str) -> String {
+        format!("{}{path}", self.base)
+    }
+
+    /// A bearer token for `nip`, admin or not.
+    pub fn token(nip: &str, admin: bool) -> anyhow::Result<String> {
+        let roles = if admin { vec!["admin".to_owned()] } else { vec![] };
+        Ok(skp_services::token::issue(BENCH_SECRET.as_bytes(), nip, &roles, 3600)?)
+    }
+
+    /// Sends a command as `token`; its answer, which must have `status`.
+    pub async fn command(&self, token: &str, path: &str, body: &Value, status: u16) -> anyhow::Result<Value> {
+        let answer = self.http.post(self.url(path)).bearer_auth(token).json(body).send().await?;
+        let got = answer.status().as_u16();
+        let text = answer.text().await?;
+        anyhow::ensure!(got == status, "POST {path}: {got} {text}");
+        Ok(serde_json::from_str(&text)?)
+    }
+
+    /// Waits until `GET path` answers 200 to the admin.
+    ///
+    /// # Errors
+    /// When it does not within `within`.
+    pub async fn wait_for_read(&self, path: &str, within: Duration) -> anyhow::Result<()> {
+        let deadline = Instant::now() + within;
+        loop {
+            let answer = self.http.get(self.url(path)).bearer_auth(&self.admin_token).send().await?;
+            if answer.status().is_success() {
+                return Ok(());
+            }
+            anyhow::ensure!(Instant::now() < deadline, "GET {path}: {} after {within:?}", answer.status());
+            tokio::time::sleep(Duration::from_millis(5)).await;
+        }
+    }
+
+    /// Opens a cycle as the admin: its id.
+    pub async fn open_cycle(&self) -> anyhow::Result<String> {
+        let body = json!({"organization": "Badan Kepegawaian Daerah Kota Contoh", "year": 2026, "plan_due": "2026-01-31",
+            "objection_window_days": 14, "decision_window_days": 14});
+        let answer = self.command(&self.admin_token, "/v1/cycles", &body, 201).await?;
+        Ok(answer["aggregate_id"].as_str().unwrap_or_default().to_owned())
+    }
+
+    /// Opens the appraisal of the `i`-th employee as the admin: the command's answer.
+    pub async fn open_appraisal(&self, cycle: &str, i: usize) -> anyhow::Result<Value> {
+        let employee = nip(i)?;
+        let body = json!({
+            "employee": {"nip": employee.as_str(), "name": "Siti Rahmawati", "position": "Analis SDM Aparatur", "unit": "Bidang Contoh"},
+            "rater": {"nip": RATER, "name": "Budi Santoso", "position": "Kepala Bidang", "unit": "Bidang Contoh"},
+            "rater_superior": {"nip": SUPERIOR, "name": "Dewi Lestari", "position": "Sekretaris Badan", "unit": "Sekretariat"},
+        });
+        self.command(&self.admin_token, &format!("/v1/cycles/{cycle}/appraisals"), &body, 201).await
+    }
+
+    /// The employee of appraisal `id` (the `i`-th) drafts a plan: the command's answer.
+    pub async fn draft_plan(&self, id: &str, i: usize) -> anyhow::Result<Value> {
+        let token = Self::token(nip(i)?.as_str(), false)?;
+        let body = json!({"results": [{"id": "rhk-1", "description": "Tersusunnya analisis kebutuhan diklat", "indicators": [
+            {"id": "iki-1", "description": "Dokumen analisis", "target": {"value": 2, "unit": "dokumen"}}]}]});
+        self.command(&token, &format!("/v1/appraisals/{id}/plan"), &body, 200).await
+    }
+
+    /// `count` appraisals opened, each followed by its plan, by `concurrency` clients:
+    /// (commands/s, each command's latency).
+    pub async fn load(self: &Arc<Self>, cycle: &str, first: usize, count: usize, concurrency: usize) -> anyhow::Result<(f64, Latencies)> {
+        let started = Instant::now();
+        let cycle: Arc<str> = cycle.into();
+        let latencies = clients(count, concurrency, {
+            let service = self.clone();
+            move |k| {
+                let (service, cycle) = (service.clone(), cycle.clone());
+                async move {
+                    let mut latencies = Latencies::default();
+                    let began = Instant::now();
+                    let opened = service.open_appraisal(&cycle, first + k).await?;
+                    latencies.push(began.elapsed());
+                    let id = opened["aggregate_id"].as_str().unwrap_or_default().to_owned();
+                    let began = Instant::now();
+                    service.draft_plan(&id, first + k).await?;
+                    latencies.push(began.elapsed());
+                    Ok(latencies)
+                }
+            }
+        })
+        .await?;
+        Ok(((2 * count) as f64 / started.elapsed().as_secs_f64(), latencies))
+    }
+}
+
+/// Runs `run(0..count)` with `concurrency` clients; the latencies each call returned.
+async fn clients<F, Fut>(count: usize, concurrency: usize, run: F) -> anyhow::Result<Latencies>
+where
+    F: Fn(usize) -> Fut + Clone + Send + 'static,
+    Fut: Future<Output = anyhow::Result<Latencies>> + Send,
+{
+    let next = Arc::new(AtomicUsize::new(0));
+    let workers: Vec<_> = (0..concurrency.min(count.max(1)))
+        .map(|_| {
+            let (next, run) = (next.clone(), run.clone());
+            tokio::spawn(async move {
+                let mut latencies = Latencies::default();
+                loop {
+                    let i = next.fetch_add(1, Ordering::Relaxed);
+                    if i >= count {
+                        return Ok::<_, anyhow::Error>(latencies);
+                    }
+                    latencies.extend(run(i).await?);
+                }
+            })
+        })
+        .collect();
+    let mut all = Latencies::with_capacity(2 * count);
+    for worker in workers {
+        all.extend(worker.await??);
+    }
+    Ok(all)
+}
+
+/// The `SKP_*` variables that give a process `settings`.
+fn environment(settings: &Settings) -> Vec<(&'static str, String)> {
+    vec![
+        ("SKP_HTTP_ADDR", settings.http_addr.to_string()),
+        ("SKP_NATS_URL", settings.store.nats_url.clone()),
+        ("SKP_DATABASE_URL", settings.database_url.expose().to_owned()),
+        ("SKP_JWT_SECRET", settings.jwt_secret.expose().to_owned()),
+        ("SKP_STREAM", settings.store.stream.clone()),
+        ("SKP_SUBJECT_PREFIX", settings.store.subject_prefix.clone()),
+        ("SKP_AGGREGATE_CACHE", settings.store.cache_capacity.to_string()),
+        ("SKP_DB_SCHEMA", settings.read.schema.clone()),
+        ("SKP_PROJECTORS", "in-process".to_owned()),
+        ("SKP_PROJECTOR_BATCH", settings.read.batch.to_string()),
+        ("SKP_PUBLIC_STREAM", settings.read.public_stream.clone()),
+        ("SKP_PUBLIC_PREFIX", settings.read.public_prefix.clone()),
+    ]
+}
+
+impl Drop for Service {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+        let _ = std::fs::remove_file(&self.log);
+        // Drop cannot await: the streams and schemas go on a runtime of a thread of its own.
+        let settings = self.settings.clone();
+        let cleanup = std::thread::spawn(move || {
+            let Ok(runtime) = tokio::runtime::Builder::new_current_thread().enable_all().build() else { return };
+            runtime.block_on(async move {
+                if let Ok(client) = async_nats::connect(settings.store.nats_url.as_str()).await {
+                    let js = async_nats::jetstream::new(client);
+                    js.delete_stream(&settings.store.stream).await.ok();
+                    js.delete_stream(&settings.read.public_stream).await.ok();
+                }
+                if let Ok(pool) = sqlx::PgPool::connect(settings.database_url.expose()).await {
+                    let _ = skp_projections::store::drop_base(&pool, &settings.read.schema).await;
+                    pool.close().await;
+                }
+            });
+        });
+        let _ = cleanup.join();
+    }
+}
