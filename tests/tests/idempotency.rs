@@ -55,6 +55,27 @@ async fn a_retry_after_the_service_restarted_yields_the_original_result() {
 }
 
 #[tokio::test]
+async fn an_opening_retried_or_repeated_on_a_restarted_instance_records_one_opening() {
+    // A restarted instance has nothing cached: it decides an opening on the empty state and
+    // appends it expecting an empty subject, which the stored opening refuses.
+    let mut app = spawn_app().await;
+    let cycle = app.open_cycle().await;
+    let path = format!("/v1/cycles/{cycle}/appraisals");
+    let key = Uuid::new_v4();
+    let first = app.post_keyed_as(ADMIN, &["admin"], &path, people(EMPLOYEE, RATER, SUPERIOR), key).await.expect(201);
+    app.stop();
+
+    let restarted = spawn_peer(&app).await;
+    let again = restarted.post_keyed_as(ADMIN, &["admin"], &path, people(EMPLOYEE, RATER, SUPERIOR), key).await.expect(201);
+    assert_eq!(first, again, "the original result");
+    let id = first["aggregate_id"].as_str().unwrap().to_owned();
+    let other = spawn_peer(&app).await;
+    other.post_keyed_as(ADMIN, &["admin"], &path, people(EMPLOYEE, RATER, SUPERIOR), Uuid::new_v4()).await.expect(409);
+    let events = other.history(&id).await["events"].as_array().unwrap().clone();
+    assert_eq!(events.iter().filter(|e| e["type"] == "AppraisalOpened").count(), 1);
+}
+
+#[tokio::test]
 async fn an_append_retried_after_its_ack_was_lost_is_stored_once() {
     let app = spawn_app().await;
     let id = app.agreed_appraisal().await;

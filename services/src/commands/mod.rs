@@ -1,5 +1,7 @@
 //! The command path: load the aggregate, decide, append with the expected sequence, and on
-//! a concurrent write reload, decide again and retry a bounded number of times.
+//! a concurrent write reload, decide again and retry a bounded number of times. A command
+//! on an aggregate that is not cached is first tried on the empty state, without a load
+//! (`CommandBus::unloaded`): that is how aggregates are created.
 
 pub mod aggregate;
 mod cache;
@@ -175,16 +177,18 @@ impl CommandBus {
         let subject = self.store.subjects().aggregate(A::KIND, id);
         let slot = A::cache(self).slot(id);
         let mut guard = slot.lock().await;
+        let ctx = Ctx { caller: meta.caller.clone(), now: self.clock.now() };
         // Taken out while working: on any early return the slot stays empty, to be reloaded.
         let mut loaded = match guard.take() {
             Some(loaded) => loaded,
-            None => {
-                let mut loaded = Loaded::empty(id);
-                loaded.catch_up(&self.store, &subject).await?;
-                loaded
-            }
+            None => match self.unloaded(id, &subject, meta, &decide, &ctx).await? {
+                Unloaded::Recorded(loaded, committed) => {
+                    *guard = Some(loaded);
+                    return Ok(committed);
+                }
+                Unloaded::Loaded(loaded) => loaded,
+            },
         };
-        let ctx = Ctx { caller: meta.caller.clone(), now: self.clock.now() };
         for attempt in 0..=self.retries {
             let (event, role) = match decide(&loaded.state, &ctx) {
                 Err(e) => {
@@ -215,6 +219,34 @@ impl CommandBus {
         Err(CommandError::Conflict { attempts: self.retries + 1 })
     }
 
+    /// A command on an aggregate that is not in the cache. Most such commands create it
+    /// (opening an appraisal or a cycle), so the command is first decided on the empty state
+    /// and, when that records an event, appended with expected last subject sequence 0,
+    /// without loading: the server stores it only if the subject is indeed empty, which is
+    /// exactly when the empty state was right, and so saves the load's round trip. Otherwise
+    /// (a rejection on the empty state, a refused append) the aggregate is loaded, and the
+    /// caller decides again on what was stored.
+    async fn unloaded<A: Aggregate>(
+        &self,
+        id: Uuid,
+        subject: &str,
+        meta: &CommandMeta,
+        decide: &impl Fn(&A, &Ctx) -> Result<Decision, DomainError>,
+        ctx: &Ctx,
+    ) -> Result<Unloaded<A>, CommandError> {
+        let mut loaded = Loaded::empty(id);
+        if let Ok(Decision::Record { event, role }) = decide(&loaded.state, ctx) {
+            let (envelope, body) = sealed::<A>(id, &loaded, event, role, meta, ctx)?;
+            if let Some(stream_seq) = self.append_once(subject, &envelope, body, meta, 0).await? {
+                loaded.record(&envelope, stream_seq);
+                let committed = Committed { aggregate_id: id, version: envelope.version, event_id: envelope.event_id, stream_sequence: stream_seq, replayed: false };
+                return Ok(Unloaded::Recorded(loaded, committed));
+            }
+        }
+        loaded.catch_up(&self.store, subject).await?;
+        Ok(Unloaded::Loaded(loaded))
+    }
+
     /// Appends; `Ok(None)` means "reload and decide again": a concurrent write, or this very
     /// command already stored by an earlier publish whose acknowledgement was lost.
     async fn append_once(&self, subject: &str, envelope: &Envelope, body: Bytes, meta: &CommandMeta, expected: u64) -> Result<Option<u64>, CommandError> {
@@ -240,6 +272,14 @@ impl CommandBus {
             Err(e) => Err(e.into()),
         }
     }
+}
+
+/// What [`CommandBus::unloaded`] did.
+enum Unloaded<A> {
+    /// Recorded the command's event on the empty aggregate.
+    Recorded(Loaded<A>, Committed),
+    /// Loaded the aggregate; the command is still to be decided on it.
+    Loaded(Loaded<A>),
 }
 
 /// The sealed envelope of the decided event and its stored body (canonical JSON), from

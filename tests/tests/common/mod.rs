@@ -150,6 +150,11 @@ impl TestApp {
         self.send(request).await
     }
 
+    pub async fn post_keyed_as(&self, nip: &str, roles: &[&str], path: &str, body: Value, key: Uuid) -> Answer {
+        let request = self.http.post(self.url(path)).bearer_auth(self.token(nip, roles)).header("Idempotency-Key", key.to_string()).json(&body);
+        self.send(request).await
+    }
+
     pub async fn post(&self, nip: &str, path: &str, body: Value) -> Answer {
         self.post_as(nip, &[], path, body).await
     }
