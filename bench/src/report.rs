@@ -57,6 +57,7 @@ impl Report {
         self.checks.push(check);
     }
 
+    #[cfg(test)]
     pub fn checks(&self) -> &[Check] {
         &self.checks
     }

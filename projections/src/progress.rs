@@ -10,6 +10,7 @@ use skp_domain::appraisal::{status_after, Status};
 use skp_events::{AggregateType, Event};
 use sqlx::PgConnection;
 use std::collections::{BTreeMap, BTreeSet, HashMap};
+use std::sync::{Arc, Mutex};
 use time::{Date, OffsetDateTime};
 use uuid::Uuid;
 
@@ -90,14 +91,75 @@ pub fn apply(row: Option<AppraisalRow>, id: Uuid, event: &Event, version: u64, a
 /// The progress projection.
 #[derive(Debug, Clone)]
 pub struct ProgressProjection {
-    live: Option<async_nats::Client>,
+    live: Option<Arc<LivePublisher>>,
 }
 
 impl ProgressProjection {
     /// With `live`, each commit that changed a cycle publishes its progress on
     /// `skp.live.cycle.<id>`.
     pub fn new(live: Option<async_nats::Client>) -> Self {
-        Self { live }
+        Self { live: live.map(|client| Arc::new(LivePublisher { client, pending: Mutex::new(Pending::default()) })) }
+    }
+}
+
+/// Publishes live progress apart from the projector, so that the next batch is applied while
+/// the progress of the last one is computed. Cycles changed while a computation runs are
+/// collected and computed once more afterwards: one computation at a time (so a cycle's
+/// published progress never goes back), each after the commits it reflects, and a burst of
+/// commits costs one query per cycle rather than one per commit.
+#[derive(Debug)]
+struct LivePublisher {
+    client: async_nats::Client,
+    pending: Mutex<Pending>,
+}
+
+#[derive(Debug, Default)]
+struct Pending {
+    cycles: BTreeSet<Uuid>,
+    /// The generation of the latest commit.
+    generation: Option<Generation>,
+    /// Whether a worker is publishing.
+    running: bool,
+}
+
+impl LivePublisher {
+    /// Notes that `cycles` changed in `generation`, starting a worker unless one runs.
+    fn changed(self: &Arc<Self>, store: &ReadStore, generation: &Generation, cycles: Vec<Uuid>) {
+        let mut pending = self.pending.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
+        pending.cycles.extend(cycles);
+        pending.generation = Some(generation.clone());
+        if !pending.running {
+            pending.running = true;
+            tokio::spawn(self.clone().publish(store.clone()));
+        }
+    }
+
+    /// Publishes what is pending until nothing is.
+    async fn publish(self: Arc<Self>, store: ReadStore) {
+        loop {
+            let (cycles, generation) = {
+                let mut pending = self.pending.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
+                match pending.generation.clone() {
+                    Some(generation) if !pending.cycles.is_empty() => (std::mem::take(&mut pending.cycles), generation),
+                    _ => {
+                        pending.running = false;
+                        return;
+                    }
+                }
+            };
+            for cycle in cycles {
+                match crate::query::progress_in(&store, &generation, cycle).await {
+                    Ok(Some(progress)) => {
+                        let body = serde_json::to_vec(&progress).unwrap_or_default();
+                        if let Err(e) = self.client.publish(skp_events::subject::live_cycle(cycle), body.into()).await {
+                            tracing::warn!(cycle_id = %cycle, error = %e, "live progress not published");
+                        }
+                    }
+                    Ok(None) => {}
+                    Err(e) => tracing::warn!(cycle_id = %cycle, error = %e, "live progress not computed"),
+                }
+            }
+        }
     }
 }
 
@@ -115,21 +177,10 @@ impl Projection for ProgressProjection {
     }
 
     fn after_commit<'a>(&'a self, store: &'a ReadStore, generation: &'a Generation, cycles: Vec<Uuid>) -> BoxFuture<'a, ()> {
-        Box::pin(async move {
-            let Some(client) = &self.live else { return };
-            for cycle in cycles {
-                match crate::query::progress_in(store, generation, cycle).await {
-                    Ok(Some(progress)) => {
-                        let body = serde_json::to_vec(&progress).unwrap_or_default();
-                        if let Err(e) = client.publish(skp_events::subject::live_cycle(cycle), body.into()).await {
-                            tracing::warn!(cycle_id = %cycle, error = %e, "live progress not published");
-                        }
-                    }
-                    Ok(None) => {}
-                    Err(e) => tracing::warn!(cycle_id = %cycle, error = %e, "live progress not computed"),
-                }
-            }
-        })
+        if let Some(live) = &self.live {
+            live.changed(store, generation, cycles);
+        }
+        Box::pin(async {})
     }
 }
 
