@@ -108,6 +108,12 @@ pub struct AuditReport {
 /// `skp_events::chain::verify_chain` found in the same envelopes as stored. Total: any
 /// input, including none, has a report.
 pub fn audit(envelopes: &[Envelope], breaks: &[ChainBreak]) -> AuditReport {
+    audit_refs(&envelopes.iter().collect::<Vec<_>>(), breaks)
+}
+
+/// [`audit`] of envelopes held elsewhere (e.g. some just decoded, some read back), in
+/// stored order.
+pub fn audit_refs(envelopes: &[&Envelope], breaks: &[ChainBreak]) -> AuditReport {
     let history = History { envelopes };
     let checks = vec![
         checks::chain_intact(&history, breaks),

@@ -181,10 +181,18 @@ pub fn hash_of_value(value: &mut Value) -> Result<String, CanonicalError> {
     if let (Some(hash), Some(object)) = (removed, value.as_object_mut()) {
         object.insert("hash".to_owned(), hash);
     }
+    Ok(hash_of_parts(&prev, &[&canonical?]))
+}
+
+/// SHA-256 (lower-case hex) of `prev` followed by `parts`, which together are the canonical
+/// JSON of an envelope without its `hash`.
+pub(crate) fn hash_of_parts(prev: &str, parts: &[&str]) -> String {
     let mut hasher = Sha256::new();
     hasher.update(prev.as_bytes());
-    hasher.update(canonical?.as_bytes());
-    Ok(hex(&hasher.finalize()))
+    for part in parts {
+        hasher.update(part.as_bytes());
+    }
+    hex(&hasher.finalize())
 }
 
 fn hex(bytes: &[u8]) -> String {

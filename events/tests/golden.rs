@@ -10,7 +10,7 @@
 
 use serde_json::{json, Value};
 use sha2::{Digest, Sha256};
-use skp_events::chain::{verify_chain, BreakKind, ChainBreak};
+use skp_events::chain::{verify_chain, BreakKind, ChainBreak, ChainVerifier};
 use skp_events::data::{
     AppraisalOpened, CycleOpened, Empty, FeedbackGiven, ForumResolved, PlanDrafted, PlanReturned, RealisationRecorded,
     ScoreFinalized, ScoreGiven, ScoreObjected, EVENT_TYPES,
@@ -475,4 +475,111 @@ fn a_chain_whose_first_event_does_not_start_from_genesis_is_broken() {
         event_id: chain[0]["event_id"].as_str().map(str::to_owned),
         kind: BreakKind::PrevHashMismatch
     }));
+}
+
+#[test]
+fn a_resumed_verifier_finds_what_the_whole_check_finds_after_the_split() {
+    let mut tampered = chain_of_three();
+    tampered[0]["actor"]["role"] = json!("rater");
+    let mut swapped = chain_of_three();
+    swapped.swap(1, 2);
+    for chain in [chain_of_three(), tampered, swapped] {
+        let whole = verify_chain(&chain);
+        for split in 0..=chain.len() {
+            let mut first = ChainVerifier::default();
+            let mut found: Vec<ChainBreak> = chain[..split].iter().flat_map(|e| first.push(e)).collect();
+            let mut resumed = ChainVerifier::resume(first.checked(), first.head().to_owned());
+            found.extend(chain[split..].iter().flat_map(|e| resumed.push_mut(&mut e.clone())));
+            assert_eq!(found, whole, "split at {split}");
+        }
+    }
+}
+
+/// `push_stored` of `body` and `push` of what serde_json reads from it (null when nothing),
+/// from the same state: the breaks and the head after.
+fn both_ways(checked: u64, head: &str, body: &[u8]) -> [(Vec<ChainBreak>, String); 2] {
+    let mut fast = ChainVerifier::resume(checked, head.to_owned());
+    let mut slow = ChainVerifier::resume(checked, head.to_owned());
+    let fast_breaks = fast.push_stored(body);
+    let slow_breaks = slow.push(&serde_json::from_slice(body).unwrap_or(Value::Null));
+    [(fast_breaks, fast.head().to_owned()), (slow_breaks, slow.head().to_owned())]
+}
+
+fn sealed_body(type_name: &str) -> Vec<u8> {
+    golden_envelope(type_name).seal_with_body().expect("sealed").1
+}
+
+#[test]
+fn a_stored_canonical_body_is_checked_on_its_text() {
+    for type_name in EVENT_TYPES {
+        let body = sealed_body(type_name);
+        let text = std::str::from_utf8(&body).expect("UTF-8");
+        assert!(skp_events::canonical::canonical_members(text).is_some(), "{type_name} is stored canonical");
+        let value: Value = serde_json::from_slice(&body).expect("JSON");
+        let prev = value["prev_hash"].as_str().expect("prev_hash").to_owned();
+        let version = value["version"].as_u64().expect("version");
+        let [fast, slow] = both_ways(version - 1, &prev, &body);
+        assert_eq!(fast, slow, "{type_name}");
+        assert_eq!(fast.0, vec![], "{type_name} is intact");
+    }
+}
+
+#[test]
+fn checking_the_stored_text_finds_what_checking_the_parsed_json_finds_for_any_edit() {
+    // Every single-byte edit of two stored envelopes, and edits of their structure: the text
+    // path and the parsed path agree on the breaks and on the head they leave.
+    let replacements = [b' ', b'0', b'1', b'9', b'-', b'.', b'e', b'"', b'\\', b'u', b'a', b'{', b'}', b',', b'\n', 0x7f];
+    for type_name in ["ScoreGiven", "ForumResolved"] {
+        let body = sealed_body(type_name);
+        let value: Value = serde_json::from_slice(&body).expect("JSON");
+        let prev = value["prev_hash"].as_str().expect("prev_hash").to_owned();
+        let mut edits: Vec<Vec<u8>> = vec![body.clone()];
+        for i in 0..body.len() {
+            let mut deleted = body.clone();
+            deleted.remove(i);
+            edits.push(deleted);
+            for &byte in &replacements {
+                let mut replaced = body.clone();
+                replaced[i] = byte;
+                edits.push(replaced);
+            }
+        }
+        let text = String::from_utf8(body.clone()).expect("UTF-8");
+        let structural = [
+            text.replacen(r#""hash":"#, r#""hash": "#, 1),
+            text.replacen(r#""version":"#, r#""version":"5","x":"#, 1),
+            text.replacen(r#""version":"#, r#""version":-"#, 1),
+            text.replacen(r#""version":"#, r#""version":1.0,"z":"#, 1),
+            text.replacen(r#""event_id":""#, r#""event_id":"\u0030"#, 1),
+            text.replacen(r#""prev_hash":""#, r#""prev_hash":"\/"#, 1),
+            text.replacen(r#""hash":""#, r#""hash":"\"\\"#, 1),
+            text.replacen(r#""hash":"#, r#""hash":7,"hash2":"#, 1),
+            text.replacen(r#""actor":"#, r#""actor":{},"actor":"#, 1),
+            text.replacen(r#""causation_id":"#, r#""aaa":1,"causation_id":"#, 1),
+            serde_json::to_string_pretty(&value).expect("JSON"),
+            format!("{text} "),
+            format!(r#"{{"hash":{}}}"#, serde_json::json!(value["hash"])),
+            r#"{"hash":"x"}"#.to_owned(),
+            r#"{"hash":"x","prev_hash":"y","version":5}"#.to_owned(),
+            r#"{"event_id":"e","hash":"x"}"#.to_owned(),
+            r#"{"version":1}"#.to_owned(),
+            "{}".to_owned(),
+            "null".to_owned(),
+            String::new(),
+        ];
+        edits.extend(structural.into_iter().map(String::into_bytes));
+        // Sealed correctly with `hash` first, last or alone: intact both ways.
+        for unsealed in [json!({}), json!({"prev_hash": "y", "version": 5}), json!({"event_id": "e", "data": [1]}), json!({"a": 1})] {
+            let mut sealed = unsealed.clone();
+            let hash = skp_events::envelope::hash_of_value(&mut sealed.clone()).expect("canonical");
+            sealed["hash"] = json!(hash);
+            edits.push(skp_events::canonical::to_canonical_string(&sealed).expect("canonical").into_bytes());
+        }
+        for edit in &edits {
+            for (checked, head) in [(0, GENESIS_HASH), (4, prev.as_str()), (4, "")] {
+                let [fast, slow] = both_ways(checked, head, edit);
+                assert_eq!(fast, slow, "{type_name} edited to {}", String::from_utf8_lossy(edit));
+            }
+        }
+    }
 }

@@ -1,16 +1,24 @@
 //! Audit and fairness (DOMAIN.md): every envelope as stored, in stored order, and the report
-//! recomputed from them by the domain's audit rules whenever an appraisal changes. The chain
-//! is re-checked on the exact stored text, so a tampered or reordered event shows.
+//! recomputed by the domain's audit rules whenever an appraisal changes. The chain is checked
+//! on the exact stored text, so a tampered or reordered event shows.
+//!
+//! Each report row also keeps where the appraisal's chain stands (events checked, the last
+//! stored `hash`, the breaks found so far), so a batch checks only its new events against
+//! that head: the result is the one [`report_of`] gives for the whole history, which stays
+//! the reference. The envelopes stored earlier are read back for the other checks, which
+//! need the whole history, without checking their hashes again; the batch's own events
+//! come decoded from the runtime.
 
 use crate::event::StoredEvent;
 use crate::runtime::{Projection, ProjectionError};
 use futures::future::BoxFuture;
 use serde::Serialize;
 use serde_json::Value;
-use skp_domain::audit::{audit, AuditReport, Verdict};
-use skp_events::chain::verify_chain;
+use skp_domain::audit::{audit, audit_refs, AuditReport, Verdict};
+use skp_events::chain::{verify_chain, ChainBreak, ChainVerifier};
 use skp_events::{AggregateType, Envelope, Event};
 use sqlx::PgConnection;
+use std::borrow::Cow;
 use std::collections::{BTreeMap, BTreeSet};
 use uuid::Uuid;
 
@@ -88,75 +96,224 @@ impl Projection for AuditProjection {
     }
 }
 
+/// One appraisal touched by a batch: what it held before and what the batch adds.
+#[derive(Debug, Default)]
+struct Trail<'a> {
+    /// The envelopes stored before this batch, in stored order.
+    earlier: Vec<Envelope>,
+    /// Where the chain stands, carried on over the batch's events.
+    verifier: ChainVerifier,
+    /// Every break found so far, in stored order.
+    breaks: Vec<ChainBreak>,
+    /// The batch's events of this appraisal, as the runtime decoded them.
+    fresh: Vec<&'a Envelope>,
+}
+
+/// An appraisal's chain state as stored: events checked, last `hash`, breaks (JSON).
+type ChainState = (Option<i32>, Option<String>, Option<String>);
+/// A row of chain states: the appraisal and its [`ChainState`].
+type ChainStateRow = (Uuid, Option<i32>, Option<String>, Option<String>);
+
+impl Trail<'_> {
+    /// The trail of an appraisal whose `bodies` are stored: the chain state is taken as
+    /// stored when it covers exactly those bodies, else the whole chain is checked again
+    /// (rows from before the state was kept).
+    fn read_back(bodies: &[String], (events, head, breaks): ChainState) -> Self {
+        let breaks = breaks.and_then(|b| serde_json::from_str::<Vec<ChainBreak>>(&b).ok());
+        match (events, head, breaks) {
+            (Some(events), Some(head), Some(breaks)) if usize::try_from(events).ok() == Some(bodies.len()) => Self {
+                earlier: bodies.iter().filter_map(|b| Envelope::decode(b.as_bytes()).ok()).collect(),
+                verifier: ChainVerifier::resume(bodies.len() as u64, head),
+                breaks,
+                fresh: Vec::new(),
+            },
+            _ => Self::checked_again(bodies),
+        }
+    }
+
+    /// The trail of `bodies` with the whole chain checked, as [`report_of`] does.
+    fn checked_again(bodies: &[String]) -> Self {
+        let mut trail = Self::default();
+        for body in bodies {
+            let mut value = serde_json::from_str(body).unwrap_or(Value::Null);
+            trail.breaks.extend(trail.verifier.push_mut(&mut value));
+            trail.earlier.extend(Envelope::from_value(value).ok());
+        }
+        trail
+    }
+}
+
 async fn apply_batch(tx: &mut PgConnection, events: &[StoredEvent]) -> Result<Vec<Uuid>, ProjectionError> {
     let appraisal_events: Vec<&StoredEvent> = events.iter().filter(|e| e.envelope.aggregate_type == AggregateType::Appraisal).collect();
     if appraisal_events.is_empty() {
         return Ok(Vec::new());
     }
-    // Every envelope already stored for the appraisals of this batch, in one statement.
     let ids: Vec<Uuid> = appraisal_events.iter().map(|e| e.envelope.aggregate_id).collect::<BTreeSet<_>>().into_iter().collect();
-    let mut bodies: BTreeMap<Uuid, Vec<String>> = ids.iter().map(|id| (*id, Vec::new())).collect();
-    let stored: Vec<(Uuid, String)> = sqlx::query_as("SELECT appraisal_id, body FROM audit_events WHERE appraisal_id = ANY($1) ORDER BY appraisal_id, position")
-        .bind(&ids)
-        .fetch_all(&mut *tx)
-        .await?;
-    for (id, body) in stored {
-        bodies.entry(id).or_default().push(body);
-    }
-    let (mut rows_id, mut rows_pos, mut rows_seq, mut rows_body) = (vec![], vec![], vec![], vec![]);
+    let mut trails = read_trails(tx, &ids).await?;
+    let mut rows = EventRows::default();
     for stored in &appraisal_events {
-        let list = bodies.entry(stored.envelope.aggregate_id).or_default();
-        let body = String::from_utf8_lossy(&stored.body).into_owned();
-        rows_id.push(stored.envelope.aggregate_id);
-        rows_pos.push(list.len() as i32 + 1);
-        rows_seq.push(stored.stream_seq as i64);
-        rows_body.push(body.clone());
-        list.push(body);
+        let id = stored.envelope.aggregate_id;
+        let trail = trails.entry(id).or_default();
+        // Checked on the exact stored text; the decoded envelope is the runtime's.
+        trail.breaks.extend(trail.verifier.push_stored(&stored.body));
+        trail.fresh.push(&stored.envelope);
+        rows.push(id, position(trail.verifier.checked())?, stored.stream_seq, &stored.body)?;
     }
-    sqlx::query("INSERT INTO audit_events SELECT * FROM UNNEST($1::uuid[], $2::int[], $3::bigint[], $4::text[])")
-        .bind(rows_id)
-        .bind(rows_pos)
-        .bind(rows_seq)
-        .bind(rows_body)
-        .execute(&mut *tx)
-        .await?;
-    write_reports(tx, &bodies).await?;
+    rows.copy_in(tx).await?;
+    write_reports(tx, &trails).await?;
     Ok(Vec::new())
 }
 
-/// Recomputes the report of every appraisal in `bodies` and writes them in one statement.
-async fn write_reports(tx: &mut PgConnection, bodies: &BTreeMap<Uuid, Vec<String>>) -> Result<(), ProjectionError> {
-    let (mut ids, mut cycles, mut units, mut raters, mut valid, mut verdicts, mut findings, mut reports) =
-        (vec![], vec![], vec![], vec![], vec![], vec![], vec![], vec![]);
-    for (id, list) in bodies {
-        let opened = list.first().and_then(|b| Envelope::decode(b.as_bytes()).ok()).and_then(|e| match e.event {
+/// Rows of `audit_events` in PostgreSQL's binary `COPY` format: one statement per batch that
+/// streams the bodies instead of binding them as one large array.
+#[derive(Debug)]
+struct EventRows {
+    data: Vec<u8>,
+}
+
+impl Default for EventRows {
+    fn default() -> Self {
+        // Signature, flags, header extension length.
+        let mut data = Vec::with_capacity(1 << 20);
+        data.extend_from_slice(b"PGCOPY\n\xff\r\n\0");
+        data.extend_from_slice(&[0; 8]);
+        Self { data }
+    }
+}
+
+impl EventRows {
+    /// Adds a row: appraisal, position, stream sequence and the body as stored (as text:
+    /// valid UTF-8, since the runtime read it as JSON; else as `report_of` reads it).
+    fn push(&mut self, id: Uuid, position: i32, stream_seq: u64, body: &[u8]) -> Result<(), ProjectionError> {
+        let text = std::str::from_utf8(body).map_or_else(|_| String::from_utf8_lossy(body), Cow::Borrowed);
+        let length = i32::try_from(text.len()).map_err(|_| ProjectionError::Config(format!("an event of {} bytes", text.len())))?;
+        self.data.extend_from_slice(&4i16.to_be_bytes());
+        for field in [id.as_bytes().as_slice(), &position.to_be_bytes(), &(stream_seq as i64).to_be_bytes()] {
+            self.data.extend_from_slice(&(field.len() as i32).to_be_bytes());
+            self.data.extend_from_slice(field);
+        }
+        self.data.extend_from_slice(&length.to_be_bytes());
+        self.data.extend_from_slice(text.as_bytes());
+        Ok(())
+    }
+
+    /// Writes the rows in one `COPY`.
+    async fn copy_in(mut self, tx: &mut PgConnection) -> Result<(), ProjectionError> {
+        self.data.extend_from_slice(&(-1i16).to_be_bytes());
+        let mut copy = tx.copy_in_raw("COPY audit_events (appraisal_id, position, stream_seq, body) FROM STDIN (FORMAT binary)").await?;
+        match copy.send(self.data).await {
+            Ok(_) => {
+                copy.finish().await?;
+                Ok(())
+            }
+            Err(e) => {
+                let _ = copy.abort(e.to_string()).await;
+                Err(e.into())
+            }
+        }
+    }
+}
+
+fn position(checked: u64) -> Result<i32, ProjectionError> {
+    i32::try_from(checked).map_err(|_| ProjectionError::Config(format!("an appraisal with {checked} events")))
+}
+
+/// The trails of `ids` as stored before the batch, in two statements (chain states, then
+/// the bodies of the appraisals that have any); appraisals not seen yet start empty.
+async fn read_trails<'a>(tx: &mut PgConnection, ids: &[Uuid]) -> Result<BTreeMap<Uuid, Trail<'a>>, ProjectionError> {
+    let mut trails: BTreeMap<Uuid, Trail<'a>> = ids.iter().map(|id| (*id, Trail::default())).collect();
+    let states: Vec<ChainStateRow> =
+        sqlx::query_as("SELECT appraisal_id, chain_events, chain_head, chain_breaks::text FROM audit_reports WHERE appraisal_id = ANY($1)")
+            .bind(ids)
+            .fetch_all(&mut *tx)
+            .await?;
+    if states.is_empty() {
+        return Ok(trails);
+    }
+    let known: Vec<Uuid> = states.iter().map(|s| s.0).collect();
+    let stored: Vec<(Uuid, String)> = sqlx::query_as("SELECT appraisal_id, body FROM audit_events WHERE appraisal_id = ANY($1) ORDER BY appraisal_id, position")
+        .bind(&known)
+        .fetch_all(&mut *tx)
+        .await?;
+    let mut bodies: BTreeMap<Uuid, Vec<String>> = BTreeMap::new();
+    for (id, body) in stored {
+        bodies.entry(id).or_default().push(body);
+    }
+    for (id, events, head, breaks) in states {
+        let list = bodies.remove(&id).unwrap_or_default();
+        trails.insert(id, Trail::read_back(&list, (events, head, breaks)));
+    }
+    Ok(trails)
+}
+
+/// The columns of `audit_reports`, one entry per appraisal.
+#[derive(Debug, Default)]
+struct ReportRows {
+    ids: Vec<Uuid>,
+    cycles: Vec<Option<Uuid>>,
+    units: Vec<Option<String>>,
+    raters: Vec<Option<String>>,
+    valid: Vec<bool>,
+    verdicts: Vec<&'static str>,
+    findings: Vec<String>,
+    reports: Vec<String>,
+    chain_events: Vec<i32>,
+    chain_heads: Vec<String>,
+    chain_breaks: Vec<String>,
+}
+
+impl ReportRows {
+    fn push(&mut self, id: Uuid, trail: &Trail<'_>) -> Result<(), ProjectionError> {
+        let envelopes: Vec<&Envelope> = trail.earlier.iter().chain(trail.fresh.iter().copied()).collect();
+        let opened = envelopes.first().and_then(|e| match &e.event {
             Event::AppraisalOpened(o) => Some(o),
             _ => None,
         });
-        let report = report_of(*id, list);
-        ids.push(*id);
-        cycles.push(opened.as_ref().map(|o| o.cycle_id));
-        units.push(opened.as_ref().map(|o| o.employee.unit.clone()));
-        raters.push(opened.as_ref().map(|o| o.rater.nip.to_string()));
-        valid.push(report.chain_valid);
-        verdicts.push(report.verdict);
-        findings.push(report.findings.join(","));
-        reports.push(serde_json::to_value(&report).map_err(|e| ProjectionError::Config(e.to_string()))?);
+        self.ids.push(id);
+        self.cycles.push(opened.map(|o| o.cycle_id));
+        self.units.push(opened.map(|o| o.employee.unit.clone()));
+        self.raters.push(opened.map(|o| o.rater.nip.to_string()));
+        let report = ReportView::new(id, audit_refs(&envelopes, &trail.breaks));
+        self.valid.push(report.chain_valid);
+        self.verdicts.push(report.verdict);
+        self.findings.push(report.findings.join(","));
+        self.reports.push(to_json(&report)?);
+        self.chain_events.push(position(trail.verifier.checked())?);
+        self.chain_heads.push(trail.verifier.head().to_owned());
+        self.chain_breaks.push(to_json(&trail.breaks)?);
+        Ok(())
+    }
+}
+
+fn to_json(value: &impl Serialize) -> Result<String, ProjectionError> {
+    serde_json::to_string(value).map_err(|e| ProjectionError::Config(e.to_string()))
+}
+
+/// Writes the report and chain state of every appraisal in `trails`, in one statement.
+async fn write_reports(tx: &mut PgConnection, trails: &BTreeMap<Uuid, Trail<'_>>) -> Result<(), ProjectionError> {
+    let mut rows = ReportRows::default();
+    for (id, trail) in trails {
+        rows.push(*id, trail)?;
     }
     sqlx::query(
-        "INSERT INTO audit_reports SELECT i, c, u, r, v, d, string_to_array(f, ','), j \
-         FROM UNNEST($1::uuid[], $2::uuid[], $3::text[], $4::text[], $5::bool[], $6::text[], $7::text[], $8::jsonb[]) AS t(i, c, u, r, v, d, f, j) \
+        "INSERT INTO audit_reports SELECT i, c, u, r, v, d, string_to_array(f, ','), j::jsonb, n, h, b::jsonb \
+         FROM UNNEST($1::uuid[], $2::uuid[], $3::text[], $4::text[], $5::bool[], $6::text[], $7::text[], $8::text[], $9::int[], $10::text[], $11::text[]) \
+         AS t(i, c, u, r, v, d, f, j, n, h, b) \
          ON CONFLICT (appraisal_id) DO UPDATE SET cycle_id = EXCLUDED.cycle_id, unit = EXCLUDED.unit, rater_nip = EXCLUDED.rater_nip, \
-         chain_valid = EXCLUDED.chain_valid, verdict = EXCLUDED.verdict, findings = EXCLUDED.findings, report = EXCLUDED.report",
+         chain_valid = EXCLUDED.chain_valid, verdict = EXCLUDED.verdict, findings = EXCLUDED.findings, report = EXCLUDED.report, \
+         chain_events = EXCLUDED.chain_events, chain_head = EXCLUDED.chain_head, chain_breaks = EXCLUDED.chain_breaks",
     )
-    .bind(ids)
-    .bind(cycles)
-    .bind(units)
-    .bind(raters)
-    .bind(valid)
-    .bind(verdicts)
-    .bind(findings)
-    .bind(reports)
+    .bind(rows.ids)
+    .bind(rows.cycles)
+    .bind(rows.units)
+    .bind(rows.raters)
+    .bind(rows.valid)
+    .bind(rows.verdicts)
+    .bind(rows.findings)
+    .bind(rows.reports)
+    .bind(rows.chain_events)
+    .bind(rows.chain_heads)
+    .bind(rows.chain_breaks)
     .execute(&mut *tx)
     .await?;
     Ok(())

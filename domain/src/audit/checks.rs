@@ -63,13 +63,13 @@ pub(super) fn chain_intact(history: &History<'_>, breaks: &[ChainBreak]) -> Chec
     for chain_break in breaks {
         review.problem(describe_break(chain_break), break_id(chain_break, envelopes));
     }
-    for (position, envelope) in (1..).zip(envelopes) {
+    for (position, &envelope) in (1..).zip(envelopes) {
         if envelope.version != position {
             review.problem(version_gap(position, Some(envelope.version)), [envelope.event_id]);
         }
     }
-    if let Some(first) = envelopes.first() {
-        for envelope in envelopes.iter().filter(|e| !same_appraisal(e, first)) {
+    if let Some(&first) = envelopes.first() {
+        for &envelope in envelopes.iter().filter(|e| !same_appraisal(e, first)) {
             let text = format!(
                 "{} belongs to {} {}, not to appraisal {}",
                 label(envelope),
@@ -107,7 +107,7 @@ fn describe_break(chain_break: &ChainBreak) -> String {
 }
 
 /// The broken event's id: the one the break names, else the one stored at its position.
-fn break_id(chain_break: &ChainBreak, envelopes: &[Envelope]) -> Option<Uuid> {
+fn break_id(chain_break: &ChainBreak, envelopes: &[&Envelope]) -> Option<Uuid> {
     let named = chain_break.event_id.as_deref().and_then(|id| Uuid::parse_str(id).ok());
     let at_position = usize::try_from(chain_break.position).ok().and_then(|p| p.checked_sub(1));
     named.or_else(|| at_position.and_then(|i| envelopes.get(i)).map(|e| e.event_id))
@@ -191,7 +191,7 @@ pub(super) fn participative(history: &History<'_>) -> Check {
 
 /// Every ScoreGiven, ForumResolved and ScoreFinalized predikat is the matrix of its ratings.
 pub(super) fn predikat_matches_matrix(history: &History<'_>) -> Check {
-    let graded: Vec<_> = history.envelopes.iter().filter_map(|e| grade(&e.event).map(|g| (e, g))).collect();
+    let graded: Vec<_> = history.envelopes.iter().filter_map(|&e| grade(&e.event).map(|g| (e, g))).collect();
     if graded.is_empty() {
         return not_applicable(PREDIKAT_MATCHES_MATRIX, "no predikat");
     }

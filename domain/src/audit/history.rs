@@ -62,7 +62,7 @@ pickers! {
 /// An appraisal's envelopes in stored order.
 #[derive(Debug, Clone, Copy)]
 pub(super) struct History<'a> {
-    pub(super) envelopes: &'a [Envelope],
+    pub(super) envelopes: &'a [&'a Envelope],
 }
 
 impl<'a> History<'a> {
@@ -71,7 +71,7 @@ impl<'a> History<'a> {
         self.envelopes
             .iter()
             .enumerate()
-            .filter_map(|(index, envelope)| pick(&envelope.event).map(|data| At { index, envelope, data }))
+            .filter_map(|(index, &envelope)| pick(&envelope.event).map(|data| At { index, envelope, data }))
             .collect()
     }
 
