@@ -17,6 +17,7 @@ use serde_json::Value;
 use skp_domain::audit::{audit, audit_refs, AuditReport, Verdict};
 use skp_events::chain::{verify_chain, ChainBreak, ChainVerifier};
 use skp_events::{AggregateType, Envelope, Event};
+use sqlx::postgres::PgCopyIn;
 use sqlx::PgConnection;
 use std::borrow::Cow;
 use std::collections::{BTreeMap, BTreeSet};
@@ -154,14 +155,39 @@ async fn apply_batch(tx: &mut PgConnection, events: &[StoredEvent]) -> Result<Ve
     for stored in &appraisal_events {
         let id = stored.envelope.aggregate_id;
         let trail = trails.entry(id).or_default();
-        // Checked on the exact stored text; the decoded envelope is the runtime's.
-        trail.breaks.extend(trail.verifier.push_stored(&stored.body));
         trail.fresh.push(&stored.envelope);
-        rows.push(id, position(trail.verifier.checked())?, stored.stream_seq, &stored.body)?;
+        let stored_position = position(trail.verifier.checked() + trail.fresh.len() as u64)?;
+        rows.push(id, stored_position, stored.stream_seq, &stored.body)?;
     }
-    rows.copy_in(tx).await?;
-    write_reports(tx, &trails).await?;
-    Ok(Vec::new())
+    // PostgreSQL stores the bodies while the chains are checked and the reports computed.
+    let copy = rows.send(tx).await?;
+    let reports = check_and_report(&appraisal_events, &mut trails);
+    match reports {
+        Ok(reports) => {
+            copy.finish().await?;
+            reports.write(tx).await?;
+            Ok(Vec::new())
+        }
+        Err(e) => {
+            let _ = copy.abort(e.to_string()).await;
+            Err(e)
+        }
+    }
+}
+
+/// Checks each new event's chain on its exact stored text, in stored order, then computes
+/// the report of every appraisal touched (the decoded envelopes are the runtime's).
+fn check_and_report(events: &[&StoredEvent], trails: &mut BTreeMap<Uuid, Trail<'_>>) -> Result<ReportRows, ProjectionError> {
+    for stored in events {
+        if let Some(trail) = trails.get_mut(&stored.envelope.aggregate_id) {
+            trail.breaks.extend(trail.verifier.push_stored(&stored.body));
+        }
+    }
+    let mut rows = ReportRows::default();
+    for (id, trail) in trails.iter() {
+        rows.push(*id, trail)?;
+    }
+    Ok(rows)
 }
 
 /// Rows of `audit_events` in PostgreSQL's binary `COPY` format: one statement per batch that
@@ -197,15 +223,13 @@ impl EventRows {
         Ok(())
     }
 
-    /// Writes the rows in one `COPY`.
-    async fn copy_in(mut self, tx: &mut PgConnection) -> Result<(), ProjectionError> {
+    /// Starts one `COPY` and sends the rows; [`PgCopyIn::finish`] (or `abort`) must follow
+    /// before the connection is used again.
+    async fn send(mut self, tx: &mut PgConnection) -> Result<PgCopyIn<&mut PgConnection>, ProjectionError> {
         self.data.extend_from_slice(&(-1i16).to_be_bytes());
         let mut copy = tx.copy_in_raw("COPY audit_events (appraisal_id, position, stream_seq, body) FROM STDIN (FORMAT binary)").await?;
         match copy.send(self.data).await {
-            Ok(_) => {
-                copy.finish().await?;
-                Ok(())
-            }
+            Ok(_) => Ok(copy),
             Err(e) => {
                 let _ = copy.abort(e.to_string()).await;
                 Err(e.into())
@@ -283,38 +307,34 @@ impl ReportRows {
         self.chain_breaks.push(to_json(&trail.breaks)?);
         Ok(())
     }
+
+    /// Writes the rows (reports and chain states) in one statement.
+    async fn write(self, tx: &mut PgConnection) -> Result<(), ProjectionError> {
+        sqlx::query(
+            "INSERT INTO audit_reports SELECT i, c, u, r, v, d, string_to_array(f, ','), j::jsonb, n, h, b::jsonb \
+             FROM UNNEST($1::uuid[], $2::uuid[], $3::text[], $4::text[], $5::bool[], $6::text[], $7::text[], $8::text[], $9::int[], $10::text[], $11::text[]) \
+             AS t(i, c, u, r, v, d, f, j, n, h, b) \
+             ON CONFLICT (appraisal_id) DO UPDATE SET cycle_id = EXCLUDED.cycle_id, unit = EXCLUDED.unit, rater_nip = EXCLUDED.rater_nip, \
+             chain_valid = EXCLUDED.chain_valid, verdict = EXCLUDED.verdict, findings = EXCLUDED.findings, report = EXCLUDED.report, \
+             chain_events = EXCLUDED.chain_events, chain_head = EXCLUDED.chain_head, chain_breaks = EXCLUDED.chain_breaks",
+        )
+        .bind(self.ids)
+        .bind(self.cycles)
+        .bind(self.units)
+        .bind(self.raters)
+        .bind(self.valid)
+        .bind(self.verdicts)
+        .bind(self.findings)
+        .bind(self.reports)
+        .bind(self.chain_events)
+        .bind(self.chain_heads)
+        .bind(self.chain_breaks)
+        .execute(&mut *tx)
+        .await?;
+        Ok(())
+    }
 }
 
 fn to_json(value: &impl Serialize) -> Result<String, ProjectionError> {
     serde_json::to_string(value).map_err(|e| ProjectionError::Config(e.to_string()))
-}
-
-/// Writes the report and chain state of every appraisal in `trails`, in one statement.
-async fn write_reports(tx: &mut PgConnection, trails: &BTreeMap<Uuid, Trail<'_>>) -> Result<(), ProjectionError> {
-    let mut rows = ReportRows::default();
-    for (id, trail) in trails {
-        rows.push(*id, trail)?;
-    }
-    sqlx::query(
-        "INSERT INTO audit_reports SELECT i, c, u, r, v, d, string_to_array(f, ','), j::jsonb, n, h, b::jsonb \
-         FROM UNNEST($1::uuid[], $2::uuid[], $3::text[], $4::text[], $5::bool[], $6::text[], $7::text[], $8::text[], $9::int[], $10::text[], $11::text[]) \
-         AS t(i, c, u, r, v, d, f, j, n, h, b) \
-         ON CONFLICT (appraisal_id) DO UPDATE SET cycle_id = EXCLUDED.cycle_id, unit = EXCLUDED.unit, rater_nip = EXCLUDED.rater_nip, \
-         chain_valid = EXCLUDED.chain_valid, verdict = EXCLUDED.verdict, findings = EXCLUDED.findings, report = EXCLUDED.report, \
-         chain_events = EXCLUDED.chain_events, chain_head = EXCLUDED.chain_head, chain_breaks = EXCLUDED.chain_breaks",
-    )
-    .bind(rows.ids)
-    .bind(rows.cycles)
-    .bind(rows.units)
-    .bind(rows.raters)
-    .bind(rows.valid)
-    .bind(rows.verdicts)
-    .bind(rows.findings)
-    .bind(rows.reports)
-    .bind(rows.chain_events)
-    .bind(rows.chain_heads)
-    .bind(rows.chain_breaks)
-    .execute(&mut *tx)
-    .await?;
-    Ok(())
 }

@@ -52,7 +52,8 @@ async fn reader(js: &jetstream::Context, settings: &ProjectorSettings, from: u64
     stream.create_consumer(config).await.map_err(|e| ProjectionError::Nats(e.to_string()))
 }
 
-/// Reads events after `after` up to `until` (inclusive) in batches, handing each to `apply`.
+/// Reads events after `after` up to `until` (inclusive) in batches, handing each to `apply`,
+/// in order; the next batch is fetched and decoded while one is applied.
 async fn read_until<F, Fut>(js: &jetstream::Context, settings: &ProjectorSettings, after: u64, until: u64, mut apply: F) -> Result<u64, ProjectionError>
 where
     F: FnMut(Vec<StoredEvent>) -> Fut,
@@ -63,25 +64,38 @@ where
     }
     let consumer = reader(js, settings, after + 1).await?;
     let mut reached = after;
+    let mut fetched = next_batch(&consumer, settings, until).await?;
     while reached < until {
-        let mut batch = consumer.fetch().max_messages(settings.batch).expires(settings.fetch_wait).messages().await.map_err(|e| ProjectionError::Nats(e.to_string()))?;
-        let mut events = Vec::with_capacity(settings.batch);
-        while let Some(message) = batch.next().await {
-            let Ok(message) = message else { continue };
-            let seq = message.info().map_err(|e| ProjectionError::Nats(e.to_string()))?.stream_sequence;
-            if seq > until {
-                break;
-            }
-            events.push(StoredEvent::decode(seq, message.payload.clone())?);
-        }
+        let events = std::mem::take(&mut fetched);
         if let Some(last) = events.last() {
             reached = last.stream_seq;
-            apply(events).await?;
+            if reached < until {
+                ((), fetched) = tokio::try_join!(apply(events), next_batch(&consumer, settings, until))?;
+            } else {
+                apply(events).await?;
+            }
         } else if stream_head(js, &settings.stream).await? < until {
             return Err(ProjectionError::Nats(format!("stream shorter than sequence {until}")));
+        } else {
+            fetched = next_batch(&consumer, settings, until).await?;
         }
     }
     Ok(reached)
+}
+
+/// The next batch of events up to `until` (inclusive), decoded; empty when none came.
+async fn next_batch(consumer: &Consumer<pull::Config>, settings: &ProjectorSettings, until: u64) -> Result<Vec<StoredEvent>, ProjectionError> {
+    let mut batch = consumer.fetch().max_messages(settings.batch).expires(settings.fetch_wait).messages().await.map_err(|e| ProjectionError::Nats(e.to_string()))?;
+    let mut events = Vec::with_capacity(settings.batch);
+    while let Some(message) = batch.next().await {
+        let Ok(message) = message else { continue };
+        let seq = message.info().map_err(|e| ProjectionError::Nats(e.to_string()))?.stream_sequence;
+        if seq > until {
+            break;
+        }
+        events.push(StoredEvent::decode(seq, message.payload.clone())?);
+    }
+    Ok(events)
 }
 
 /// Rebuilds `projection` from sequence 1 and swaps the result in.
