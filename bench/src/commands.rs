@@ -154,8 +154,27 @@ pub fn metric(text: &str, name: &str) -> f64 {
 /// Runs `run(0..count)` with `concurrency` callers: each call's latency.
 pub async fn phase<F, Fut>(count: usize, concurrency: usize, run: F) -> anyhow::Result<Latencies>
 where
-    F: Fn(usize) -> Fut + Clone + Send + 'static,
+    F: Fn(usize) -> Fut + Clone + Send + Sync + 'static,
     Fut: Future<Output = anyhow::Result<()>> + Send,
+{
+    clients(count, concurrency, move |i| {
+        let run = run.clone();
+        async move {
+            let began = Instant::now();
+            run(i).await?;
+            let mut latency = Latencies::default();
+            latency.push(began.elapsed());
+            Ok(latency)
+        }
+    })
+    .await
+}
+
+/// Runs `run(0..count)` with `concurrency` callers; the latencies each call returned.
+pub async fn clients<F, Fut>(count: usize, concurrency: usize, run: F) -> anyhow::Result<Latencies>
+where
+    F: Fn(usize) -> Fut + Clone + Send + 'static,
+    Fut: Future<Output = anyhow::Result<Latencies>> + Send,
 {
     let next = Arc::new(AtomicUsize::new(0));
     let workers: Vec<_> = (0..concurrency.min(count.max(1)))
@@ -168,9 +187,7 @@ where
                     if i >= count {
                         return Ok::<_, anyhow::Error>(latencies);
                     }
-                    let began = Instant::now();
-                    run(i).await?;
-                    latencies.push(began.elapsed());
+                    latencies.extend(run(i).await?);
                 }
             })
         })

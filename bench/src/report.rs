@@ -95,11 +95,13 @@ fn verdict(check: &Check) -> &'static str {
 }
 
 /// `12345.6` as `12,346`.
+#[allow(clippy::manual_is_multiple_of)]
 pub fn thousands(value: f64) -> String {
     let rounded = value.round() as i64;
     let digits = rounded.unsigned_abs().to_string();
     let mut out = String::new();
     for (i, c) in digits.chars().enumerate() {
+        // `usize::is_multiple_of` is newer than the workspace's rust-version (1.85).
         if i > 0 && (digits.len() - i) % 3 == 0 {
             out.push(',');
         }

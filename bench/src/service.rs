@@ -7,15 +7,13 @@
 //! Also the HTTP side of the workload: a cycle, then appraisals opened by an admin and plans
 //! drafted by their employees, as CONTRACT.md's commands.
 
-use crate::commands::nip;
+use crate::commands::{clients, nip};
 use crate::report::Latencies;
 use crate::{isolated_on, BENCH_SECRET};
 use serde_json::{json, Value};
 use skp_services::config::Settings;
-use std::future::Future;
 use std::path::PathBuf;
 use std::process::{Child, Command, Stdio};
-use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
@@ -173,35 +171,6 @@ impl Service {
         .await?;
         Ok(((2 * count) as f64 / started.elapsed().as_secs_f64(), latencies))
     }
-}
-
-/// Runs `run(0..count)` with `concurrency` clients; the latencies each call returned.
-async fn clients<F, Fut>(count: usize, concurrency: usize, run: F) -> anyhow::Result<Latencies>
-where
-    F: Fn(usize) -> Fut + Clone + Send + 'static,
-    Fut: Future<Output = anyhow::Result<Latencies>> + Send,
-{
-    let next = Arc::new(AtomicUsize::new(0));
-    let workers: Vec<_> = (0..concurrency.min(count.max(1)))
-        .map(|_| {
-            let (next, run) = (next.clone(), run.clone());
-            tokio::spawn(async move {
-                let mut latencies = Latencies::default();
-                loop {
-                    let i = next.fetch_add(1, Ordering::Relaxed);
-                    if i >= count {
-                        return Ok::<_, anyhow::Error>(latencies);
-                    }
-                    latencies.extend(run(i).await?);
-                }
-            })
-        })
-        .collect();
-    let mut all = Latencies::with_capacity(2 * count);
-    for worker in workers {
-        all.extend(worker.await??);
-    }
-    Ok(all)
 }
 
 /// The `SKP_*` variables that give a process `settings`.
