@@ -7,9 +7,8 @@ use crate::report::{rate, thousands, Bound, Report};
 use crate::{generate, Ctx};
 use skp_projections::rebuild::rebuild;
 use skp_projections::ReadStore;
-use skp_services::metrics::Metrics;
-use skp_services::readmodels;
-use skp_services::store::EventStore;
+use skp_store::Metrics;
+use skp_store::EventStore;
 use std::time::{Duration, Instant};
 
 const SECTION: &str = "catchup";
@@ -19,7 +18,7 @@ pub async fn run(ctx: &mut Ctx, report: &mut Report) -> anyhow::Result<()> {
     let (settings, events) = (filled.settings.clone(), filled.events);
     let store = EventStore::connect(&settings.store, Metrics::new(), Duration::from_secs(10)).await?;
     let js = async_nats::jetstream::new(store.client().clone());
-    let db = ReadStore::connect(settings.database_url.expose(), &settings.read.schema, 8).await?;
+    let db = ReadStore::connect(settings.read.database_url.expose(), &settings.read.schema, 8).await?;
 
     let limit = match ctx.limits.pg_batched {
         Some(limit) => limit,
@@ -33,8 +32,8 @@ pub async fn run(ctx: &mut Ctx, report: &mut Report) -> anyhow::Result<()> {
         }
     };
 
-    let projector_settings = readmodels::projector_settings(&settings, &store);
-    let projections: Vec<_> = readmodels::projections(&settings, &store).await?.into_iter().filter(|p| p.rebuildable()).collect();
+    let projector_settings = settings.read.projector_settings(&settings.store);
+    let projections: Vec<_> = skp_projections::catalog::projections(&settings.read, store.client(), settings.store.replicas).await?.into_iter().filter(|p| p.rebuildable()).collect();
     for projection in &projections {
         let done = rebuild(&db, &js, projection.as_ref(), &projector_settings).await?;
         anyhow::ensure!(done.events == events, "{} rebuilt {} of {events} events", projection.name(), done.events);

@@ -7,6 +7,9 @@
 //! callers, on each nats-server. Commands per second over both phases, and each command's
 //! latency. The best concurrency is compared with the raw append limit of its durability.
 //!
+//! Then, on the durable server (where it matters), the same workload with each group-commit
+//! mode (`SKP_GROUP_COMMIT` `off`, `on`, `always`) at 1,024 callers, side by side.
+//!
 //! The helpers here (a bus on its own stream, the commands of the workload) are shared with
 //! `contention`.
 
@@ -16,15 +19,14 @@ use crate::{isolated_on, Ctx};
 use skp_domain::appraisal::{self, Appraisal, AppraisalCommand, Command, OpenAppraisal};
 use skp_domain::cycle::{Cycle, OpenCycle};
 use skp_domain::{Caller, Decision, DomainError};
-use skp_events::data::CycleOpened;
 use skp_events::ids::appraisal_id;
 use skp_events::values::{Indicator, Person, PlannedResult, Target};
 use skp_events::Nip;
-use skp_services::clock::Clock;
-use skp_services::commands::{CommandBus, CommandMeta, Committed};
-use skp_services::config::StoreSettings;
-use skp_services::metrics::Metrics;
-use skp_services::store::EventStore;
+use skp_store::Clock;
+use skp_store::{CommandBus, CommandMeta, Committed};
+use skp_store::StoreSettings;
+use skp_store::Metrics;
+use skp_store::EventStore;
 use std::future::Future;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::Arc;
@@ -57,13 +59,29 @@ pub async fn run(ctx: &mut Ctx, report: &mut Report) -> anyhow::Result<()> {
         };
         report.check(format!("commands in process, {label}: rate / raw append limit"), best_rate / limit, Bound::AtLeast(0.5), format!("{} ({concurrency} callers) of {}", rate(best_rate), rate(limit)));
     }
+    group_commit_modes(ctx, report).await
+}
+
+/// The workload on the durable server with each group-commit mode, 1,024 callers.
+async fn group_commit_modes(ctx: &mut Ctx, report: &mut Report) -> anyhow::Result<()> {
+    let url = ctx.server(Durability::Durable).url();
+    let callers = CONCURRENCIES[CONCURRENCIES.len() - 1];
+    for mode in ["off", "on", "always"] {
+        let (commands_rate, latencies, detail) = measure_with(&url, ctx.scale.commands, callers, &[("SKP_GROUP_COMMIT", mode)]).await?;
+        report.figure("commands", format!("durable, SKP_GROUP_COMMIT={mode}, {callers} callers ({detail})"), format!("{}, {}", rate(commands_rate), latencies.summary()));
+    }
     Ok(())
 }
 
 /// Opens `count` appraisals then drafts a plan on each with `concurrency` callers on a bus
 /// of its own: (commands/s over both phases, every command's latency, what the writer did).
 async fn measure(url: &str, count: usize, concurrency: usize) -> anyhow::Result<(f64, Latencies, String)> {
-    let bench = Bench::start(url).await?;
+    measure_with(url, count, concurrency, &[]).await
+}
+
+/// As [`measure`], with settings overridden (e.g. `SKP_GROUP_COMMIT`).
+async fn measure_with(url: &str, count: usize, concurrency: usize, overrides: &[(&str, &str)]) -> anyhow::Result<(f64, Latencies, String)> {
+    let bench = Bench::start_with(url, overrides).await?;
     let outcome = async {
         let (cycle_id, cycle) = bench.open_cycle().await?;
         let started = Instant::now();
@@ -98,7 +116,12 @@ pub struct Bench {
 impl Bench {
     /// A bus with SKP's default settings (group commit `on`) on a fresh stream.
     pub async fn start(url: &str) -> anyhow::Result<Self> {
-        let settings = isolated_on(url, &[])?.store;
+        Self::start_with(url, &[]).await
+    }
+
+    /// A bus with SKP's default settings but `overrides` on a fresh stream.
+    pub async fn start_with(url: &str, overrides: &[(&str, &str)]) -> anyhow::Result<Self> {
+        let settings = isolated_on(url, overrides)?.store;
         let (client, bus, metrics) = bus_on(&settings).await?;
         Ok(Self { settings, client, bus, metrics })
     }
@@ -113,13 +136,11 @@ impl Bench {
         let cycle_id = Uuid::now_v7();
         let open = OpenCycle {
             command_id: Uuid::now_v7(),
-            cycle: CycleOpened {
-                organization: "Badan Kepegawaian Daerah Kota Contoh".into(),
-                year: 2026,
-                plan_due: time::macros::date!(2026 - 01 - 31),
-                objection_window_days: 14,
-                decision_window_days: 14,
-            },
+            organization: "Badan Kepegawaian Daerah Kota Contoh".into(),
+            year: 2026,
+            plan_due: "2026-01-31".into(),
+            objection_window_days: Some(14),
+            decision_window_days: Some(14),
         };
         self.bus.execute::<Cycle>(cycle_id, &meta("open_cycle", admin()?), |state, ctx| state.decide_open(&open, ctx)).await?;
         Ok((cycle_id, Arc::new(self.bus.current::<Cycle>(cycle_id).await?.state)))
@@ -255,7 +276,7 @@ pub async fn draft_plan(bus: Arc<CommandBus>, cycle_id: Uuid, i: usize) -> anyho
 }
 
 /// Decides and records one command on appraisal `id`.
-pub async fn appraisal_command(bus: &CommandBus, id: Uuid, name: &'static str, by: Caller, body: AppraisalCommand) -> Result<Committed, skp_services::commands::CommandError> {
+pub async fn appraisal_command(bus: &CommandBus, id: Uuid, name: &'static str, by: Caller, body: AppraisalCommand) -> Result<Committed, skp_store::CommandError> {
     let meta = meta(name, by);
     let command = Command { id: meta.command_id, body };
     bus.execute::<Appraisal>(id, &meta, |state, ctx| appraisal::decide(state, &command, ctx)).await

@@ -12,8 +12,8 @@ use skp_events::data::*;
 use skp_events::subject::Subjects;
 use skp_events::values::*;
 use skp_events::{Actor, ActorRole, AggregateType, Envelope, Event, Nip, Predikat, Rating, GENESIS_HASH};
-use skp_services::metrics::Metrics;
-use skp_services::store::EventStore;
+use skp_store::Metrics;
+use skp_store::EventStore;
 use std::time::{Duration, Instant};
 use time::macros::{date, datetime};
 use uuid::Uuid;
@@ -195,7 +195,7 @@ pub async fn fill_shaped(js: &async_nats::jetstream::Context, subjects: &Subject
 /// A stream filled for the `catchup` and `replay` sections, on the run's lazy server.
 pub struct Filled {
     /// The isolated instance whose stream (`settings.store.stream`) holds the events.
-    pub settings: skp_services::config::Settings,
+    pub settings: skp_api::config::Settings,
     pub client: async_nats::Client,
     /// How many events it holds.
     pub events: u64,
@@ -209,7 +209,7 @@ impl Filled {
         let js = async_nats::jetstream::new(self.client.clone());
         js.delete_stream(&self.settings.store.stream).await.ok();
         js.delete_stream(&self.settings.read.public_stream).await.ok();
-        if let Ok(pool) = sqlx::PgPool::connect(self.settings.database_url.expose()).await {
+        if let Ok(pool) = sqlx::PgPool::connect(self.settings.read.database_url.expose()).await {
             let _ = skp_projections::store::drop_base(&pool, &self.settings.read.schema).await;
         }
     }

@@ -17,8 +17,8 @@ use async_nats::jetstream::{self, context::Publish};
 use async_nats::HeaderMap;
 use bytes::Bytes;
 use skp_projections::ReadStore;
-use skp_services::metrics::Metrics;
-use skp_services::store::EventStore;
+use skp_store::Metrics;
+use skp_store::EventStore;
 use std::collections::VecDeque;
 use std::time::{Duration, Instant};
 

@@ -19,7 +19,7 @@
 //! `SKP_NATS_URL` and `SKP_DATABASE_URL` (loopback defaults) and deletes what it made.
 //!
 //! `cargo run --release -p skp-bench -- verify [EVENTS]` fills a stream the same way and
-//! times `skp verify --all` over it (`skp_services::inspect::verify`): events per second,
+//! times `skp verify --all` over it (`skp_store::inspect::verify`): events per second,
 //! and what that means for a national year.
 
 #![allow(clippy::print_stdout, clippy::print_stderr)]
@@ -42,10 +42,9 @@ use report::Report;
 use servers::{Durability, NatsServer};
 use skp_projections::rebuild::rebuild;
 use skp_projections::ReadStore;
-use skp_services::config::Settings;
-use skp_services::metrics::Metrics;
-use skp_services::readmodels;
-use skp_services::store::EventStore;
+use skp_api::config::Settings;
+use skp_store::Metrics;
+use skp_store::EventStore;
 use std::collections::HashMap;
 use std::time::{Duration, Instant};
 
@@ -261,14 +260,14 @@ async fn rebuild_bench(events: u64) -> anyhow::Result<()> {
     let fill = started.elapsed();
     println!("filled {written} events in {:.1} s ({:.0} events/s, pipelined raw publishes)", fill.as_secs_f64(), written as f64 / fill.as_secs_f64());
 
-    let db = ReadStore::connect(settings.database_url.expose(), &settings.read.schema, 8).await?;
+    let db = ReadStore::connect(settings.read.database_url.expose(), &settings.read.schema, 8).await?;
     let raw = raw_upsert_rate(&db, written).await?;
     println!("raw PostgreSQL upsert, 1,000 rows per UNNEST statement with a checkpoint: {raw:.0} rows/s");
-    let projector_settings = readmodels::projector_settings(&settings, &store);
+    let projector_settings = settings.read.projector_settings(&settings.store);
     let mut total = Duration::ZERO;
     println!("| projection | events | seconds | events/s | ratio to raw upsert |");
     println!("|---|---|---|---|---|");
-    for projection in readmodels::projections(&settings, &store).await?.iter().filter(|p| p.rebuildable()) {
+    for projection in skp_projections::catalog::projections(&settings.read, store.client(), settings.store.replicas).await?.iter().filter(|p| p.rebuildable()) {
         let report = rebuild(&db, &js, projection.as_ref(), &projector_settings).await?;
         total += report.elapsed;
         println!("| {} | {} | {:.1} | {:.0} | {:.2} |", projection.name(), report.events, report.elapsed.as_secs_f64(), report.rate(), report.rate() / raw);
@@ -283,7 +282,7 @@ async fn verify_bench(events: u64) -> anyhow::Result<()> {
     let js = async_nats::jetstream::new(store.client().clone());
     println!("# skp verify benchmark: {events} events, stream {}", settings.store.stream);
     let written = generate::fill(&js, store.subjects(), events).await?;
-    let report = skp_services::inspect::verify(&settings, skp_services::inspect::Scope::All).await?;
+    let report = skp_cli::verify::verify(&settings.store, skp_cli::verify::Scope::All).await?;
     anyhow::ensure!(report.intact && report.events == written, "verify found {} of {written} events, intact {}", report.events, report.intact);
     println!(
         "verified {} events of {} aggregates in {:.1} s: {:.0} events/s; a national year (4 million appraisals of ~20 events) would take {:.0} min",

@@ -18,10 +18,10 @@ use async_nats::jetstream::consumer::{pull, push, AckPolicy, DeliverPolicy};
 use bytes::Bytes;
 use futures::StreamExt;
 use skp_domain::appraisal::Appraisal;
-use skp_services::clock::Clock;
-use skp_services::commands::CommandBus;
-use skp_services::metrics::Metrics;
-use skp_services::store::EventStore;
+use skp_store::Clock;
+use skp_store::CommandBus;
+use skp_store::Metrics;
+use skp_store::EventStore;
 use skp_events::AggregateType;
 use std::time::{Duration, Instant};
 

@@ -5,13 +5,13 @@
 //! and schemas, also when a section fails half-way.
 //!
 //! Also the HTTP side of the workload: a cycle, then appraisals opened by an admin and plans
-//! drafted by their employees, as CONTRACT.md's commands.
+//! drafted by their employees, as docs/contract.md's commands.
 
 use crate::commands::{clients, nip};
 use crate::report::Latencies;
 use crate::{isolated_on, BENCH_SECRET};
 use serde_json::{json, Value};
-use skp_services::config::Settings;
+use skp_api::config::Settings;
 use std::path::PathBuf;
 use std::process::{Child, Command, Stdio};
 use std::sync::Arc;
@@ -39,7 +39,7 @@ impl Service {
     /// When the binary is missing, the process exits, or it is not ready within 60 s.
     pub async fn start(nats_url: &str) -> anyhow::Result<Self> {
         let binary = std::env::current_exe()?.with_file_name("skp-api");
-        anyhow::ensure!(binary.exists(), "{} is missing: run `cargo build --release -p skp-services --bins` first", binary.display());
+        anyhow::ensure!(binary.exists(), "{} is missing: run `cargo build --release -p skp-api -p skp-cli -p skp-payroll-sample --bins` first", binary.display());
         let port = std::net::TcpListener::bind("127.0.0.1:0")?.local_addr()?.port();
         let addr = format!("127.0.0.1:{port}");
         let settings = isolated_on(nats_url, &[("SKP_HTTP_ADDR", addr.as_str())])?;
@@ -49,7 +49,7 @@ impl Service {
             .stdout(Stdio::null())
             .stderr(std::fs::File::create(&log)?)
             .spawn()?;
-        let admin_token = skp_services::token::issue(BENCH_SECRET.as_bytes(), ADMIN, &["admin".to_owned()], 3600)?;
+        let admin_token = skp_cli::token::issue(BENCH_SECRET.as_bytes(), ADMIN, &["admin".to_owned()], 3600)?;
         let http = reqwest::Client::builder().pool_max_idle_per_host(1024).timeout(Duration::from_secs(30)).build()?;
         let mut service = Self { child, settings, base: format!("http://{addr}"), log, admin_token, http };
         service.wait_ready().await?;
@@ -91,7 +91,7 @@ impl Service {
     /// A bearer token for `nip`, admin or not.
     pub fn token(nip: &str, admin: bool) -> anyhow::Result<String> {
         let roles = if admin { vec!["admin".to_owned()] } else { vec![] };
-        Ok(skp_services::token::issue(BENCH_SECRET.as_bytes(), nip, &roles, 3600)?)
+        Ok(skp_cli::token::issue(BENCH_SECRET.as_bytes(), nip, &roles, 3600)?)
     }
 
     /// Sends a command as `token`; its answer, which must have `status`.
@@ -178,7 +178,7 @@ fn environment(settings: &Settings) -> Vec<(&'static str, String)> {
     vec![
         ("SKP_HTTP_ADDR", settings.http_addr.to_string()),
         ("SKP_NATS_URL", settings.store.nats_url.clone()),
-        ("SKP_DATABASE_URL", settings.database_url.expose().to_owned()),
+        ("SKP_DATABASE_URL", settings.read.database_url.expose().to_owned()),
         ("SKP_JWT_SECRET", settings.jwt_secret.expose().to_owned()),
         ("SKP_STREAM", settings.store.stream.clone()),
         ("SKP_SUBJECT_PREFIX", settings.store.subject_prefix.clone()),
@@ -206,7 +206,7 @@ impl Drop for Service {
                     js.delete_stream(&settings.store.stream).await.ok();
                     js.delete_stream(&settings.read.public_stream).await.ok();
                 }
-                if let Ok(pool) = sqlx::PgPool::connect(settings.database_url.expose()).await {
+                if let Ok(pool) = sqlx::PgPool::connect(settings.read.database_url.expose()).await {
                     let _ = skp_projections::store::drop_base(&pool, &settings.read.schema).await;
                     pool.close().await;
                 }

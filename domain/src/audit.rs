@@ -1,4 +1,4 @@
-//! The fairness report of one appraisal (DOMAIN.md, "Fairness: what the audit proves"),
+//! The fairness report of one appraisal (docs/domain.md, "Fairness: what the audit proves"),
 //! recomputed from its stored events alone: no projection, no clock.
 //!
 //! The caller passes the decoded envelopes in stored order and the chain breaks it computed

@@ -1,4 +1,4 @@
-//! The career read model's answer (DOMAIN.md, "Career rules"): from an employee's final
+//! The career read model's answer (docs/domain.md, "Career rules"): from an employee's final
 //! predikat per year, the history with its angka kredit, the four eligibility rules and the
 //! two flags, each with the reasons a person can read.
 //!
@@ -86,9 +86,9 @@ pub struct FlagAnswer {
 pub struct CareerAssessment {
     /// One entry per year on record, oldest first.
     pub history: Vec<YearEntry>,
-    /// The four rules, always all four, in the order of DOMAIN.md's table.
+    /// The four rules, always all four, in the order of docs/domain.md's table.
     pub eligibility: Vec<RuleAnswer>,
-    /// The flags raised, in the order of DOMAIN.md's table; empty when none is.
+    /// The flags raised, in the order of docs/domain.md's table; empty when none is.
     pub flags: Vec<FlagAnswer>,
 }
 

@@ -7,6 +7,8 @@ use crate::text::require_text;
 use skp_events::data::CycleOpened;
 use skp_events::{ActorRole, Envelope, Event};
 use std::collections::HashMap;
+use time::macros::format_description;
+use time::Date;
 use uuid::Uuid;
 
 /// A cycle as its events leave it. `opened` is `None` while it does not exist.
@@ -22,13 +24,43 @@ pub struct Cycle {
     pub handled: HashMap<Uuid, u64>,
 }
 
-/// The command that opens a cycle (its data is the event's).
+/// The objection and decision windows when the opening names none (PP 30/2019 Ps 59).
+pub const DEFAULT_WINDOW_DAYS: u32 = 14;
+
+/// The command that opens a cycle, with its values as the caller gave them: they are read
+/// only once the caller may open cycles.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct OpenCycle {
     /// The command id.
     pub command_id: Uuid,
-    /// Organisation, year, plan due date and the two windows.
-    pub cycle: CycleOpened,
+    /// The agency.
+    pub organization: String,
+    /// The appraisal year.
+    pub year: i32,
+    /// `YYYY-MM-DD`: the date by which plans should be agreed.
+    pub plan_due: String,
+    /// Days after the score within which the employee may object ([`DEFAULT_WINDOW_DAYS`]).
+    pub objection_window_days: Option<u32>,
+    /// Days after an objection within which the forum should decide ([`DEFAULT_WINDOW_DAYS`]).
+    pub decision_window_days: Option<u32>,
+}
+
+impl OpenCycle {
+    /// The event's data: the plan due date parsed, the windows defaulted.
+    ///
+    /// # Errors
+    /// 422 `invalid_cycle` for a `plan_due` that is not a date `YYYY-MM-DD`.
+    pub fn to_event(&self) -> Result<CycleOpened, DomainError> {
+        let plan_due = Date::parse(&self.plan_due, format_description!("[year]-[month]-[day]"))
+            .map_err(|_| DomainError::invalid("invalid_cycle", format!("plan_due {:?} is not a date YYYY-MM-DD", self.plan_due)))?;
+        Ok(CycleOpened {
+            organization: self.organization.clone(),
+            year: self.year,
+            plan_due,
+            objection_window_days: self.objection_window_days.unwrap_or(DEFAULT_WINDOW_DAYS),
+            decision_window_days: self.decision_window_days.unwrap_or(DEFAULT_WINDOW_DAYS),
+        })
+    }
 }
 
 impl Cycle {
@@ -49,8 +81,9 @@ impl Cycle {
     /// Decides whether the cycle may open.
     ///
     /// # Errors
-    /// 403 unless the caller is an admin; 409 when already open; 422 `invalid_cycle` for an
-    /// empty organisation, a year outside 2000..=2100 or a window outside 1..=365 days.
+    /// 403 unless the caller is an admin; 409 when already open; 422 `invalid_cycle` for a
+    /// plan due date that is not a date, an empty organisation, a year outside 2000..=2100
+    /// or a window outside 1..=365 days.
     pub fn decide_open(&self, command: &OpenCycle, ctx: &Ctx) -> Result<Decision, DomainError> {
         if let Some(&version) = self.handled.get(&command.command_id) {
             return Ok(Decision::AlreadyHandled { version });
@@ -61,8 +94,24 @@ impl Cycle {
         if self.opened.is_some() {
             return Err(DomainError::AlreadyExists { what: "cycle" });
         }
-        validate(&command.cycle)?;
-        Ok(Decision::Record { event: Event::CycleOpened(command.cycle.clone()), role: ActorRole::Admin })
+        let cycle = command.to_event()?;
+        validate(&cycle)?;
+        Ok(Decision::Record { event: Event::CycleOpened(cycle), role: ActorRole::Admin })
+    }
+
+    /// Whether `ctx`'s caller may open appraisals in this cycle: checked before the
+    /// appraisal's values are read, and again when its opening is decided.
+    ///
+    /// # Errors
+    /// 404 when the cycle is not open; 403 unless the caller is an admin (not an inspector).
+    pub fn authorize_opening(&self, ctx: &Ctx) -> Result<&CycleOpened, DomainError> {
+        let Some(config) = &self.opened else {
+            return Err(DomainError::NotFound { what: "cycle" });
+        };
+        if ctx.caller.inspector || !ctx.caller.admin {
+            return Err(DomainError::Forbidden("only an admin opens appraisals"));
+        }
+        Ok(config)
     }
 }
 
@@ -92,7 +141,14 @@ mod tests {
     use time::macros::date;
 
     fn open(cycle: CycleOpened) -> OpenCycle {
-        OpenCycle { command_id: NEW_COMMAND, cycle }
+        OpenCycle {
+            command_id: NEW_COMMAND,
+            organization: cycle.organization,
+            year: cycle.year,
+            plan_due: cycle.plan_due.to_string(),
+            objection_window_days: Some(cycle.objection_window_days),
+            decision_window_days: Some(cycle.decision_window_days),
+        }
     }
 
     fn by(who: Who) -> Ctx {
@@ -163,23 +219,37 @@ mod tests {
 
     #[test]
     fn the_bounds_themselves_are_a_cycle() {
-        let bounds = OpenCycle {
-            command_id: NEW_COMMAND,
-            cycle: CycleOpened {
-                organization: "BKPSDM".into(),
-                year: 2100,
-                plan_due: date!(2099 - 12 - 01),
-                objection_window_days: 1,
-                decision_window_days: 365,
-            },
+        let bounds = CycleOpened {
+            organization: "BKPSDM".into(),
+            year: 2100,
+            plan_due: date!(2099 - 12 - 01),
+            objection_window_days: 1,
+            decision_window_days: 365,
         };
-        let decision = Cycle::new(CYCLE_ID).decide_open(&bounds, &by(admin()));
-        assert_recorded(decision, &Event::CycleOpened(bounds.cycle.clone()), ActorRole::Admin);
+        let decision = Cycle::new(CYCLE_ID).decide_open(&open(bounds.clone()), &by(admin()));
+        assert_recorded(decision, &Event::CycleOpened(bounds), ActorRole::Admin);
     }
 
     #[test]
     fn a_cycle_needs_an_organization() {
         assert_refused(refused_with(|c| c.organization = "  ".into()), "invalid_text");
+    }
+
+    #[test]
+    fn windows_left_out_are_fourteen_days_and_a_plan_due_must_be_a_date() {
+        let defaults = OpenCycle { objection_window_days: None, decision_window_days: None, ..open(cycle_opened()) };
+        let expected = CycleOpened { objection_window_days: 14, decision_window_days: 14, ..cycle_opened() };
+        assert_recorded(Cycle::new(CYCLE_ID).decide_open(&defaults, &by(admin())), &Event::CycleOpened(expected), ActorRole::Admin);
+        for bad in ["2025-13-01", "31-01-2025", "", "2025-1-31"] {
+            let command = OpenCycle { plan_due: bad.into(), ..open(cycle_opened()) };
+            assert_refused(Cycle::new(CYCLE_ID).decide_open(&command, &by(admin())), "invalid_cycle");
+        }
+    }
+
+    #[test]
+    fn a_bad_plan_due_from_a_caller_who_may_not_open_cycles_is_forbidden() {
+        let command = OpenCycle { plan_due: "not a date".into(), ..open(cycle_opened()) };
+        assert_refused(Cycle::new(CYCLE_ID).decide_open(&command, &by(employee())), "forbidden");
     }
 
     #[test]
@@ -189,7 +259,7 @@ mod tests {
 
     #[test]
     fn a_retried_opening_yields_the_original_version() {
-        let retry = OpenCycle { command_id: command_id(1), cycle: cycle_opened() };
+        let retry = OpenCycle { command_id: command_id(1), ..open(cycle_opened()) };
         assert_eq!(opened_cycle().decide_open(&retry, &by(admin())), Ok(Decision::AlreadyHandled { version: 1 }));
     }
 

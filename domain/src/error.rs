@@ -1,22 +1,22 @@
-//! Why the rules refuse a command. Each variant has a stable `code` and the HTTP status it
-//! maps to (CONTRACT.md): 404 unknown aggregate, 403 not allowed, 409 not now, 422 a value
-//! breaking a rule.
+//! Why the rules refuse a command. Each variant has a stable `code`; its kind (unknown, not
+//! allowed, not now, a value breaking a rule) is the variant itself, and the API maps each
+//! variant to its HTTP status (404, 403, 409, 422).
 
 use crate::appraisal::Status;
 
 /// A refusal by the rules. Operational failures (the store out of reach) are not here.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum DomainError {
-    /// 404 `not_found`: the aggregate does not exist.
+    /// `not_found`: the aggregate does not exist.
     #[error("{what} not found")]
     NotFound {
         /// `appraisal` or `cycle`.
         what: &'static str,
     },
-    /// 403 `forbidden`: the caller may not do this.
+    /// `forbidden`: the caller may not do this.
     #[error("forbidden: {0}")]
     Forbidden(&'static str),
-    /// 409 `invalid_transition`: the current status does not allow the command.
+    /// `invalid_transition`: the current status does not allow the command.
     #[error("{command} is not allowed while the appraisal is {status}")]
     InvalidTransition {
         /// The command refused.
@@ -24,27 +24,28 @@ pub enum DomainError {
         /// The current status.
         status: Status,
     },
-    /// 409 `already_exists`: a cycle or appraisal with this id is already open.
+    /// `already_exists`: a cycle or appraisal with this id is already open.
     #[error("{what} already exists")]
     AlreadyExists {
         /// `appraisal` or `cycle`.
         what: &'static str,
     },
-    /// 409 `objection_window_open`: finalizing without an objection must wait for the window.
+    /// `objection_window_open`: finalizing without an objection must wait for the window.
     #[error("the objection window is open until {until}; finalize after it closes or once the employee accepts")]
     ObjectionWindowOpen {
         /// RFC 3339 instant at which the window closes.
         until: String,
     },
-    /// 422 `objection_window_closed`: the objection came after the window.
+    /// `objection_window_closed`: the objection came after the window (a value breaking a rule).
     #[error("the objection window closed at {closed_at}")]
     ObjectionWindowClosed {
         /// RFC 3339 instant at which the window closed.
         closed_at: String,
     },
-    /// 422 with a rule-specific code (`invalid_plan`, `same_person`, `unknown_indicator`,
+    /// A value breaking a rule, with the rule's code (`invalid_plan`, `same_person`, `unknown_indicator`,
     /// `invalid_text`, `ratings_required`, `ratings_not_allowed`, `invalid_cycle`; and at the API
-    /// boundary `invalid_nip`, `invalid_rating`, `invalid_value`, `invalid_version`).
+    /// boundary `invalid_nip`, `invalid_rating`, `invalid_value`, `invalid_version`,
+    /// `before_opening`, `invalid_status`).
     #[error("{detail}")]
     Invalid {
         /// Stable machine-readable code.
@@ -68,19 +69,8 @@ impl DomainError {
         }
     }
 
-    /// The HTTP status this refusal answers with.
-    pub fn status(&self) -> u16 {
-        match self {
-            DomainError::NotFound { .. } => 404,
-            DomainError::Forbidden(_) => 403,
-            DomainError::InvalidTransition { .. }
-            | DomainError::AlreadyExists { .. }
-            | DomainError::ObjectionWindowOpen { .. } => 409,
-            DomainError::ObjectionWindowClosed { .. } | DomainError::Invalid { .. } => 422,
-        }
-    }
-
-    pub(crate) fn invalid(code: &'static str, detail: impl Into<String>) -> Self {
+    /// A value breaking the rule `code`.
+    pub fn invalid(code: &'static str, detail: impl Into<String>) -> Self {
         DomainError::Invalid { code, detail: detail.into() }
     }
 }

@@ -1,11 +1,12 @@
-//! The rules of the ASN performance appraisal (DOMAIN.md), pure: no I/O, no async, no clock.
+//! The rules of the ASN performance appraisal (docs/domain.md), pure: no I/O, no async, no clock.
 //!
 //! Every command is decided against the aggregate's current state and yields exactly one
 //! event ([`appraisal::decide`], [`cycle::Cycle::decide_open`]); the state is rebuilt from
 //! events by the same code everywhere ([`appraisal::Appraisal::apply`]). Time and the
-//! caller come in through [`Ctx`]. Refusals are [`DomainError`]s carrying their HTTP status
-//! and a stable code.
+//! caller come in through [`Ctx`]. Refusals are [`DomainError`]s with a stable code; what a
+//! code means over HTTP is the API's business. [`view`] is the appraisal as people read it.
 
+pub mod access;
 pub mod appraisal;
 pub mod audit;
 pub mod career;
@@ -15,9 +16,10 @@ pub mod decision;
 pub mod error;
 pub mod matrix;
 pub mod text;
+pub mod view;
 
-#[cfg(test)]
-pub(crate) mod testing;
+#[cfg(any(test, feature = "testing"))]
+pub mod testing;
 
 pub use context::{Caller, Ctx};
 pub use decision::Decision;

@@ -1,4 +1,4 @@
-//! A small given/when/then harness for the rules (tests only).
+//! A small given/when/then harness for the rules (tests only; the `testing` feature).
 //!
 //! ```text
 //! given(until(Status::Scored))           // the history: envelopes v1..n, one day apart from START
@@ -7,8 +7,9 @@
 //!     .at(SCORED_AT + Duration::days(1)) // default: an hour after the last event
 //!     .then(accepted());                 // Decision::Record with this event, in the caller's role
 //! ```
-//! `.then_err(code)` checks a refusal's `code()` and its `status()` against the table in
-//! [`status_of`]. The NIPs, names and times are fixed, so every test reads the same story.
+//! `.then_err(code)` checks a refusal's `code()`. The NIPs, names and times are fixed, so
+//! every test reads the same story. Unit tests use it, and so do integration tests and
+//! other crates' tests through the `testing` feature.
 
 use crate::appraisal::{decide, Appraisal, AppraisalCommand, Command, CommandKind, Status};
 use crate::{Caller, Ctx, Decision, DomainError};
@@ -23,55 +24,69 @@ use time::{Duration, OffsetDateTime};
 use uuid::Uuid;
 
 /// The appraisal under test, and its cycle.
-pub(crate) const APPRAISAL_ID: Uuid = Uuid::from_u128(0xa001);
-pub(crate) const CYCLE_ID: Uuid = Uuid::from_u128(0xc1c1e);
+pub const APPRAISAL_ID: Uuid = Uuid::from_u128(0xa001);
+/// The cycle of the appraisal under test.
+pub const CYCLE_ID: Uuid = Uuid::from_u128(0xc1c1e);
 /// The id of an opening under test (never one of a history's).
-pub(crate) const NEW_COMMAND: Uuid = Uuid::from_u128(0xc0de);
+pub const NEW_COMMAND: Uuid = Uuid::from_u128(0xc0de);
 
-pub(crate) const EMPLOYEE_NIP: &str = "198503152010011002";
-pub(crate) const RATER_NIP: &str = "197801012005011001";
-pub(crate) const SUPERIOR_NIP: &str = "197002022000031001";
-pub(crate) const PEER_NIP: &str = "199001012015012001";
-pub(crate) const ADMIN_NIP: &str = "198001012006041001";
-pub(crate) const INSPECTOR_NIP: &str = "198207072008011003";
+/// The appraised employee.
+pub const EMPLOYEE_NIP: &str = "198503152010011002";
+/// The rater.
+pub const RATER_NIP: &str = "197801012005011001";
+/// The rater's superior.
+pub const SUPERIOR_NIP: &str = "197002022000031001";
+/// A colleague with no part in the appraisal.
+pub const PEER_NIP: &str = "199001012015012001";
+/// An admin (BKPSDM staff).
+pub const ADMIN_NIP: &str = "198001012006041001";
+/// An inspector.
+pub const INSPECTOR_NIP: &str = "198207072008011003";
 
-pub(crate) const OBJECTION_WINDOW_DAYS: u32 = 14;
-pub(crate) const DECISION_WINDOW_DAYS: u32 = 30;
+/// The cycle's objection window.
+pub const OBJECTION_WINDOW_DAYS: u32 = 14;
+/// The cycle's decision window.
+pub const DECISION_WINDOW_DAYS: u32 = 30;
 
 /// The first event's time; event `v` of a `given` history happens `v - 1` days later.
-pub(crate) const START: OffsetDateTime = datetime!(2025-01-06 08:00 UTC);
+pub const START: OffsetDateTime = datetime!(2025-01-06 08:00 UTC);
 /// When `until(Scored)`'s `ScoreGiven` (v5) happens, and the end of its objection window.
-pub(crate) const SCORED_AT: OffsetDateTime = datetime!(2025-01-10 08:00 UTC);
-pub(crate) const OBJECTION_DUE: OffsetDateTime = datetime!(2025-01-24 08:00 UTC);
+pub const SCORED_AT: OffsetDateTime = datetime!(2025-01-10 08:00 UTC);
+/// When `until(Scored)`'s objection window closes.
+pub const OBJECTION_DUE: OffsetDateTime = datetime!(2025-01-24 08:00 UTC);
 /// When `until(Objected)`'s `ScoreObjected` (v6) happens, and the forum's deadline.
-pub(crate) const OBJECTED_AT: OffsetDateTime = datetime!(2025-01-11 08:00 UTC);
-pub(crate) const DECISION_DUE: OffsetDateTime = datetime!(2025-02-10 08:00 UTC);
+pub const OBJECTED_AT: OffsetDateTime = datetime!(2025-01-11 08:00 UTC);
+/// When `until(Objected)`'s forum is due.
+pub const DECISION_DUE: OffsetDateTime = datetime!(2025-02-10 08:00 UTC);
 
 // ---------------------------------------------------------------- callers
 
 /// A caller and the role a recorded event should name for them (`None`: records nothing).
 #[derive(Debug, Clone)]
-pub(crate) struct Who {
-    pub(crate) caller: Caller,
-    pub(crate) role: Option<ActorRole>,
+pub struct Who {
+    /// The caller.
+    pub caller: Caller,
+    /// The role a recorded event names for them; `None` when they may not act.
+    pub role: Option<ActorRole>,
 }
 
 impl Who {
     /// The same person, holding the global role `inspector` too.
-    pub(crate) fn also_inspector(mut self) -> Self {
+    pub fn also_inspector(mut self) -> Self {
         self.caller.inspector = true;
         self.role = None;
         self
     }
 
     /// The same person, holding the global role `admin` too (their role is unchanged).
-    pub(crate) fn also_admin(mut self) -> Self {
+    pub fn also_admin(mut self) -> Self {
         self.caller.admin = true;
         self
     }
 }
 
-pub(crate) fn nip(raw: &str) -> Nip {
+/// A NIP known to be valid.
+pub fn nip(raw: &str) -> Nip {
     Nip::parse(raw).expect("a valid test NIP")
 }
 
@@ -79,28 +94,33 @@ fn who(raw: &str, role: Option<ActorRole>) -> Who {
     Who { caller: Caller { nip: nip(raw), admin: false, inspector: false }, role }
 }
 
-pub(crate) fn employee() -> Who {
+/// The appraised employee as a caller.
+pub fn employee() -> Who {
     who(EMPLOYEE_NIP, Some(ActorRole::Employee))
 }
-pub(crate) fn rater() -> Who {
+/// The rater as a caller.
+pub fn rater() -> Who {
     who(RATER_NIP, Some(ActorRole::Rater))
 }
-pub(crate) fn superior() -> Who {
+/// The rater's superior as a caller.
+pub fn superior() -> Who {
     who(SUPERIOR_NIP, Some(ActorRole::RaterSuperior))
 }
-pub(crate) fn peer() -> Who {
+/// A colleague as a caller (feedback as `peer`).
+pub fn peer() -> Who {
     who(PEER_NIP, Some(ActorRole::Peer))
 }
 /// An admin (BKPSDM) with no role in the appraisal.
-pub(crate) fn admin() -> Who {
+pub fn admin() -> Who {
     who(ADMIN_NIP, Some(ActorRole::Admin)).also_admin()
 }
-pub(crate) fn inspector() -> Who {
+/// An inspector as a caller: records nothing.
+pub fn inspector() -> Who {
     who(INSPECTOR_NIP, None).also_inspector()
 }
 
 /// The person whose job `kind` is.
-pub(crate) fn natural(kind: CommandKind) -> Who {
+pub fn natural(kind: CommandKind) -> Who {
     use CommandKind::*;
     match kind {
         Open => admin(),
@@ -112,21 +132,26 @@ pub(crate) fn natural(kind: CommandKind) -> Who {
 
 // ---------------------------------------------------------------- events
 
-pub(crate) fn person(raw: &str, name: &str, position: &str, unit: &str) -> Person {
+/// A person as at the opening.
+pub fn person(raw: &str, name: &str, position: &str, unit: &str) -> Person {
     Person { nip: nip(raw), name: name.into(), position: position.into(), unit: unit.into() }
 }
 
-pub(crate) fn the_employee() -> Person {
+/// The appraised employee as at the opening.
+pub fn the_employee() -> Person {
     person(EMPLOYEE_NIP, "Siti Rahmawati", "Analis Kebijakan Ahli Muda", "Bidang Perencanaan")
 }
-pub(crate) fn the_rater() -> Person {
+/// The rater as at the opening.
+pub fn the_rater() -> Person {
     person(RATER_NIP, "Bambang Sutrisno", "Kepala Bidang Perencanaan", "Bidang Perencanaan")
 }
-pub(crate) fn the_superior() -> Person {
+/// The rater's superior as at the opening.
+pub fn the_superior() -> Person {
     person(SUPERIOR_NIP, "Dewi Lestari", "Sekretaris Badan", "Sekretariat")
 }
 
-pub(crate) fn cycle_opened() -> CycleOpened {
+/// The cycle's configuration.
+pub fn cycle_opened() -> CycleOpened {
     CycleOpened {
         organization: "BKPSDM Kabupaten Sleman".into(),
         year: 2025,
@@ -136,7 +161,8 @@ pub(crate) fn cycle_opened() -> CycleOpened {
     }
 }
 
-pub(crate) fn opened() -> Event {
+/// `AppraisalOpened` of the appraisal under test.
+pub fn opened() -> Event {
     let cycle = cycle_opened();
     Event::AppraisalOpened(AppraisalOpened {
         cycle_id: CYCLE_ID,
@@ -151,46 +177,54 @@ pub(crate) fn opened() -> Event {
     })
 }
 
-pub(crate) fn indicator(id: &str, value: u64, unit: &str) -> Indicator {
+/// An indicator with a target.
+pub fn indicator(id: &str, value: u64, unit: &str) -> Indicator {
     Indicator { id: id.into(), description: format!("indikator {id}"), target: Target { value, unit: unit.into() } }
 }
 
-pub(crate) fn result(id: &str, indicators: Vec<Indicator>) -> PlannedResult {
+/// A planned result with its indicators.
+pub fn result(id: &str, indicators: Vec<Indicator>) -> PlannedResult {
     PlannedResult { id: id.into(), description: format!("rencana hasil kerja {id}"), indicators }
 }
 
 /// A valid plan: R1 with I1 and I2, R2 with I3.
-pub(crate) fn plan() -> Vec<PlannedResult> {
+pub fn plan() -> Vec<PlannedResult> {
     vec![
         result("R1", vec![indicator("I1", 12, "dokumen"), indicator("I2", 100, "persen")]),
         result("R2", vec![indicator("I3", 4, "laporan")]),
     ]
 }
 
-pub(crate) fn drafted() -> Event {
+/// `PlanDrafted` with [`plan`].
+pub fn drafted() -> Event {
     Event::PlanDrafted(PlanDrafted { results: plan() })
 }
-pub(crate) fn submitted() -> Event {
+/// `PlanSubmitted`.
+pub fn submitted() -> Event {
     Event::PlanSubmitted(Empty {})
 }
-pub(crate) fn returned() -> Event {
+/// `PlanReturned` with a reason.
+pub fn returned() -> Event {
     Event::PlanReturned(PlanReturned { reason: "target I2 terlalu rendah".into() })
 }
-pub(crate) fn agreed() -> Event {
+/// `TargetsAgreed`.
+pub fn agreed() -> Event {
     Event::TargetsAgreed(Empty {})
 }
-pub(crate) fn feedback() -> Event {
+/// `FeedbackGiven` on results, about I3.
+pub fn feedback() -> Event {
     Event::FeedbackGiven(FeedbackGiven {
         about: FeedbackAbout::Results,
         text: "laporan triwulan tepat waktu".into(),
         indicator_id: Some("I3".into()),
     })
 }
-pub(crate) fn realised(indicator_id: &str, value: u64) -> Event {
+/// `RealisationRecorded` of `indicator_id`.
+pub fn realised(indicator_id: &str, value: u64) -> Event {
     Event::RealisationRecorded(RealisationRecorded { indicator_id: indicator_id.into(), value, evidence: None })
 }
 /// `ScoreGiven` at [`SCORED_AT`], so its window closes at [`OBJECTION_DUE`].
-pub(crate) fn score_given(results: Rating, behaviour: Rating) -> Event {
+pub fn score_given(results: Rating, behaviour: Rating) -> Event {
     Event::ScoreGiven(ScoreGiven {
         results_rating: results,
         behaviour_rating: behaviour,
@@ -200,14 +234,15 @@ pub(crate) fn score_given(results: Rating, behaviour: Rating) -> Event {
     })
 }
 /// The score of the standard story: results as expected, behaviour as expected (`baik`).
-pub(crate) fn scored() -> Event {
+pub fn scored() -> Event {
     score_given(Rating::SesuaiEkspektasi, Rating::SesuaiEkspektasi)
 }
-pub(crate) fn accepted() -> Event {
+/// `ScoreAccepted`.
+pub fn accepted() -> Event {
     Event::ScoreAccepted(Empty {})
 }
 /// `ScoreObjected` at [`OBJECTED_AT`], so the forum is due at [`DECISION_DUE`].
-pub(crate) fn objected() -> Event {
+pub fn objected() -> Event {
     Event::ScoreObjected(ScoreObjected {
         reason: "realisasi I1 melebihi target".into(),
         requested_results_rating: Some(Rating::DiAtasEkspektasi),
@@ -215,7 +250,8 @@ pub(crate) fn objected() -> Event {
         decision_due: DECISION_DUE,
     })
 }
-pub(crate) fn forum(outcome: ForumOutcome, results: Rating, behaviour: Rating, late: bool) -> Event {
+/// `ForumResolved` with the predikat of the ratings.
+pub fn forum(outcome: ForumOutcome, results: Rating, behaviour: Rating, late: bool) -> Event {
     Event::ForumResolved(ForumResolved {
         outcome,
         results_rating: results,
@@ -226,10 +262,11 @@ pub(crate) fn forum(outcome: ForumOutcome, results: Rating, behaviour: Rating, l
     })
 }
 /// The forum upholding [`scored`].
-pub(crate) fn upheld() -> Event {
+pub fn upheld() -> Event {
     forum(ForumOutcome::Upheld, Rating::SesuaiEkspektasi, Rating::SesuaiEkspektasi, false)
 }
-pub(crate) fn finalized(results: Rating, behaviour: Rating, via: FinalizedVia) -> Event {
+/// `ScoreFinalized` with the predikat of the ratings.
+pub fn finalized(results: Rating, behaviour: Rating, via: FinalizedVia) -> Event {
     Event::ScoreFinalized(ScoreFinalized {
         results_rating: results,
         behaviour_rating: behaviour,
@@ -240,7 +277,7 @@ pub(crate) fn finalized(results: Rating, behaviour: Rating, via: FinalizedVia) -
 }
 
 /// The shortest history that leaves an appraisal in `status` (empty for `Absent`).
-pub(crate) fn until(status: Status) -> Vec<Event> {
+pub fn until(status: Status) -> Vec<Event> {
     use Status::*;
     let before = |s: Status, next: Event| {
         let mut events = until(s);
@@ -266,7 +303,7 @@ pub(crate) fn until(status: Status) -> Vec<Event> {
 // ---------------------------------------------------------------- commands
 
 /// A command of `kind` whose values break no rule (for the tables of 403 and 409).
-pub(crate) fn valid_command(kind: CommandKind) -> AppraisalCommand {
+pub fn valid_command(kind: CommandKind) -> AppraisalCommand {
     use AppraisalCommand as C;
     use CommandKind::*;
     match kind {
@@ -299,7 +336,7 @@ pub(crate) fn valid_command(kind: CommandKind) -> AppraisalCommand {
 }
 
 /// Every kind decided by [`decide`] (opening is decided by `decide_open`).
-pub(crate) const KINDS: [CommandKind; 11] = [
+pub const KINDS: [CommandKind; 11] = [
     CommandKind::DraftPlan,
     CommandKind::SubmitPlan,
     CommandKind::ReturnPlan,
@@ -316,7 +353,7 @@ pub(crate) const KINDS: [CommandKind; 11] = [
 // ---------------------------------------------------------------- envelopes
 
 /// The command id of the history's event at `version`.
-pub(crate) fn command_id(version: u64) -> Uuid {
+pub fn command_id(version: u64) -> Uuid {
     Uuid::from_u128(0xc000_0000 + u128::from(version))
 }
 
@@ -331,7 +368,7 @@ fn role_of(event: &Event) -> (&'static str, ActorRole) {
 }
 
 /// The sealed envelope of `event` following `previous`, at `at`, by `actor`.
-pub(crate) fn envelope(
+pub fn envelope(
     previous: Option<&Envelope>,
     event: Event,
     at: OffsetDateTime,
@@ -359,7 +396,7 @@ pub(crate) fn envelope(
 }
 
 /// Envelopes of `events` at the given times: versions 1..n, command ids [`command_id`].
-pub(crate) fn history_at(events: Vec<(OffsetDateTime, Event)>) -> Vec<Envelope> {
+pub fn history_at(events: Vec<(OffsetDateTime, Event)>) -> Vec<Envelope> {
     let mut envelopes: Vec<Envelope> = Vec::new();
     for (at, event) in events {
         let (raw, role) = role_of(&event);
@@ -371,7 +408,7 @@ pub(crate) fn history_at(events: Vec<(OffsetDateTime, Event)>) -> Vec<Envelope> 
 }
 
 /// Envelopes of `events`, one day apart from [`START`].
-pub(crate) fn history(events: Vec<Event>) -> Vec<Envelope> {
+pub fn history(events: Vec<Event>) -> Vec<Envelope> {
     history_at(events.into_iter().zip(0..).map(|(e, day)| (START + Duration::days(day), e)).collect())
 }
 
@@ -379,18 +416,20 @@ pub(crate) fn history(events: Vec<Event>) -> Vec<Envelope> {
 
 /// A history and the state it leaves.
 #[derive(Debug, Clone)]
-pub(crate) struct Given {
-    pub(crate) envelopes: Vec<Envelope>,
-    pub(crate) state: Appraisal,
+pub struct Given {
+    /// The history so far, sealed.
+    pub envelopes: Vec<Envelope>,
+    /// The state after it.
+    pub state: Appraisal,
 }
 
 /// The events of `events`, one day apart from [`START`].
-pub(crate) fn given(events: Vec<Event>) -> Given {
+pub fn given(events: Vec<Event>) -> Given {
     given_envelopes(history(events))
 }
 
 /// The events at the times given.
-pub(crate) fn given_at(events: Vec<(OffsetDateTime, Event)>) -> Given {
+pub fn given_at(events: Vec<(OffsetDateTime, Event)>) -> Given {
     given_envelopes(history_at(events))
 }
 
@@ -402,7 +441,7 @@ fn given_envelopes(envelopes: Vec<Envelope>) -> Given {
 impl Given {
     /// The command under test, with the next version's [`command_id`], by the [`natural`]
     /// caller, an hour after the last event.
-    pub(crate) fn when(self, body: AppraisalCommand) -> When {
+    pub fn when(self, body: AppraisalCommand) -> When {
         let now = self.envelopes.last().map_or(START, |e| e.occurred_at) + Duration::hours(1);
         let (who, id) = (natural(body.kind()), command_id(self.state.version + 1));
         When { given: self, command: Command { id, body }, who, now }
@@ -411,7 +450,7 @@ impl Given {
 
 /// A command about to be decided.
 #[derive(Debug, Clone)]
-pub(crate) struct When {
+pub struct When {
     given: Given,
     command: Command,
     who: Who,
@@ -419,29 +458,33 @@ pub(crate) struct When {
 }
 
 impl When {
-    pub(crate) fn by(mut self, who: Who) -> Self {
+    /// Who issues the command.
+    pub fn by(mut self, who: Who) -> Self {
         self.who = who;
         self
     }
 
-    pub(crate) fn at(mut self, now: OffsetDateTime) -> Self {
+    /// When the command is decided.
+    pub fn at(mut self, now: OffsetDateTime) -> Self {
         self.now = now;
         self
     }
 
-    pub(crate) fn with_id(mut self, id: Uuid) -> Self {
+    /// The command id (default: the next version's).
+    pub fn with_id(mut self, id: Uuid) -> Self {
         self.command.id = id;
         self
     }
 
-    pub(crate) fn decide(&self) -> Result<Decision, DomainError> {
+    /// Decides the command without recording anything.
+    pub fn decide(&self) -> Result<Decision, DomainError> {
         let ctx = Ctx { caller: self.who.caller.clone(), now: self.now };
         decide(&self.given.state, &self.command, &ctx)
     }
 
     /// Asserts the command records `expected` in the caller's role; returns the history with
     /// it appended, so a story can go on.
-    pub(crate) fn then(self, expected: Event) -> Given {
+    pub fn then(self, expected: Event) -> Given {
         let role = self.who.role.expect("this caller records nothing: use then_err");
         assert_recorded(self.decide(), &expected, role);
         let mut envelopes = self.given.envelopes;
@@ -452,19 +495,19 @@ impl When {
     }
 
     /// Asserts the refusal's code and its HTTP status; returns it for a closer look.
-    pub(crate) fn then_err(self, code: &str) -> DomainError {
+    pub fn then_err(self, code: &str) -> DomainError {
         assert_refused(self.decide(), code)
     }
 
     /// Asserts the command id was handled before, by the event at `version`.
-    pub(crate) fn then_already_handled(self, version: u64) {
+    pub fn then_already_handled(self, version: u64) {
         assert_eq!(self.decide(), Ok(Decision::AlreadyHandled { version }));
     }
 }
 
 /// Asserts a decision records `expected` in `role`.
 #[track_caller]
-pub(crate) fn assert_recorded(decision: Result<Decision, DomainError>, expected: &Event, role: ActorRole) {
+pub fn assert_recorded(decision: Result<Decision, DomainError>, expected: &Event, role: ActorRole) {
     match decision {
         Ok(Decision::Record { event, role: actual }) => {
             assert_eq!(&event, expected, "the event recorded");
@@ -474,33 +517,15 @@ pub(crate) fn assert_recorded(decision: Result<Decision, DomainError>, expected:
     }
 }
 
-/// Asserts a refusal with `code` and the status that code answers with.
+/// Asserts a refusal with `code`.
 #[track_caller]
-pub(crate) fn assert_refused(decision: Result<Decision, DomainError>, code: &str) -> DomainError {
+pub fn assert_refused(decision: Result<Decision, DomainError>, code: &str) -> DomainError {
     match decision {
         Err(error) => {
             assert_eq!(error.code(), code, "{error}");
-            assert_eq!(error.status(), status_of(code), "status of {code}");
             error
         }
         Ok(decision) => panic!("expected {code}, got {decision:?}"),
     }
 }
 
-/// The HTTP status of each refusal code (CONTRACT.md, DOMAIN.md).
-pub(crate) fn status_of(code: &str) -> u16 {
-    match code {
-        "not_found" => 404,
-        "forbidden" => 403,
-        "invalid_transition" | "already_exists" | "objection_window_open" => 409,
-        "objection_window_closed"
-        | "invalid_plan"
-        | "same_person"
-        | "unknown_indicator"
-        | "invalid_text"
-        | "ratings_required"
-        | "ratings_not_allowed"
-        | "invalid_cycle" => 422,
-        other => panic!("unknown refusal code {other:?}"),
-    }
-}

@@ -18,82 +18,13 @@
 
 use proptest::prelude::*;
 use skp_domain::appraisal::{decide, Appraisal, AppraisalCommand as C, Command, CommandKind, Status};
+use skp_domain::testing::{envelope, nip, opened, plan, APPRAISAL_ID, ADMIN_NIP, EMPLOYEE_NIP, INSPECTOR_NIP, PEER_NIP, RATER_NIP, START, SUPERIOR_NIP};
 use skp_domain::{predikat, Caller, Ctx, Decision};
-use skp_events::data::AppraisalOpened;
-use skp_events::values::{FeedbackAbout, ForumOutcome, Indicator, Person, PlannedResult, Target};
-use skp_events::{Actor, ActorRole, AggregateType, Envelope, Event, Nip, Rating, GENESIS_HASH};
+use skp_events::values::{FeedbackAbout, ForumOutcome};
+use skp_events::{Actor, ActorRole, Envelope, Event, Rating};
 use std::collections::HashSet;
-use time::macros::{date, datetime};
-use time::{Duration, OffsetDateTime};
+use time::Duration;
 use uuid::Uuid;
-
-const APPRAISAL_ID: Uuid = Uuid::from_u128(0xa001);
-const START: OffsetDateTime = datetime!(2025-01-06 08:00 UTC);
-
-const EMPLOYEE_NIP: &str = "198503152010011002";
-const RATER_NIP: &str = "197801012005011001";
-const SUPERIOR_NIP: &str = "197002022000031001";
-const PEER_NIP: &str = "199001012015012001";
-const ADMIN_NIP: &str = "198001012006041001";
-const INSPECTOR_NIP: &str = "198207072008011003";
-
-// ---------------------------------------------------------------- fixtures
-
-fn nip(raw: &str) -> Nip {
-    Nip::parse(raw).expect("a valid test NIP")
-}
-
-fn person(raw: &str, name: &str) -> Person {
-    Person { nip: nip(raw), name: name.into(), position: "Analis".into(), unit: "Bidang Perencanaan".into() }
-}
-
-fn opened() -> Event {
-    Event::AppraisalOpened(AppraisalOpened {
-        cycle_id: Uuid::from_u128(0xc1c1e),
-        organization: "BKPSDM Kabupaten Sleman".into(),
-        year: 2025,
-        plan_due: date!(2025 - 01 - 31),
-        objection_window_days: 14,
-        decision_window_days: 30,
-        employee: person(EMPLOYEE_NIP, "Siti Rahmawati"),
-        rater: person(RATER_NIP, "Bambang Sutrisno"),
-        rater_superior: person(SUPERIOR_NIP, "Dewi Lestari"),
-    })
-}
-
-fn plan() -> Vec<PlannedResult> {
-    let indicator = |id: &str, value| Indicator {
-        id: id.into(),
-        description: format!("indikator {id}"),
-        target: Target { value, unit: "dokumen".into() },
-    };
-    vec![
-        PlannedResult { id: "R1".into(), description: "rhk 1".into(), indicators: vec![indicator("I1", 12), indicator("I2", 100)] },
-        PlannedResult { id: "R2".into(), description: "rhk 2".into(), indicators: vec![indicator("I3", 4)] },
-    ]
-}
-
-/// The sealed envelope of `event` following `previous`.
-fn envelope(previous: Option<&Envelope>, event: Event, at: OffsetDateTime, actor: Actor, command: Uuid) -> Envelope {
-    let version = previous.map_or(1, |p| p.version + 1);
-    Envelope {
-        event_id: Uuid::from_u128(0xe000_0000 + u128::from(version)),
-        aggregate_type: AggregateType::Appraisal,
-        aggregate_id: APPRAISAL_ID,
-        version,
-        schema_version: event.schema_version(),
-        event,
-        occurred_at: at,
-        actor,
-        command_id: command,
-        correlation_id: command,
-        causation_id: command,
-        prev_hash: previous.map_or_else(|| GENESIS_HASH.to_owned(), |p| p.hash.clone()),
-        hash: String::new(),
-    }
-    .seal()
-    .expect("events hold no floats")
-}
 
 // ---------------------------------------------------------------- callers
 
@@ -121,7 +52,7 @@ fn caller(who: Who) -> Caller {
     Caller { nip: nip(raw), admin, inspector }
 }
 
-/// The roles in which `who` may issue `kind` (DOMAIN.md "Who may do what"), if at all.
+/// The roles in which `who` may issue `kind` (docs/domain.md "Who may do what"), if at all.
 fn expected_role(who: Who, kind: CommandKind) -> Option<ActorRole> {
     use CommandKind::*;
     match (who, kind) {
@@ -374,7 +305,7 @@ fn run(steps: &[Step]) -> (Vec<Envelope>, Appraisal) {
                 assert_eq!(state, before, "an already handled command changes nothing");
             }
             Err(error) => {
-                assert!(matches!(error.status(), 403 | 404 | 409 | 422), "{error:?}");
+                assert!(!error.code().is_empty() && !error.to_string().is_empty(), "{error:?}");
                 if expected_role(who, kind).is_none() {
                     assert_eq!(error.code(), "forbidden", "{kind:?} by {who:?}");
                 }

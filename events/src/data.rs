@@ -1,5 +1,5 @@
 //! Every event SKP records, with its data. The `type` name and the field names are the wire
-//! format (CONTRACT.md); golden tests in `tests/golden.rs` pin them.
+//! format (docs/contract.md); golden tests in `tests/golden.rs` pin them.
 
 use crate::values::{
     FeedbackAbout, FinalizedVia, ForumOutcome, Nip, Person, PlannedResult, Predikat, Rating,

@@ -7,6 +7,7 @@
 
 use crate::canonical::{to_canonical_string, CanonicalError};
 use crate::data::Event;
+use crate::decode::DecodeError;
 use crate::values::Nip;
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
@@ -95,22 +96,15 @@ pub struct Envelope {
     pub hash: String,
 }
 
-/// Why bytes could not be read as an envelope.
+/// Why an envelope could not be sealed or written in canonical form.
 #[derive(Debug, thiserror::Error)]
-pub enum DecodeError {
-    /// Not JSON, or not the shape of an envelope.
-    #[error("not an SKP envelope: {0}")]
-    Shape(#[from] serde_json::Error),
-    /// A schema version newer than this code knows.
-    #[error("event type {event_type} has schema version {found}, this code knows up to {known}")]
-    UnknownSchema {
-        /// The event type.
-        event_type: String,
-        /// The version found.
-        found: u64,
-        /// The newest version this code reads.
-        known: u32,
-    },
+pub enum SealError {
+    /// The envelope did not serialise to JSON.
+    #[error("the envelope does not serialise to JSON")]
+    Serialize(#[from] serde_json::Error),
+    /// The JSON has no canonical form (a floating-point number).
+    #[error(transparent)]
+    Canonical(#[from] CanonicalError),
 }
 
 impl Envelope {
@@ -118,8 +112,8 @@ impl Envelope {
     ///
     /// # Errors
     /// Only if the envelope held a float, which SKP's events never do.
-    pub fn seal(mut self) -> Result<Self, CanonicalError> {
-        let mut value = serde_json::to_value(&self).map_err(|e| CanonicalError::Float(e.to_string()))?;
+    pub fn seal(mut self) -> Result<Self, SealError> {
+        let mut value = serde_json::to_value(&self)?;
         self.hash = hash_of_value(&mut value)?;
         Ok(self)
     }
@@ -130,8 +124,8 @@ impl Envelope {
     ///
     /// # Errors
     /// Only if the envelope held a float, which SKP's events never do.
-    pub fn seal_with_body(mut self) -> Result<(Self, Vec<u8>), CanonicalError> {
-        let mut value = serde_json::to_value(&self).map_err(|e| CanonicalError::Float(e.to_string()))?;
+    pub fn seal_with_body(mut self) -> Result<(Self, Vec<u8>), SealError> {
+        let mut value = serde_json::to_value(&self)?;
         let hash = hash_of_value(&mut value)?;
         if let Some(object) = value.as_object_mut() {
             object.insert("hash".to_owned(), Value::String(hash.clone()));
@@ -145,8 +139,8 @@ impl Envelope {
     ///
     /// # Errors
     /// Only if the envelope held a float, which SKP's events never do.
-    pub fn to_canonical_bytes(&self) -> Result<Vec<u8>, CanonicalError> {
-        let value = serde_json::to_value(self).map_err(|e| CanonicalError::Float(e.to_string()))?;
+    pub fn to_canonical_bytes(&self) -> Result<Vec<u8>, SealError> {
+        let value = serde_json::to_value(self)?;
         Ok(to_canonical_string(&value)?.into_bytes())
     }
 

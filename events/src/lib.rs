@@ -1,6 +1,7 @@
 //! The wire vocabulary of SKP: what goes on the stream and what other programs read.
 //!
-//! - [`envelope`]: the envelope around every event and its hash;
+//! - [`envelope`]: the envelope around every event and its hash; [`decode`]: why bytes are
+//!   not an envelope;
 //! - [`data`]: every event type and its data;
 //! - [`values`]: validated values inside events (NIP, ratings, predikat, plans);
 //! - [`canonical`]: canonical JSON (RFC 8785) used by the hash;
@@ -13,6 +14,7 @@
 pub mod canonical;
 pub mod chain;
 pub mod data;
+pub mod decode;
 pub mod envelope;
 pub mod ids;
 pub mod public;
@@ -21,5 +23,6 @@ pub mod upcast;
 pub mod values;
 
 pub use data::Event;
-pub use envelope::{Actor, ActorRole, AggregateType, Envelope, GENESIS_HASH};
+pub use decode::DecodeError;
+pub use envelope::{Actor, ActorRole, AggregateType, Envelope, SealError, GENESIS_HASH};
 pub use values::{Nip, Predikat, Rating};

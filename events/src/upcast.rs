@@ -4,7 +4,7 @@
 //! version newer than this code knows is refused rather than misread. When a type's data
 //! changes, its old versions are rewritten here (never on the stream) and the version bumps.
 
-use crate::envelope::DecodeError;
+use crate::decode::DecodeError;
 use serde_json::Value;
 
 /// The newest schema version this code reads, for every event type.

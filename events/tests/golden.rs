@@ -1,9 +1,9 @@
-//! Golden tests of the wire form (CONTRACT.md, section NATS).
+//! Golden tests of the wire form (docs/contract.md, section NATS).
 //!
 //! Each of the 13 event types is built in its envelope from fixed values, written with
 //! `to_canonical_bytes` and compared byte for byte with `tests/golden/<Type>.json`, then the
 //! fixture is decoded back and compared with the value. The fixtures were written by hand from
-//! CONTRACT.md and their `hash` computed outside this crate (`sha256sum` over `prev_hash` and
+//! docs/contract.md and their `hash` computed outside this crate (`sha256sum` over `prev_hash` and
 //! the canonical JSON without `hash`), so renaming a Rust identifier, reordering a field or
 //! changing the hash can never go unnoticed. A fixed test vector pins the hash independently
 //! of the crate's hashing, and the chain checker is tried on intact and broken chains.
@@ -15,7 +15,7 @@ use skp_events::data::{
     AppraisalOpened, CycleOpened, Empty, FeedbackGiven, ForumResolved, PlanDrafted, PlanReturned, RealisationRecorded,
     ScoreFinalized, ScoreGiven, ScoreObjected, EVENT_TYPES,
 };
-use skp_events::envelope::DecodeError;
+use skp_events::DecodeError;
 use skp_events::values::{FeedbackAbout, FinalizedVia, ForumOutcome, Indicator, Person, PlannedResult, Target};
 use skp_events::{Actor, ActorRole, AggregateType, Envelope, Event, Nip, Predikat, Rating, GENESIS_HASH};
 use std::path::PathBuf;

@@ -5,6 +5,6 @@ use libfuzzer_sys::fuzz_target;
 
 fuzz_target!(|data: &[u8]| {
     if let Some((&route, body)) = data.split_first() {
-        let _ = skp_services::api::fuzzing::command_body(route, body);
+        let _ = skp_api::http::fuzzing::command_body(route, body);
     }
 });

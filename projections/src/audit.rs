@@ -1,4 +1,4 @@
-//! Audit and fairness (DOMAIN.md): every envelope as stored, in stored order, and the report
+//! Audit and fairness (docs/domain.md): every envelope as stored, in stored order, and the report
 //! recomputed by the domain's audit rules whenever an appraisal changes. The chain is checked
 //! on the exact stored text, so a tampered or reordered event shows.
 //!
@@ -10,7 +10,8 @@
 //! come decoded from the runtime.
 
 use crate::event::StoredEvent;
-use crate::runtime::{Projection, ProjectionError};
+use crate::error::ProjectionError;
+use crate::projection::Projection;
 use futures::future::BoxFuture;
 use serde::Serialize;
 use serde_json::Value;
@@ -49,7 +50,7 @@ pub struct ReportView {
     pub appraisal_id: Uuid,
     /// Whether the hash chain and versions are intact.
     pub chain_valid: bool,
-    /// The six checks of DOMAIN.md.
+    /// The six checks of docs/domain.md.
     pub checks: Vec<CheckView>,
     /// `fair` or `findings`.
     pub verdict: &'static str,
@@ -212,7 +213,7 @@ impl EventRows {
     /// valid UTF-8, since the runtime read it as JSON; else as `report_of` reads it).
     fn push(&mut self, id: Uuid, position: i32, stream_seq: u64, body: &[u8]) -> Result<(), ProjectionError> {
         let text = std::str::from_utf8(body).map_or_else(|_| String::from_utf8_lossy(body), Cow::Borrowed);
-        let length = i32::try_from(text.len()).map_err(|_| ProjectionError::Config(format!("an event of {} bytes", text.len())))?;
+        let length = i32::try_from(text.len()).map_err(|_| ProjectionError::TooLarge(format!("an event of {} bytes", text.len())))?;
         self.data.extend_from_slice(&4i16.to_be_bytes());
         for field in [id.as_bytes().as_slice(), &position.to_be_bytes(), &(stream_seq as i64).to_be_bytes()] {
             self.data.extend_from_slice(&(field.len() as i32).to_be_bytes());
@@ -239,7 +240,7 @@ impl EventRows {
 }
 
 fn position(checked: u64) -> Result<i32, ProjectionError> {
-    i32::try_from(checked).map_err(|_| ProjectionError::Config(format!("an appraisal with {checked} events")))
+    i32::try_from(checked).map_err(|_| ProjectionError::TooLarge(format!("an appraisal with {checked} events")))
 }
 
 /// The trails of `ids` as stored before the batch, in two statements (chain states, then
@@ -336,5 +337,5 @@ impl ReportRows {
 }
 
 fn to_json(value: &impl Serialize) -> Result<String, ProjectionError> {
-    serde_json::to_string(value).map_err(|e| ProjectionError::Config(e.to_string()))
+    Ok(serde_json::to_string(value)?)
 }

@@ -3,7 +3,8 @@
 //! the domain's career rules.
 
 use crate::event::StoredEvent;
-use crate::runtime::{Projection, ProjectionError};
+use crate::error::ProjectionError;
+use crate::projection::Projection;
 use futures::future::BoxFuture;
 use skp_events::Event;
 use sqlx::PgConnection;
@@ -86,7 +87,7 @@ async fn write_finals(tx: &mut PgConnection, finals: Vec<Final>) -> Result<(), P
 
 async fn owner_year(tx: &mut PgConnection, appraisal: Uuid) -> Result<i32, ProjectionError> {
     let row: Option<(i32,)> = sqlx::query_as("SELECT year FROM appraisal_owners WHERE appraisal_id = $1").bind(appraisal).fetch_optional(&mut *tx).await?;
-    row.map(|(y,)| y).ok_or_else(|| ProjectionError::Undecodable { stream_seq: 0, reason: format!("ScoreFinalized of appraisal {appraisal} that was never opened") })
+    row.map(|(y,)| y).ok_or_else(|| ProjectionError::Inconsistent { stream_seq: 0, problem: format!("ScoreFinalized of appraisal {appraisal} that was never opened") })
 }
 
 async fn write_owners(tx: &mut PgConnection, owners: &HashMap<Uuid, (String, i32)>) -> Result<(), ProjectionError> {

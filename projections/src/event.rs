@@ -1,7 +1,7 @@
 //! An event as a projector sees it: its stream sequence, its stored body and the decoded
 //! envelope.
 
-use crate::runtime::ProjectionError;
+use crate::error::ProjectionError;
 use bytes::Bytes;
 use skp_events::Envelope;
 
@@ -23,7 +23,7 @@ impl StoredEvent {
     /// [`ProjectionError::Undecodable`] naming the sequence: a projector stops there rather
     /// than skip an event silently.
     pub fn decode(stream_seq: u64, body: Bytes) -> Result<Self, ProjectionError> {
-        let envelope = Envelope::decode(&body).map_err(|e| ProjectionError::Undecodable { stream_seq, reason: e.to_string() })?;
+        let envelope = Envelope::decode(&body).map_err(|source| ProjectionError::Undecodable { stream_seq, source })?;
         Ok(Self { stream_seq, body, envelope })
     }
 }

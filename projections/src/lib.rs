@@ -1,24 +1,38 @@
 //! SKP's read models and the runtime that keeps them.
 //!
-//! - [`runtime`]: a named projector per read model, on its own durable JetStream consumer;
-//!   each batch is applied and checkpointed in one PostgreSQL transaction, then acked, so a
-//!   projector killed at any instant leaves the read model equal to a rebuild;
+//! - [`runtime`]: a named projector per read model, on its own durable JetStream consumer
+//!   (the store's one stream reader); each batch is applied and checkpointed in one
+//!   PostgreSQL transaction, then acked, so a projector killed at any instant leaves the
+//!   read model equal to a rebuild;
+//! - [`projection`]: what a read model is to the runtime; [`event`]: an event as it sees it;
 //! - [`rebuild`]: a projection rebuilt from sequence 1 into a fresh schema while the current
 //!   one serves, then swapped in atomically;
 //! - [`store`]: the PostgreSQL side (control schema, generations, migrations);
-//! - [`progress`], [`career`], [`audit`], [`relay`]: the read models;
-//! - [`query`]: what the API asks of them, including waiting for `?min_sequence=`.
+//! - [`progress`], [`career`], [`audit`], [`relay`]: the read models; [`catalog`]: the list
+//!   of them and their settings;
+//! - [`query`]: what the API asks of them;
+//! - [`error`]: the projections' error type.
 
 pub mod audit;
 pub mod career;
+pub mod catalog;
+pub mod error;
 pub mod event;
+#[cfg(feature = "testing")]
+pub mod fault;
 pub mod progress;
+pub mod projection;
 pub mod query;
 pub mod rebuild;
 pub mod relay;
 pub mod runtime;
 pub mod store;
 
+pub use catalog::{ReadSettings, PROJECTORS};
+pub use error::ProjectionError;
 pub use event::StoredEvent;
-pub use runtime::{FaultPoint, Projection, ProjectionError, Projector, ProjectorSettings, ProjectorStatus};
+pub use projection::Projection;
+#[cfg(feature = "testing")]
+pub use fault::FaultPoint;
+pub use runtime::{Projector, ProjectorSettings, ProjectorStatus};
 pub use store::ReadStore;

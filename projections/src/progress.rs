@@ -3,10 +3,11 @@
 //! in memory with the pure [`apply`], and writes them back in one statement.
 
 use crate::event::StoredEvent;
-use crate::runtime::{Projection, ProjectionError};
+use crate::error::ProjectionError;
+use crate::projection::Projection;
 use crate::store::{Generation, ReadStore};
 use futures::future::BoxFuture;
-use skp_domain::appraisal::{status_after, Status};
+use skp_domain::appraisal::{status_after, Status, UnknownStatus};
 use skp_events::{AggregateType, Event};
 use sqlx::PgConnection;
 use std::collections::{BTreeMap, BTreeSet, HashMap};
@@ -47,14 +48,13 @@ pub struct AppraisalRow {
     pub updated_at: OffsetDateTime,
 }
 
-fn status_named(name: &str) -> Status {
-    Status::ALL.into_iter().find(|s| s.as_str() == name).unwrap_or(Status::Absent)
-}
-
 /// Applies one appraisal event to its row (`None` before the opening).
-pub fn apply(row: Option<AppraisalRow>, id: Uuid, event: &Event, version: u64, at: OffsetDateTime) -> Option<AppraisalRow> {
-    let mut row = match (row, event) {
-        (_, Event::AppraisalOpened(o)) => AppraisalRow {
+///
+/// # Errors
+/// [`UnknownStatus`] when the row holds a status that is none of the lifecycle's.
+pub fn apply(row: Option<AppraisalRow>, id: Uuid, event: &Event, version: u64, at: OffsetDateTime) -> Result<Option<AppraisalRow>, UnknownStatus> {
+    let (mut row, current) = match (row, event) {
+        (_, Event::AppraisalOpened(o)) => (AppraisalRow {
             appraisal_id: id,
             cycle_id: o.cycle_id,
             employee_nip: o.employee.nip.to_string(),
@@ -68,11 +68,14 @@ pub fn apply(row: Option<AppraisalRow>, id: Uuid, event: &Event, version: u64, a
             decision_due: None,
             version: 0,
             updated_at: at,
-        },
-        (Some(row), _) => row,
-        (None, _) => return None,
+        }, Status::Absent),
+        (Some(row), _) => {
+            let current = row.status.parse()?;
+            (row, current)
+        }
+        (None, _) => return Ok(None),
     };
-    row.status = status_after(status_named(&row.status), event).as_str().to_owned();
+    row.status = status_after(current, event).as_str().to_owned();
     match event {
         Event::ScoreGiven(s) => row.predikat = Some(s.predikat.as_str().to_owned()),
         Event::ForumResolved(f) => {
@@ -85,7 +88,7 @@ pub fn apply(row: Option<AppraisalRow>, id: Uuid, event: &Event, version: u64, a
     }
     row.version = version as i64;
     row.updated_at = at;
-    Some(row)
+    Ok(Some(row))
 }
 
 /// The progress projection.
@@ -202,7 +205,7 @@ async fn apply_batch(tx: &mut PgConnection, events: &[StoredEvent]) -> Result<Ve
                 cycles.insert(e.aggregate_id, c);
             }
             (AggregateType::Appraisal, event) => {
-                if let Some(row) = apply(rows.remove(&e.aggregate_id), e.aggregate_id, event, e.version, e.occurred_at) {
+                if let Some(row) = apply(rows.remove(&e.aggregate_id), e.aggregate_id, event, e.version, e.occurred_at)? {
                     changed.insert(row.appraisal_id);
                     rows.insert(row.appraisal_id, row);
                 }

@@ -1,7 +1,7 @@
 //! What the API asks of the read models: cycle progress, an employee's career, an
 //! appraisal's audit report and a cycle's findings, each from the serving generation.
 
-use crate::runtime::ProjectionError;
+use crate::error::ProjectionError;
 use crate::store::{Generation, ReadStore};
 use serde::Serialize;
 use skp_domain::appraisal::Status;
@@ -84,9 +84,6 @@ fn predikat_name(raw: &str) -> Option<&'static str> {
     Predikat::ALL.into_iter().map(Predikat::as_str).find(|p| *p == raw)
 }
 
-fn status_name(raw: &str) -> &'static str {
-    Status::ALL.into_iter().map(Status::as_str).find(|s| *s == raw).unwrap_or("opened")
-}
 
 #[derive(sqlx::FromRow)]
 struct Cell {
@@ -185,7 +182,8 @@ async fn progress_at(store: &ReadStore, generation: &Generation, cycle: Uuid, no
     let (mut units, mut raters) = (BTreeMap::new(), BTreeMap::new());
     for cell in &cells {
         progress.total += cell.count;
-        *progress.by_status.entry(status_name(&cell.status)).or_default() += cell.count;
+        let status: Status = cell.status.parse()?;
+        *progress.by_status.entry(status.as_str()).or_default() += cell.count;
         if let Some(p) = cell.predikat.as_deref().and_then(predikat_name) {
             *progress.by_predikat.entry(p).or_default() += cell.count;
         }
@@ -253,7 +251,7 @@ pub struct Career {
     pub nip: String,
     /// The final predikat per year, oldest first.
     pub history: Vec<CareerYear>,
-    /// Each rule of DOMAIN.md's career table, by name.
+    /// Each rule of docs/domain.md's career table, by name.
     pub eligibility: BTreeMap<&'static str, Eligibility>,
     /// The flags raised by the latest year.
     pub flags: Vec<Flag>,
@@ -390,7 +388,7 @@ pub struct AppraisalRow {
 ///
 /// # Errors
 /// When the database fails.
-pub async fn cycle_appraisals(store: &ReadStore, cycle: Uuid, status: Option<&str>, limit: i64) -> Result<Vec<AppraisalRow>, ProjectionError> {
+pub async fn cycle_appraisals(store: &ReadStore, cycle: Uuid, status: Option<Status>, limit: i64) -> Result<Vec<AppraisalRow>, ProjectionError> {
     let Some(g) = store.active("progress").await? else { return Ok(Vec::new()) };
     let schema = &g.schema;
     let rows = sqlx::query_as(&format!(
@@ -398,7 +396,7 @@ pub async fn cycle_appraisals(store: &ReadStore, cycle: Uuid, status: Option<&st
          WHERE cycle_id = $1 AND ($2::text IS NULL OR status = $2) ORDER BY unit, employee_name, appraisal_id LIMIT $3"
     ))
     .bind(cycle)
-    .bind(status)
+    .bind(status.map(Status::as_str))
     .bind(limit)
     .fetch_all(store.pool())
     .await?;

@@ -7,12 +7,14 @@
 //! transaction the new generation becomes the serving one. The live projector then carries
 //! on in the new generation from its checkpoint, skipping what it already holds.
 
+use crate::error::ProjectionError;
 use crate::event::StoredEvent;
-use crate::runtime::{apply_locked, Projection, ProjectionError, ProjectorSettings};
+use crate::projection::Projection;
+use crate::runtime::{apply_locked, ProjectorSettings};
 use crate::store::{Generation, ReadStore};
-use async_nats::jetstream::consumer::{pull, AckPolicy, DeliverPolicy};
-use async_nats::jetstream::{self, consumer::Consumer};
-use futures::StreamExt;
+use async_nats::jetstream;
+use skp_store::reader::read_range;
+use skp_store::stream::last_sequence;
 use sqlx::Connection;
 use std::time::{Duration, Instant};
 
@@ -34,68 +36,18 @@ impl RebuildReport {
     }
 }
 
-async fn stream_head(js: &jetstream::Context, stream: &str) -> Result<u64, ProjectionError> {
-    let mut stream = js.get_stream(stream).await.map_err(|e| ProjectionError::Nats(e.to_string()))?;
-    let info = stream.info().await.map_err(|e| ProjectionError::Nats(e.to_string()))?;
-    Ok(info.state.last_sequence)
-}
-
-async fn reader(js: &jetstream::Context, settings: &ProjectorSettings, from: u64) -> Result<Consumer<pull::Config>, ProjectionError> {
-    let stream = js.get_stream(&settings.stream).await.map_err(|e| ProjectionError::Nats(e.to_string()))?;
-    let config = pull::Config {
-        deliver_policy: DeliverPolicy::ByStartSequence { start_sequence: from.max(1) },
-        ack_policy: AckPolicy::None,
-        filter_subject: settings.filter_subject.clone(),
-        inactive_threshold: Duration::from_secs(60),
-        ..Default::default()
-    };
-    stream.create_consumer(config).await.map_err(|e| ProjectionError::Nats(e.to_string()))
-}
-
-/// Reads events after `after` up to `until` (inclusive) in batches, handing each to `apply`,
-/// in order; the next batch is fetched and decoded while one is applied.
-async fn read_until<F, Fut>(js: &jetstream::Context, settings: &ProjectorSettings, after: u64, until: u64, mut apply: F) -> Result<u64, ProjectionError>
+/// Reads the events after `after` up to `until` (inclusive) in batches, decoded while the
+/// batch before is applied by `apply`, in order. Returns the last sequence read.
+async fn read_until<F, Fut>(js: &jetstream::Context, settings: &ProjectorSettings, after: u64, until: u64, apply: F) -> Result<u64, ProjectionError>
 where
     F: FnMut(Vec<StoredEvent>) -> Fut,
     Fut: std::future::Future<Output = Result<(), ProjectionError>>,
 {
-    if after >= until {
-        return Ok(after);
-    }
-    let consumer = reader(js, settings, after + 1).await?;
-    let mut reached = after;
-    let mut fetched = next_batch(&consumer, settings, until).await?;
-    while reached < until {
-        let events = std::mem::take(&mut fetched);
-        if let Some(last) = events.last() {
-            reached = last.stream_seq;
-            if reached < until {
-                ((), fetched) = tokio::try_join!(apply(events), next_batch(&consumer, settings, until))?;
-            } else {
-                apply(events).await?;
-            }
-        } else if stream_head(js, &settings.stream).await? < until {
-            return Err(ProjectionError::Nats(format!("stream shorter than sequence {until}")));
-        } else {
-            fetched = next_batch(&consumer, settings, until).await?;
-        }
+    let reached = read_range(js, settings.read_from(after + 1), until, |m| StoredEvent::decode(m.seq, m.body), apply).await?;
+    if reached < until {
+        return Err(skp_store::StoreError::Stalled { stream: settings.stream.clone(), reached, head: until }.into());
     }
     Ok(reached)
-}
-
-/// The next batch of events up to `until` (inclusive), decoded; empty when none came.
-async fn next_batch(consumer: &Consumer<pull::Config>, settings: &ProjectorSettings, until: u64) -> Result<Vec<StoredEvent>, ProjectionError> {
-    let mut batch = consumer.fetch().max_messages(settings.batch).expires(settings.fetch_wait).messages().await.map_err(|e| ProjectionError::Nats(e.to_string()))?;
-    let mut events = Vec::with_capacity(settings.batch);
-    while let Some(message) = batch.next().await {
-        let Ok(message) = message else { continue };
-        let seq = message.info().map_err(|e| ProjectionError::Nats(e.to_string()))?.stream_sequence;
-        if seq > until {
-            break;
-        }
-        events.push(StoredEvent::decode(seq, message.payload.clone())?);
-    }
-    Ok(events)
 }
 
 /// Rebuilds `projection` from sequence 1 and swaps the result in.
@@ -105,11 +57,11 @@ async fn next_batch(consumer: &Consumer<pull::Config>, settings: &ProjectorSetti
 /// half-built one is dropped.
 pub async fn rebuild(store: &ReadStore, js: &jetstream::Context, projection: &dyn Projection, settings: &ProjectorSettings) -> Result<RebuildReport, ProjectionError> {
     if !projection.rebuildable() {
-        return Err(ProjectionError::Config(format!("the {} projection cannot be rebuilt: its state is what it already published", projection.name())));
+        return Err(ProjectionError::NotRebuildable(projection.name()));
     }
     let started = Instant::now();
-    store.ensure_active(projection).await?;
-    let fresh = store.create_generation(projection).await?;
+    store.ensure_active(projection.name(), projection.migrator()).await?;
+    let fresh = store.create_generation(projection.name(), projection.migrator()).await?;
     match build_and_swap(store, js, projection, settings, &fresh).await {
         Ok((old, events)) => {
             // The generation just retired stays one rebuild longer: queries that read the
@@ -136,7 +88,7 @@ async fn build_and_swap(
     fresh: &Generation,
 ) -> Result<(Option<i32>, u64), ProjectionError> {
     let mut applied = 0u64;
-    let head = stream_head(js, &settings.stream).await?;
+    let head = last_sequence(js, &settings.stream).await?;
     let mut checkpoint = 0;
     // Catch up without holding any lock on the serving generation.
     checkpoint = read_until(js, settings, checkpoint, head, |events| {
@@ -150,7 +102,7 @@ async fn build_and_swap(
     let mut tx = conn.begin().await?;
     let lock = format!("SELECT generation FROM {}.projection_state WHERE projection = $1 AND active FOR UPDATE", store.base());
     let old: Option<(i32,)> = sqlx::query_as(&lock).bind(projection.name()).fetch_optional(&mut *tx).await?;
-    let head = stream_head(js, &settings.stream).await?;
+    let head = last_sequence(js, &settings.stream).await?;
     let mut rest = Vec::new();
     read_until(js, settings, checkpoint, head, |events| {
         rest.extend(events);

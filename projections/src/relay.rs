@@ -6,7 +6,9 @@
 //! again, which `SKP_PUBLIC`'s 24-hour duplicate window drops.
 
 use crate::event::StoredEvent;
-use crate::runtime::{Projection, ProjectionError};
+use crate::error::ProjectionError;
+use crate::projection::Projection;
+use skp_store::error::cause;
 use async_nats::jetstream::{self, context::Publish, stream};
 use futures::future::BoxFuture;
 use skp_events::public::{AppraisalFacts, ScoreFinalizedV1};
@@ -47,27 +49,16 @@ impl RelayProjection {
             description: Some("SKP public integration events".into()),
             ..Default::default()
         };
-        // nats-server 2.9 removes an account's empty streams directory when its last stream is
-        // deleted; a stream created at that instant fails with 10049: try again a few times.
-        let mut tries = 0;
-        loop {
-            match js.get_or_create_stream(config.clone()).await {
-                Err(e) if tries < 5 && e.to_string().contains("10049") => {
-                    tries += 1;
-                    tokio::time::sleep(Duration::from_millis(100)).await;
-                }
-                Err(e) => return Err(ProjectionError::Nats(format!("public stream {stream}: {e}"))),
-                Ok(_) => break,
-            }
-        }
+        skp_store::stream::get_or_create_with_retry(&js, &config).await.map_err(|e| skp_store::StoreError::stream(stream, "creating or opening it", e))?;
         Ok(Self { js, subject: score_finalized_subject(prefix) })
     }
 
     async fn publish(&self, event: &ScoreFinalizedV1) -> Result<u64, ProjectionError> {
-        let body = serde_json::to_vec(event).map_err(|e| ProjectionError::Config(e.to_string()))?;
+        let body = serde_json::to_vec(event)?;
         let publish = Publish::build().payload(body.into()).message_id(event.source_event_id.to_string());
-        let ack = self.js.send_publish(self.subject.clone(), publish).await.map_err(|e| ProjectionError::Nats(e.to_string()))?;
-        let ack = ack.await.map_err(|e| ProjectionError::Nats(e.to_string()))?;
+        let failed = |source| ProjectionError::Publish { subject: self.subject.clone(), source };
+        let ack = self.js.send_publish(self.subject.clone(), publish).await.map_err(|e| failed(cause(e)))?;
+        let ack = ack.await.map_err(|e| failed(cause(e)))?;
         Ok(ack.sequence)
     }
 }
@@ -137,6 +128,6 @@ async fn load_facts(tx: &mut PgConnection, appraisal: Uuid, stream_seq: u64) -> 
         .bind(appraisal)
         .fetch_optional(&mut *tx)
         .await?;
-    let (cycle_id, year, unit) = row.ok_or_else(|| ProjectionError::Undecodable { stream_seq, reason: format!("ScoreFinalized of appraisal {appraisal} that was never opened") })?;
+    let (cycle_id, year, unit) = row.ok_or_else(|| ProjectionError::Inconsistent { stream_seq, problem: format!("ScoreFinalized of appraisal {appraisal} that was never opened") })?;
     Ok(AppraisalFacts { cycle_id, year, unit })
 }

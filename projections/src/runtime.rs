@@ -8,12 +8,14 @@
 //! checkpoint (the consumer is re-created to start right after it), and the read model
 //! equals a rebuild from scratch.
 
+use crate::error::ProjectionError;
 use crate::event::StoredEvent;
+#[cfg(feature = "testing")]
+use crate::fault::{Fault, FaultPoint};
+use crate::projection::Projection;
 use crate::store::{Generation, ReadStore};
-use async_nats::jetstream::consumer::{pull, AckPolicy, DeliverPolicy};
-use async_nats::jetstream::{self, Message};
-use futures::future::BoxFuture;
-use futures::StreamExt;
+use async_nats::jetstream;
+use skp_store::reader::{ReadFrom, StreamMessage, StreamReader};
 use sqlx::{Connection, PgConnection};
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
@@ -24,62 +26,6 @@ use uuid::Uuid;
 /// How long a projector may receive nothing while the stream is ahead of it before it
 /// re-creates its consumer.
 pub const STALL_AFTER: Duration = Duration::from_secs(2);
-
-/// Why a projector stopped or a projection failed.
-#[derive(Debug, thiserror::Error)]
-pub enum ProjectionError {
-    /// A stored event could not be read: the projector stops here, never skipping it.
-    #[error("event at stream sequence {stream_seq} cannot be decoded: {reason}")]
-    Undecodable {
-        /// Where.
-        stream_seq: u64,
-        /// Why.
-        reason: String,
-    },
-    /// PostgreSQL failed.
-    #[error("database: {0}")]
-    Database(#[from] sqlx::Error),
-    /// NATS failed.
-    #[error("nats: {0}")]
-    Nats(String),
-    /// Misconfiguration.
-    #[error("configuration: {0}")]
-    Config(String),
-    /// A fault injected by a test ([`Projector::with_fault`]).
-    #[error("injected fault at {0:?}")]
-    Injected(FaultPoint),
-    /// The batch does not continue the checkpoint (another consumer took part of the
-    /// stream): nothing was applied; the projector starts again from its checkpoint.
-    #[error("expected stream sequence {expected} next, got {found}")]
-    Gap {
-        /// The sequence due.
-        expected: u64,
-        /// The sequence delivered.
-        found: u64,
-    },
-}
-
-/// What a read model does with events. `apply` runs inside the batch's transaction with the
-/// generation's schema first on the `search_path`; it returns the cycles whose progress the
-/// batch changed.
-pub trait Projection: Send + Sync + 'static {
-    /// The projector's name, e.g. `progress`.
-    fn name(&self) -> &'static str;
-    /// The migrations of this projection's tables.
-    fn migrator(&self) -> &'static sqlx::migrate::Migrator;
-    /// Applies events (all above the checkpoint, in stream order).
-    fn apply<'a>(&'a self, tx: &'a mut PgConnection, events: &'a [StoredEvent]) -> BoxFuture<'a, Result<Vec<Uuid>, ProjectionError>>;
-    /// Whether a rebuild from sequence 1 may replace this projection's tables. The public
-    /// relay may not: its state is what it already published, and a fresh generation would
-    /// publish everything again.
-    fn rebuildable(&self) -> bool {
-        true
-    }
-    /// Runs after the batch committed, with the cycles it changed (e.g. live notifications).
-    fn after_commit<'a>(&'a self, _store: &'a ReadStore, _generation: &'a Generation, _cycles: Vec<Uuid>) -> BoxFuture<'a, ()> {
-        Box::pin(async {})
-    }
-}
 
 /// Where a projector reads from and how much at a time.
 #[derive(Debug, Clone)]
@@ -92,6 +38,13 @@ pub struct ProjectorSettings {
     pub batch: usize,
     /// How long a fetch waits for messages.
     pub fetch_wait: Duration,
+}
+
+impl ProjectorSettings {
+    /// Reading from stream sequence `start` on.
+    pub fn read_from(&self, start: u64) -> ReadFrom {
+        ReadFrom { stream: self.stream.clone(), filter: self.filter_subject.clone(), start, batch: self.batch, wait: self.fetch_wait }
+    }
 }
 
 /// A projector's progress, shared with readiness, metrics and `?min_sequence=` waits.
@@ -142,18 +95,6 @@ impl ProjectorStatus {
     }
 }
 
-/// Where a test may make a projector fail, as a crash there would.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum FaultPoint {
-    /// The batch is applied in the transaction, not yet committed.
-    BeforeCommit,
-    /// The batch is committed, not yet acknowledged.
-    AfterCommitBeforeAck,
-}
-
-/// Decides whether to fail at a point (tests only).
-pub type Fault = Arc<dyn Fn(FaultPoint) -> bool + Send + Sync>;
-
 /// One running read model.
 pub struct Projector {
     projection: Arc<dyn Projection>,
@@ -161,6 +102,7 @@ pub struct Projector {
     js: jetstream::Context,
     settings: ProjectorSettings,
     status: Arc<ProjectorStatus>,
+    #[cfg(feature = "testing")]
     fault: Option<Fault>,
 }
 
@@ -168,16 +110,19 @@ impl Projector {
     /// A projector for `projection`.
     pub fn new(projection: Arc<dyn Projection>, store: ReadStore, js: jetstream::Context, settings: ProjectorSettings) -> Self {
         let status = Arc::new(ProjectorStatus::new(projection.name()));
-        Self { projection, store, js, settings, status, fault: None }
+        Self::with_status(projection, store, js, settings, status)
     }
 
-    /// Makes the projector fail wherever `fault` says, as a crash there would (tests only).
+    /// Makes the projector fail wherever `fault` says, as a crash there would (feature
+    /// `testing`).
+    #[cfg(feature = "testing")]
     #[must_use]
     pub fn with_fault(mut self, fault: Fault) -> Self {
         self.fault = Some(fault);
         self
     }
 
+    #[cfg(feature = "testing")]
     fn fail_at(&self, point: FaultPoint) -> Result<(), ProjectionError> {
         match &self.fault {
             Some(fault) if fault(point) => Err(ProjectionError::Injected(point)),
@@ -188,7 +133,15 @@ impl Projector {
     /// A projector reporting into an existing status (kept across restarts of the projector).
     pub fn with_status(projection: Arc<dyn Projection>, store: ReadStore, js: jetstream::Context, settings: ProjectorSettings, status: Arc<ProjectorStatus>) -> Self {
         *status.error.lock().unwrap_or_else(std::sync::PoisonError::into_inner) = None;
-        Self { projection, store, js, settings, status, fault: None }
+        Self {
+            projection,
+            store,
+            js,
+            settings,
+            status,
+            #[cfg(feature = "testing")]
+            fault: None,
+        }
     }
 
     /// Its progress.
@@ -207,8 +160,9 @@ impl Projector {
     pub async fn run(self, mut shutdown: watch::Receiver<bool>) -> Result<(), ProjectionError> {
         let result = self.run_inner(&mut shutdown).await;
         if let Err(e) = &result {
-            tracing::error!(projection = self.projection.name(), error = %e, "projector stopped");
-            *self.status.error.lock().unwrap_or_else(std::sync::PoisonError::into_inner) = Some(e.to_string());
+            let cause = skp_store::error::chain(e);
+            tracing::error!(projection = self.projection.name(), error = %cause, "projector stopped");
+            *self.status.error.lock().unwrap_or_else(std::sync::PoisonError::into_inner) = Some(cause);
         }
         result
     }
@@ -217,31 +171,16 @@ impl Projector {
         // One active projector per read model across all processes: the holder of a
         // PostgreSQL advisory lock on a connection kept for the whole run.
         let Some(mut leader) = self.lead(shutdown).await? else { return Ok(()) };
-        let active = self.store.ensure_active(self.projection.as_ref()).await?;
+        let active = self.store.ensure_active(self.projection.name(), self.projection.migrator()).await?;
         self.status.set_checkpoint(active.last_seq);
-        let mut consumer = self.consumer(active.last_seq).await?;
+        let mut reader = self.reader(active.last_seq).await?;
         tracing::info!(projection = self.projection.name(), checkpoint = active.last_seq, "projector running");
         let mut idle_behind_since = None;
         while !*shutdown.borrow() {
-            let fetch = consumer.fetch().max_messages(self.settings.batch).expires(self.settings.fetch_wait).messages();
-            let mut batch = tokio::select! {
-                batch = fetch => batch.map_err(|e| ProjectionError::Nats(e.to_string()))?,
+            let messages = tokio::select! {
+                messages = reader.next_batch() => messages?,
                 _ = shutdown.changed() => break,
             };
-            let mut messages = Vec::with_capacity(self.settings.batch);
-            let collect = async {
-                while let Some(message) = batch.next().await {
-                    match message {
-                        Ok(message) => messages.push(message),
-                        Err(e) => tracing::debug!(error = %e, "fetch ended early"),
-                    }
-                }
-            };
-            // A pull request lost with a restarting server never ends by itself: bound it, and
-            // let the stall check below start the consumer again.
-            if tokio::time::timeout(self.settings.fetch_wait * 2 + Duration::from_secs(1), collect).await.is_err() {
-                tracing::debug!(projection = self.projection.name(), "fetch did not end in time");
-            }
             if !messages.is_empty() {
                 idle_behind_since = None;
                 sqlx::query("SELECT 1").execute(&mut leader).await?;
@@ -251,7 +190,7 @@ impl Projector {
                 // answer lost while NATS restarted): start the consumer again from the
                 // checkpoint.
                 tracing::warn!(projection = self.projection.name(), checkpoint = self.status.checkpoint(), "consumer stalled; re-creating it");
-                consumer = self.consumer(self.status.checkpoint()).await?;
+                reader = self.reader(self.status.checkpoint()).await?;
                 idle_behind_since = None;
             }
         }
@@ -262,8 +201,7 @@ impl Projector {
     /// Whether empty fetches have gone on for [`STALL_AFTER`] while the stream holds events
     /// beyond the checkpoint.
     async fn stalled(&self, idle_behind_since: &mut Option<std::time::Instant>) -> Result<bool, ProjectionError> {
-        let mut stream = self.js.get_stream(&self.settings.stream).await.map_err(|e| ProjectionError::Nats(e.to_string()))?;
-        let last = stream.info().await.map_err(|e| ProjectionError::Nats(e.to_string()))?.state.last_sequence;
+        let last = skp_store::stream::last_sequence(&self.js, &self.settings.stream).await?;
         self.status.stream_last.store(last, Ordering::Relaxed);
         if last <= self.status.checkpoint() {
             *idle_behind_since = None;
@@ -292,30 +230,18 @@ impl Projector {
         }
     }
 
-    /// (Re-)creates the durable consumer to start right after the checkpoint.
-    async fn consumer(&self, checkpoint: u64) -> Result<jetstream::consumer::Consumer<pull::Config>, ProjectionError> {
-        let stream = self.js.get_stream(&self.settings.stream).await.map_err(|e| ProjectionError::Nats(e.to_string()))?;
-        let name = self.consumer_name();
-        let _ = stream.delete_consumer(&name).await;
-        let config = pull::Config {
-            durable_name: Some(name),
-            deliver_policy: DeliverPolicy::ByStartSequence { start_sequence: checkpoint + 1 },
-            ack_policy: AckPolicy::All,
-            ack_wait: Duration::from_secs(30),
-            filter_subject: self.settings.filter_subject.clone(),
-            max_ack_pending: 100_000,
-            ..Default::default()
-        };
-        stream.create_consumer(config).await.map_err(|e| ProjectionError::Nats(e.to_string()))
+    /// (Re-)creates the durable consumer `skp_proj_<name>` to start right after the
+    /// checkpoint.
+    async fn reader(&self, checkpoint: u64) -> Result<StreamReader, ProjectionError> {
+        Ok(StreamReader::durable(&self.js, &self.consumer_name(), self.settings.read_from(checkpoint + 1)).await?)
     }
 
-    async fn process(&self, messages: Vec<Message>) -> Result<(), ProjectionError> {
+    async fn process(&self, messages: Vec<StreamMessage>) -> Result<(), ProjectionError> {
         let mut events = Vec::with_capacity(messages.len());
         let mut undecodable = None;
         for message in &messages {
-            let info = message.info().map_err(|e| ProjectionError::Nats(e.to_string()))?;
-            self.status.stream_last.store(info.stream_sequence + info.pending, Ordering::Relaxed);
-            match StoredEvent::decode(info.stream_sequence, message.payload.clone()) {
+            self.status.stream_last.store(message.seq + message.pending, Ordering::Relaxed);
+            match StoredEvent::decode(message.seq, message.body.clone()) {
                 Ok(event) => events.push(event),
                 Err(e) => {
                     undecodable = Some(e);
@@ -326,8 +252,9 @@ impl Projector {
         // The events before an undecodable one are applied; the projector stops at it.
         if !events.is_empty() {
             let (generation, cycles) = self.apply_batch(&events).await?;
+            #[cfg(feature = "testing")]
             self.fail_at(FaultPoint::AfterCommitBeforeAck)?;
-            messages[events.len() - 1].ack().await.map_err(|e| ProjectionError::Nats(e.to_string()))?;
+            messages[events.len() - 1].ack().await?;
             self.status.set_checkpoint(generation.last_seq);
             if !cycles.is_empty() {
                 self.projection.after_commit(&self.store, &generation, cycles).await;
@@ -353,11 +280,12 @@ impl Projector {
                 continue;
             };
             let generation = apply_locked(store, projection, &mut tx, number, last_seq as u64, events).await?;
+            #[cfg(feature = "testing")]
             self.fail_at(FaultPoint::BeforeCommit)?;
             tx.commit().await?;
             return Ok(generation);
         }
-        Err(ProjectionError::Config(format!("no serving generation of {} found", projection.name())))
+        Err(ProjectionError::NoGeneration(projection.name()))
     }
 }
 

@@ -2,7 +2,8 @@
 //! of each projection serves and how far each got, and one schema per generation,
 //! `<base>_<projection>_g<generation>`, holding that generation's tables.
 
-use crate::runtime::{Projection, ProjectionError};
+use crate::error::ProjectionError;
+use sqlx::migrate::Migrator;
 use sqlx::postgres::{PgPool, PgPoolOptions};
 use sqlx::Connection;
 use std::time::Duration;
@@ -41,7 +42,7 @@ impl ReadStore {
     /// When the database is out of reach or `base` is not a plain identifier.
     pub async fn connect(url: &str, base: &str, max_connections: u32) -> Result<Self, ProjectionError> {
         if !valid_identifier(base) {
-            return Err(ProjectionError::Config(format!("schema base {base:?} must match [a-z][a-z0-9_]{{0,39}}")));
+            return Err(ProjectionError::InvalidSchema(base.to_owned()));
         }
         let pool = PgPoolOptions::new().max_connections(max_connections).acquire_timeout(Duration::from_secs(5)).connect(url).await?;
         let store = Self { pool, base: base.to_owned() };
@@ -67,7 +68,7 @@ impl ReadStore {
     /// Migrates `schema` on a connection of its own, detached from the pool: sqlx holds a
     /// database-wide advisory lock while migrating, and if this future is dropped midway
     /// (a projector killed), closing the connection is what releases that lock.
-    async fn migrate_schema(&self, schema: &str, migrator: &sqlx::migrate::Migrator) -> Result<(), ProjectionError> {
+    async fn migrate_schema(&self, schema: &str, migrator: &Migrator) -> Result<(), ProjectionError> {
         let mut conn = self.pool.acquire().await?.detach();
         sqlx::query(&format!("CREATE SCHEMA IF NOT EXISTS {schema}")).execute(&mut conn).await?;
         sqlx::query(&format!("SET search_path TO {schema}")).execute(&mut conn).await?;
@@ -75,23 +76,24 @@ impl ReadStore {
         // lifetime, which spawned projector tasks need.
         let result = migrator.run_direct(&mut conn).await;
         let _ = conn.close().await;
-        result.map_err(|e| ProjectionError::Config(format!("migrating {schema}: {e}")))
+        result.map_err(|source| ProjectionError::Migrate { schema: schema.to_owned(), source })
     }
 
-    /// The serving generation of `projection`, creating generation 1 when there is none.
+    /// The serving generation of the projection `name`, creating generation 1 (its tables
+    /// made by `migrator`) when there is none.
     ///
     /// # Errors
     /// When the database fails.
-    pub async fn ensure_active(&self, projection: &dyn Projection) -> Result<Generation, ProjectionError> {
-        if let Some(active) = self.active(projection.name()).await? {
+    pub async fn ensure_active(&self, name: &'static str, migrator: &Migrator) -> Result<Generation, ProjectionError> {
+        if let Some(active) = self.active(name).await? {
             return Ok(active);
         }
-        let schema = self.schema_of(projection.name(), 1);
-        self.migrate_schema(&schema, projection.migrator()).await?;
+        let schema = self.schema_of(name, 1);
+        self.migrate_schema(&schema, migrator).await?;
         let mut conn = self.pool.acquire().await?;
         let insert = format!("INSERT INTO {}.projection_state (projection, generation, active) VALUES ($1, 1, true) ON CONFLICT DO NOTHING", self.base);
-        sqlx::query(&insert).bind(projection.name()).execute(&mut *conn).await?;
-        self.active(projection.name()).await?.ok_or_else(|| ProjectionError::Config("no active generation after creating one".into()))
+        sqlx::query(&insert).bind(name).execute(&mut *conn).await?;
+        self.active(name).await?.ok_or(ProjectionError::NoGeneration(name))
     }
 
     /// The serving generation of `projection`, if any.
@@ -104,21 +106,22 @@ impl ReadStore {
         Ok(row.map(|(number, last_seq)| Generation { number, schema: self.schema_of(projection, number), last_seq: last_seq as u64 }))
     }
 
-    /// Creates the next, inactive generation of `projection` with empty tables.
+    /// Creates the next, inactive generation of the projection `name` with empty tables
+    /// (made by `migrator`).
     ///
     /// # Errors
     /// When the database fails.
-    pub async fn create_generation(&self, projection: &dyn Projection) -> Result<Generation, ProjectionError> {
+    pub async fn create_generation(&self, name: &str, migrator: &Migrator) -> Result<Generation, ProjectionError> {
         let mut conn = self.pool.acquire().await?;
         let sql = format!(
             "INSERT INTO {base}.projection_state (projection, generation) \
              SELECT $1, COALESCE(MAX(generation), 0) + 1 FROM {base}.projection_state WHERE projection = $1 RETURNING generation",
             base = self.base
         );
-        let (number,): (i32,) = sqlx::query_as(&sql).bind(projection.name()).fetch_one(&mut *conn).await?;
-        let schema = self.schema_of(projection.name(), number);
+        let (number,): (i32,) = sqlx::query_as(&sql).bind(name).fetch_one(&mut *conn).await?;
+        let schema = self.schema_of(name, number);
         sqlx::query(&format!("DROP SCHEMA IF EXISTS {schema} CASCADE")).execute(&mut *conn).await?;
-        self.migrate_schema(&schema, projection.migrator()).await?;
+        self.migrate_schema(&schema, migrator).await?;
         Ok(Generation { number, schema, last_seq: 0 })
     }
 

@@ -217,7 +217,7 @@ impl Schema {
     async fn new() -> Self {
         let base = format!("skp_t{}", &Uuid::new_v4().simple().to_string()[..12]);
         let store = ReadStore::connect(&database_url(), &base, 2).await.unwrap();
-        let schema = store.ensure_active(&AuditProjection).await.unwrap().schema;
+        let schema = store.ensure_active(AuditProjection.name(), AuditProjection.migrator()).await.unwrap().schema;
         Self { store, schema }
     }
 

@@ -21,17 +21,36 @@ use time::Duration;
 /// Decides a command against the appraisal's current state.
 ///
 /// A command id already handled yields [`Decision::AlreadyHandled`] whatever the state.
-/// Otherwise the checks run in DOMAIN.md's order: unknown appraisal, not allowed, not now,
-/// then the values.
+/// Otherwise the checks run in their order (`docs/domain.md`): unknown appraisal, not
+/// allowed, not now, then the values.
 ///
 /// # Errors
-/// [`DomainError`], carrying its HTTP status and stable code.
+/// [`DomainError`] with its stable code.
 pub fn decide(state: &Appraisal, command: &Command, ctx: &Ctx) -> Result<Decision, DomainError> {
-    if let Some(&version) = state.handled.get(&command.id) {
+    decide_lazily(state, command.id, command.body.kind(), || Ok(command.body.clone()), ctx)
+}
+
+/// Like [`decide`] for a command of `kind` whose values are read by `values` only once the
+/// command id is new, the caller may issue `kind` and the status allows it: a caller who may
+/// not act hears 403 (or 404, 409), never what is wrong with the values (422).
+///
+/// # Errors
+/// [`DomainError`] with its stable code: the refusals of [`authorize`], then those of
+/// `values`, then the rule the values break.
+pub fn decide_lazily(
+    state: &Appraisal,
+    command_id: uuid::Uuid,
+    kind: super::CommandKind,
+    values: impl FnOnce() -> Result<AppraisalCommand, DomainError>,
+    ctx: &Ctx,
+) -> Result<Decision, DomainError> {
+    if let Some(&version) = state.handled.get(&command_id) {
         return Ok(Decision::AlreadyHandled { version });
     }
-    let role = authorize(state, command.body.kind(), ctx)?;
-    let event = event_for(state, &command.body, ctx)?;
+    let role = authorize(state, kind, ctx)?;
+    let body = values()?;
+    debug_assert_eq!(body.kind(), kind, "the values are of the command authorized");
+    let event = event_for(state, &body, ctx)?;
     Ok(Decision::Record { event, role })
 }
 

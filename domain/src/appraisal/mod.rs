@@ -13,10 +13,10 @@ pub mod rules;
 pub mod state;
 
 pub use command::{AppraisalCommand, Command, CommandKind};
-pub use decide::decide;
+pub use decide::{decide, decide_lazily};
 pub use open::{decide_open, OpenAppraisal};
 pub use rules::authorize;
-pub use state::{evolve, status_after, Appraisal, Status};
+pub use state::{evolve, status_after, Appraisal, Status, UnknownStatus};
 
 #[cfg(test)]
 mod tests {

@@ -35,12 +35,7 @@ pub fn decide_open(state: &Appraisal, cycle: &Cycle, command: &OpenAppraisal, ct
     if let Some(&version) = state.handled.get(&command.command_id) {
         return Ok(Decision::AlreadyHandled { version });
     }
-    let Some(config) = &cycle.opened else {
-        return Err(DomainError::NotFound { what: "cycle" });
-    };
-    if ctx.caller.inspector || !ctx.caller.admin {
-        return Err(DomainError::Forbidden("only an admin opens appraisals"));
-    }
+    let config = cycle.authorize_opening(ctx)?;
     if state.opened.is_some() {
         return Err(DomainError::AlreadyExists { what: "appraisal" });
     }

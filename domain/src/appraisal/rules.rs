@@ -1,5 +1,5 @@
 //! Who may issue which command, and in which status: the 404, 403 and 409 of a decision,
-//! checked in that order before any value is looked at (DOMAIN.md's check order).
+//! checked in that order before any value is looked at (docs/domain.md's check order).
 
 use super::command::CommandKind;
 use super::state::{Appraisal, Status};
@@ -101,7 +101,7 @@ mod tests {
     /// Long after every window of the standard story.
     const LATE: OffsetDateTime = time::macros::datetime!(2025-06-30 08:00 UTC);
 
-    /// DOMAIN.md's lifecycle, written out again: the statuses from which each command may run.
+    /// docs/domain.md's lifecycle, written out again: the statuses from which each command may run.
     fn allowed(kind: CommandKind) -> &'static [Status] {
         match kind {
             Open => &[],
@@ -115,7 +115,7 @@ mod tests {
         }
     }
 
-    /// DOMAIN.md's "who may do what", written out again.
+    /// docs/domain.md's "who may do what", written out again.
     fn callers() -> [(Who, &'static [CommandKind]); 6] {
         [
             (employee(), &[DraftPlan, SubmitPlan, RecordRealisation, Accept, Object]),

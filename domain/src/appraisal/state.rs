@@ -9,7 +9,7 @@ use std::fmt;
 use time::OffsetDateTime;
 use uuid::Uuid;
 
-/// Where an appraisal stands in its lifecycle (DOMAIN.md).
+/// Where an appraisal stands in its lifecycle (docs/domain.md).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default)]
 pub enum Status {
     /// Not opened yet (no event).
@@ -73,6 +73,21 @@ impl Status {
 impl fmt::Display for Status {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.write_str(self.as_str())
+    }
+}
+
+/// A text that is no status's wire name.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("{0:?} is not one of the lifecycle's statuses")]
+pub struct UnknownStatus(pub String);
+
+impl std::str::FromStr for Status {
+    type Err = UnknownStatus;
+
+    /// The status of a wire name (the one place that reads a status back). `absent` is no
+    /// appraisal's status on the wire: it is refused like any other unknown text.
+    fn from_str(raw: &str) -> Result<Self, Self::Err> {
+        Status::ALL.into_iter().find(|s| s.as_str() == raw).ok_or_else(|| UnknownStatus(raw.to_owned()))
     }
 }
 
@@ -177,7 +192,7 @@ impl Appraisal {
     }
 }
 
-/// The status an appraisal has after `event`: the lifecycle of DOMAIN.md, shared by the
+/// The status an appraisal has after `event`: the lifecycle of docs/domain.md, shared by the
 /// aggregate and the read models.
 pub fn status_after(current: Status, event: &Event) -> Status {
     match event {
@@ -351,6 +366,16 @@ mod tests {
         let state = given(until(Status::TargetsAgreed)).state;
         assert!(state.has_indicator("I3"));
         assert!(!state.has_indicator("R1"));
+    }
+
+    #[test]
+    fn every_status_reads_back_from_its_wire_name_and_nothing_else_does() {
+        for status in Status::ALL {
+            assert_eq!(status.to_string().parse::<Status>(), Ok(status));
+        }
+        for bad in ["", "absent", "Opened", "plan-drafted", "final ", "unknown"] {
+            assert_eq!(bad.parse::<Status>(), Err(UnknownStatus(bad.to_owned())));
+        }
     }
 
     #[test]

@@ -1,4 +1,4 @@
-//! The six checks of DOMAIN.md's "Fairness: what the audit proves", one function each.
+//! The six checks of docs/domain.md's "Fairness: what the audit proves", one function each.
 //! Every check reads the history alone and lists the events it rests on: all it examined
 //! when it passes, the offending ones (and what they were compared with) when it fails.
 

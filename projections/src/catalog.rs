@@ -1,0 +1,74 @@
+//! The read models SKP runs, and the settings they run with: what the API process, the
+//! projector host and `skp projections` all start from.
+
+use crate::audit::AuditProjection;
+use crate::career::CareerProjection;
+use crate::error::ProjectionError;
+use crate::progress::ProgressProjection;
+use crate::projection::Projection;
+use crate::relay::RelayProjection;
+use crate::runtime::ProjectorSettings;
+use skp_events::subject::Subjects;
+use skp_store::config::{parse, ConfigError, Secret, StoreSettings};
+use std::sync::Arc;
+use std::time::Duration;
+
+/// The projector names, in the order they run.
+pub const PROJECTORS: [&str; 4] = ["progress", "career", "audit", "relay"];
+
+/// How long one fetch of a projector waits for new events.
+const FETCH_WAIT: Duration = Duration::from_millis(500);
+
+/// Where the read models live and where the public events go.
+#[derive(Debug, Clone)]
+pub struct ReadSettings {
+    /// PostgreSQL of the read models (`SKP_DATABASE_URL`).
+    pub database_url: Secret,
+    /// Control schema of the read models; generations live in `<schema>_<projection>_g<n>`
+    /// (`SKP_DB_SCHEMA`, default `skp`).
+    pub schema: String,
+    /// Messages per projector batch (`SKP_PROJECTOR_BATCH`, default 1000).
+    pub batch: usize,
+    /// The public stream (`SKP_PUBLIC_STREAM`, default `SKP_PUBLIC`).
+    pub public_stream: String,
+    /// Prefix of the public subjects (`SKP_PUBLIC_PREFIX`, default `skp.public`).
+    pub public_prefix: String,
+}
+
+impl ReadSettings {
+    /// Reads the settings through `lookup`; unset variables take their defaults.
+    ///
+    /// # Errors
+    /// [`ConfigError`] naming the variable that is malformed.
+    pub fn from_lookup(lookup: &impl Fn(&str) -> Option<String>) -> Result<Self, ConfigError> {
+        let get = |name: &'static str, default: &str| lookup(name).unwrap_or_else(|| default.to_owned());
+        Ok(Self {
+            database_url: Secret::new(get("SKP_DATABASE_URL", "postgres://postgres@127.0.0.1:5432/postgres")),
+            schema: get("SKP_DB_SCHEMA", "skp"),
+            batch: parse("SKP_PROJECTOR_BATCH", &get("SKP_PROJECTOR_BATCH", "1000"))?,
+            public_stream: get("SKP_PUBLIC_STREAM", "SKP_PUBLIC"),
+            public_prefix: get("SKP_PUBLIC_PREFIX", "skp.public"),
+        })
+    }
+
+    /// The settings every projector of the event stream runs with.
+    pub fn projector_settings(&self, store: &StoreSettings) -> ProjectorSettings {
+        ProjectorSettings {
+            stream: store.stream.clone(),
+            filter_subject: Subjects::new(store.subject_prefix.clone()).all(),
+            batch: self.batch,
+            fetch_wait: FETCH_WAIT,
+        }
+    }
+}
+
+/// Every projection, in the order of [`PROJECTORS`]; the relay creates the public stream
+/// (with `replicas`) if it is missing, and progress publishes live updates on `client`.
+///
+/// # Errors
+/// When the public stream cannot be created or opened.
+pub async fn projections(read: &ReadSettings, client: &async_nats::Client, replicas: usize) -> Result<Vec<Arc<dyn Projection>>, ProjectionError> {
+    let js = async_nats::jetstream::new(client.clone());
+    let relay = RelayProjection::new(js, &read.public_stream, &read.public_prefix, replicas).await?;
+    Ok(vec![Arc::new(ProgressProjection::new(Some(client.clone()))), Arc::new(CareerProjection), Arc::new(AuditProjection), Arc::new(relay)])
+}

@@ -1,0 +1,33 @@
+//! The command body parsers as the routes run them, in one entry point for the fuzz targets
+//! (`fuzz/`) and the test that replays their corpus: bytes in, a command or a clear error
+//! out, never a panic. Built with the `testing` feature only.
+
+use super::dto::{FeedbackBody, ForumBody, ObjectionBody, OpenAppraisalBody, OpenCycleBody, PlanBody, RealisationBody, ScoreBody};
+use super::extract::parse_json;
+
+/// Parses `bytes` as the body of the command route chosen by `route` (taken modulo the
+/// number of routes) and converts it to its command, as the route does before deciding.
+/// Returns the outcome as text, so that callers can print it; it never panics.
+pub fn command_body(route: u8, bytes: &[u8]) -> String {
+    fn run<T: serde::de::DeserializeOwned, C: std::fmt::Debug, E: std::fmt::Display>(bytes: &[u8], convert: impl Fn(&T) -> Result<C, E>) -> String {
+        match parse_json::<T>(bytes) {
+            Ok(body) => match convert(&body) {
+                Ok(command) => format!("{command:?}"),
+                Err(e) => format!("422: {e}"),
+            },
+            Err(e) => format!("400: {e}"),
+        }
+    }
+    match route % 8 {
+        0 => run(bytes, |b: &OpenCycleBody| b.to_command(uuid::Uuid::nil()).to_event()),
+        1 => run(bytes, |b: &OpenAppraisalBody| {
+            Ok::<_, skp_domain::DomainError>((b.employee.to_person("employee")?, b.rater.to_person("rater")?, b.rater_superior.to_person("rater_superior")?))
+        }),
+        2 => run(bytes, PlanBody::to_command),
+        3 => run(bytes, FeedbackBody::to_command),
+        4 => run(bytes, RealisationBody::to_command),
+        5 => run(bytes, ScoreBody::to_command),
+        6 => run(bytes, ObjectionBody::to_command),
+        _ => run(bytes, ForumBody::to_command),
+    }
+}

@@ -1,0 +1,105 @@
+//! The HTTP API: command routes, appraisal queries, read-model queries, operations
+//! endpoints, the dashboard, and the layers every answer passes through (body limit,
+//! security headers, request ids, tracing). Handlers parse, call the domain through the
+//! command bus, and map its answer; no rule of the domain is repeated here.
+
+pub mod auth;
+pub mod commands;
+pub mod dashboard;
+pub mod dto;
+pub mod error;
+pub mod extract;
+#[cfg(feature = "testing")]
+pub mod fuzzing;
+pub mod openapi;
+pub mod ops;
+pub mod queries;
+pub mod reads;
+pub mod schema;
+
+use crate::readmodels::ReadModels;
+use auth::{Authenticated, TokenVerifier};
+use axum::extract::DefaultBodyLimit;
+use axum::http::{header, HeaderName, HeaderValue, Request};
+use axum::routing::{get, post};
+use axum::Router;
+use error::ApiError;
+use skp_domain::DomainError;
+use skp_store::{CommandBus, Metrics};
+use std::sync::Arc;
+use tower_http::request_id::{MakeRequestUuid, PropagateRequestIdLayer, SetRequestIdLayer};
+use tower_http::set_header::SetResponseHeaderLayer;
+use tower_http::trace::TraceLayer;
+use uuid::Uuid;
+
+/// What every handler shares.
+#[derive(Clone, Debug)]
+pub struct AppState {
+    /// The command path and the event store.
+    pub bus: Arc<CommandBus>,
+    /// Verifies bearer tokens.
+    pub tokens: TokenVerifier,
+    /// The read models, once their database answered.
+    pub read: Arc<tokio::sync::OnceCell<ReadModels>>,
+    /// Prometheus metrics.
+    pub metrics: Metrics,
+    /// Turns true when the process begins to shut down.
+    pub shutting_down: tokio::sync::watch::Receiver<bool>,
+}
+
+/// A malformed appraisal id is an unknown appraisal.
+pub(crate) fn appraisal_id_from_path(raw: &str) -> Result<Uuid, ApiError> {
+    Uuid::parse_str(raw).map_err(|_| DomainError::NotFound { what: "appraisal" }.into())
+}
+
+async fn not_found() -> ApiError {
+    DomainError::NotFound { what: "route" }.into()
+}
+
+/// The whole API.
+pub fn router(state: AppState) -> Router {
+    let request_id = HeaderName::from_static("x-request-id");
+    Router::new()
+        .route("/v1/cycles", post(commands::open_cycle).get(reads::list_cycles))
+        .route("/v1/cycles/{cycle_id}/appraisals", post(commands::open_appraisal).get(reads::list_appraisals))
+        .route("/v1/appraisals/{id}", get(queries::get_appraisal))
+        .route("/v1/appraisals/{id}/history", get(queries::get_history))
+        .route("/v1/appraisals/{id}/replay", get(queries::get_replay))
+        .route("/v1/appraisals/{id}/audit", get(reads::get_audit))
+        .route("/v1/cycles/{id}/progress", get(reads::get_progress))
+        .route("/v1/cycles/{id}/progress/stream", get(reads::stream_progress))
+        .route("/v1/cycles/{id}/findings", get(reads::get_findings))
+        .route("/v1/employees/{nip}/career", get(reads::get_career))
+        .route("/v1/appraisals/{id}/plan", post(commands::draft_plan))
+        .route("/v1/appraisals/{id}/plan/submit", post(commands::submit_plan))
+        .route("/v1/appraisals/{id}/plan/return", post(commands::return_plan))
+        .route("/v1/appraisals/{id}/plan/agree", post(commands::agree_targets))
+        .route("/v1/appraisals/{id}/feedback", post(commands::give_feedback))
+        .route("/v1/appraisals/{id}/realisations", post(commands::record_realisation))
+        .route("/v1/appraisals/{id}/score", post(commands::give_score))
+        .route("/v1/appraisals/{id}/accept", post(commands::accept_score))
+        .route("/v1/appraisals/{id}/objection", post(commands::object_score))
+        .route("/v1/appraisals/{id}/forum/resolve", post(commands::resolve_forum))
+        .route("/v1/appraisals/{id}/finalize", post(commands::finalize))
+        .route("/dashboard", get(dashboard::page))
+        .route("/dashboard/dashboard.css", get(dashboard::stylesheet))
+        .route("/dashboard/dashboard.js", get(dashboard::script))
+        .route("/dashboard/vendor/chart.umd.min.js", get(dashboard::chart_js))
+        .route("/healthz", get(ops::healthz))
+        .route("/readyz", get(ops::readyz))
+        .route("/metrics", get(ops::metrics))
+        .route("/openapi.json", get(ops::openapi))
+        .fallback(not_found)
+        .with_state(state)
+        .layer(DefaultBodyLimit::max(extract::MAX_BODY_BYTES))
+        .layer(TraceLayer::new_for_http().make_span_with(|request: &Request<_>| {
+            let request_id = request.headers().get("x-request-id").and_then(|v| v.to_str().ok()).unwrap_or_default();
+            tracing::info_span!("request", method = %request.method(), path = %request.uri().path(), request_id = %request_id)
+        }))
+        .layer(PropagateRequestIdLayer::new(request_id.clone()))
+        .layer(SetRequestIdLayer::new(request_id, MakeRequestUuid))
+        .layer(SetResponseHeaderLayer::overriding(header::X_CONTENT_TYPE_OPTIONS, HeaderValue::from_static("nosniff")))
+        .layer(SetResponseHeaderLayer::overriding(header::X_FRAME_OPTIONS, HeaderValue::from_static("DENY")))
+        .layer(SetResponseHeaderLayer::overriding(header::REFERRER_POLICY, HeaderValue::from_static("no-referrer")))
+        .layer(SetResponseHeaderLayer::if_not_present(header::CACHE_CONTROL, HeaderValue::from_static("no-store")))
+}

@@ -1,0 +1,77 @@
+//! Schemas of the OpenAPI document for answers whose type lives outside the API crate (the
+//! domain knows no OpenAPI): a mirror of each, checked field by field against the real type
+//! by a test, so that the document cannot drift from what is served.
+
+use serde::Serialize;
+use utoipa::ToSchema;
+use uuid::Uuid;
+
+/// An appraisal as it stands (or stood): `skp_domain::view::AppraisalView`.
+#[derive(Debug, Serialize, ToSchema)]
+#[schema(as = AppraisalView)]
+pub struct AppraisalViewDoc {
+    /// The appraisal's id.
+    pub appraisal_id: Uuid,
+    /// The cycle.
+    pub cycle_id: Uuid,
+    /// The cycle's organisation.
+    pub organization: String,
+    /// The cycle's year.
+    pub year: i32,
+    /// The appraised employee, as at opening: `{nip, name, position, unit}`.
+    #[schema(value_type = Object)]
+    pub employee: (),
+    /// The rater, as at opening.
+    #[schema(value_type = Object)]
+    pub rater: (),
+    /// The rater's superior, as at opening.
+    #[schema(value_type = Object)]
+    pub rater_superior: (),
+    /// `opened` … `final`.
+    pub status: String,
+    /// The current plan, `null` before the first draft.
+    #[schema(value_type = Option<Object>)]
+    pub plan: (),
+    /// Realisations in the order recorded.
+    #[schema(value_type = Vec<Object>)]
+    pub realisations: (),
+    /// How many pieces of feedback were given.
+    pub feedback_count: u32,
+    /// The rater's score.
+    #[schema(value_type = Option<Object>)]
+    pub score: (),
+    /// The predikat that stands now: the forum's when it decided, else the score's.
+    pub current_predikat: Option<String>,
+    /// The employee's objection.
+    #[schema(value_type = Option<Object>)]
+    pub objection: (),
+    /// The forum's decision.
+    #[schema(value_type = Option<Object>)]
+    pub forum: (),
+    /// The final result, `null` until final.
+    #[schema(value_type = Option<Object>)]
+    #[serde(rename = "final")]
+    pub final_score: (),
+    /// The number of events: the version of the last one.
+    pub version: u64,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use skp_domain::appraisal::{Appraisal, Status};
+    use skp_domain::testing::{history, until, APPRAISAL_ID};
+    use skp_domain::view::AppraisalView;
+    use std::collections::BTreeSet;
+    use utoipa::PartialSchema;
+
+    #[test]
+    fn the_documented_appraisal_has_exactly_the_fields_served() {
+        let state = Appraisal::from_events(APPRAISAL_ID, &history(until(Status::Final)));
+        let served = serde_json::to_value(AppraisalView::of(&state).expect("opened")).expect("json");
+        let served: BTreeSet<String> = served.as_object().expect("an object").keys().cloned().collect();
+        let schema = serde_json::to_value(AppraisalViewDoc::schema()).expect("schema");
+        let documented: BTreeSet<String> = schema["properties"].as_object().expect("properties").keys().cloned().collect();
+        assert_eq!(documented, served);
+    }
+}

@@ -1,0 +1,151 @@
+//! Building the application from settings and running it until a shutdown signal.
+
+use crate::config::Settings;
+use crate::http::{self, auth::TokenVerifier, AppState};
+use crate::readmodels::{self, wait_until_set, ReadModels};
+use skp_projections::{catalog, ReadStore};
+use skp_store::{Clock, CommandBus, EventStore, Metrics};
+use tokio::sync::{watch, OnceCell};
+use tokio::task::JoinSet;
+use std::future::Future;
+use std::net::SocketAddr;
+use std::sync::Arc;
+use std::time::Duration;
+use tokio::net::TcpListener;
+
+/// How long the API waits for NATS at start-up before giving up.
+const NATS_STARTUP_WAIT: Duration = Duration::from_secs(30);
+/// How long start-up waits for the read models before serving without them (queries on
+/// them answer 503 until they connect; commands work meanwhile).
+const READ_MODELS_STARTUP_WAIT: Duration = Duration::from_secs(5);
+
+/// A built application, bound to its listener, not yet serving.
+#[derive(Debug)]
+pub struct Application {
+    listener: TcpListener,
+    state: AppState,
+    projectors: JoinSet<()>,
+    stop_projectors: watch::Sender<bool>,
+}
+
+impl Application {
+    /// Connects to NATS (creating or checking the stream) and PostgreSQL, and binds the
+    /// listener from `settings.http_addr`.
+    ///
+    /// # Errors
+    /// When NATS cannot be reached, the stream is unsafe, or the address cannot be bound.
+    pub async fn build(settings: &Settings, clock: Clock) -> anyhow::Result<Self> {
+        let listener = TcpListener::bind(settings.http_addr).await?;
+        Self::build_with_listener(settings, clock, listener).await
+    }
+
+    /// Like [`Application::build`] on an already-bound listener (port 0 in tests).
+    ///
+    /// # Errors
+    /// As [`Application::build`].
+    pub async fn build_with_listener(settings: &Settings, clock: Clock, listener: TcpListener) -> anyhow::Result<Self> {
+        let metrics = Metrics::new();
+        let store = EventStore::connect(&settings.store, metrics.clone(), NATS_STARTUP_WAIT).await?;
+        let read = Arc::new(OnceCell::new());
+        let (stop_projectors, shutdown) = watch::channel(false);
+        let mut projectors = JoinSet::new();
+        projectors.spawn(connect_read_models(settings.clone(), store.clone(), read.clone(), shutdown));
+        wait_until_set(&read, READ_MODELS_STARTUP_WAIT).await;
+        let bus = CommandBus::new(store, settings.store.cache_capacity, settings.store.command_retries, clock, metrics.clone());
+        let state = AppState {
+            bus: Arc::new(bus),
+            tokens: TokenVerifier::new(settings.jwt_secret.expose().as_bytes()),
+            read,
+            metrics,
+            shutting_down: stop_projectors.subscribe(),
+        };
+        Ok(Self { listener, state, projectors, stop_projectors })
+    }
+
+    /// Where it listens.
+    ///
+    /// # Errors
+    /// When the socket has no local address.
+    pub fn local_addr(&self) -> std::io::Result<SocketAddr> {
+        self.listener.local_addr()
+    }
+
+    /// The shared state, for tests that drive the command bus directly.
+    pub fn state(&self) -> &AppState {
+        &self.state
+    }
+
+    /// Serves until `shutdown` completes, then lets in-flight requests finish.
+    ///
+    /// # Errors
+    /// When the server fails.
+    pub async fn run_until_stopped(mut self, shutdown: impl Future<Output = ()> + Send + 'static) -> std::io::Result<()> {
+        let app = http::router(self.state);
+        let stopping = self.stop_projectors.clone();
+        let shutdown = async move {
+            shutdown.await;
+            // Ends the live streams (they would hold the graceful shutdown forever) and lets
+            // the projectors finish the batch in hand and commit it.
+            stopping.send_replace(true);
+        };
+        let served = axum::serve(self.listener, app).with_graceful_shutdown(shutdown).await;
+        self.stop_projectors.send_replace(true);
+        while self.projectors.join_next().await.is_some() {}
+        served
+    }
+}
+
+/// Connects the read-model database (retrying until it answers, so that commands work while
+/// PostgreSQL is down), then runs the projectors here unless configured off.
+async fn connect_read_models(settings: Settings, store: EventStore, read: Arc<OnceCell<ReadModels>>, shutdown: watch::Receiver<bool>) {
+    let db = loop {
+        match ReadStore::connect(settings.read.database_url.expose(), &settings.read.schema, 16).await {
+            Ok(db) => break db,
+            Err(e) => {
+                tracing::warn!(error = %skp_store::error::chain(&e), "read-model database not reachable; retrying");
+                let mut stop = shutdown.clone();
+                tokio::select! {
+                    () = tokio::time::sleep(Duration::from_secs(2)) => {}
+                    _ = stop.changed() => return,
+                }
+            }
+        }
+    };
+    let mut set = JoinSet::new();
+    let status = if settings.projectors_in_process {
+        match catalog::projections(&settings.read, store.client(), settings.store.replicas).await {
+            Ok(projections) => {
+                let projector_settings = settings.read.projector_settings(&settings.store);
+                readmodels::spawn_projectors(&mut set, projections, &db, store.client(), projector_settings, &shutdown)
+            }
+            Err(e) => {
+                tracing::error!(error = %skp_store::error::chain(&e), "projectors not started");
+                Default::default()
+            }
+        }
+    } else {
+        Default::default()
+    };
+    let _ = read.set(ReadModels { store: db, status });
+    while set.join_next().await.is_some() {}
+}
+
+/// Completes on SIGINT or SIGTERM.
+pub async fn shutdown_signal() {
+    let ctrl_c = async {
+        let _ = tokio::signal::ctrl_c().await;
+    };
+    #[cfg(unix)]
+    let terminate = async {
+        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            Ok(mut signal) => {
+                signal.recv().await;
+            }
+            Err(_) => std::future::pending::<()>().await,
+        }
+    };
+    #[cfg(not(unix))]
+    let terminate = std::future::pending::<()>();
+    tokio::select! { () = ctrl_c => {}, () = terminate => {} }
+    tracing::info!("shutdown signal received; finishing in-flight requests");
+}

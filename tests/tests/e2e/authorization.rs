@@ -1,0 +1,354 @@
+//! docs/domain.md's "Who may do what", as a table, through the HTTP API: every command route and
+//! every read route, sent by every kind of caller (the employee, the rater, the rater's
+//! superior, a peer, an admin without a role on the appraisal, an inspector, no token), from a
+//! status in which the command is allowed. Allowed callers get 200/201 and one new event;
+//! the others 403 `forbidden` (401 without a token) and nothing recorded. Every answer
+//! carries `x-content-type-options: nosniff`.
+
+
+use crate::common::*;
+use serde_json::{json, Value};
+use std::collections::hash_map::Entry;
+use std::collections::HashMap;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Who {
+    Employee,
+    Rater,
+    Superior,
+    Peer,
+    Admin,
+    Inspector,
+    Nobody,
+}
+
+use Who::*;
+
+const EVERYONE: [Who; 7] = [Employee, Rater, Superior, Peer, Admin, Inspector, Nobody];
+
+fn credentials(who: Who) -> Option<(&'static str, &'static [&'static str])> {
+    match who {
+        Employee => Some((EMPLOYEE, &[])),
+        Rater => Some((RATER, &[])),
+        Superior => Some((SUPERIOR, &[])),
+        Peer => Some((PEER, &[])),
+        Admin => Some((ADMIN, &["admin"])),
+        Inspector => Some((INSPECTOR, &["inspector"])),
+        Nobody => None,
+    }
+}
+
+/// Sends a POST (with `body`) or a GET (without) as `who`; checks the nosniff header.
+async fn call(app: &TestApp, who: Who, path: &str, body: Option<Value>) -> Answer {
+    let url = app.url(path);
+    let request = match &body {
+        Some(body) => app.http.post(url).json(body),
+        None => app.http.get(url),
+    };
+    let request = match credentials(who) {
+        Some((nip, roles)) => request.bearer_auth(app.token(nip, roles)),
+        None => request,
+    };
+    let answer = app.send(request).await;
+    let nosniff = answer.headers.get("x-content-type-options").and_then(|v| v.to_str().ok());
+    assert_eq!(nosniff, Some("nosniff"), "x-content-type-options of {path} as {who:?} ({})", answer.status);
+    answer
+}
+
+/// Asserts the refusal a caller without the right gets: 401 without a token, else 403.
+#[track_caller]
+fn assert_refused(answer: Answer, who: Who, what: &str) {
+    let (status, code) = if who == Nobody { (401, "unauthorized") } else { (403, "forbidden") };
+    assert_eq!(answer.status, status, "{what} as {who:?}: {}", answer.body);
+    assert_eq!(answer.body["code"], code, "{what} as {who:?}: {}", answer.body);
+}
+
+async fn version(app: &TestApp, id: &str) -> u64 {
+    let state = call(app, Admin, &format!("/v1/appraisals/{id}"), None).await.expect(200);
+    state["version"].as_u64().unwrap()
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+enum Stage {
+    Opened,
+    PlanDrafted,
+    PlanSubmitted,
+    TargetsAgreed,
+    Scored,
+    Objected,
+    Accepted,
+}
+
+impl Stage {
+    fn as_str(self) -> &'static str {
+        match self {
+            Stage::Opened => "opened",
+            Stage::PlanDrafted => "plan_drafted",
+            Stage::PlanSubmitted => "plan_submitted",
+            Stage::TargetsAgreed => "targets_agreed",
+            Stage::Scored => "scored",
+            Stage::Objected => "objected",
+            Stage::Accepted => "accepted",
+        }
+    }
+}
+
+fn score_body() -> Value {
+    json!({"results_rating": "sesuai_ekspektasi", "behaviour_rating": "sesuai_ekspektasi", "notes": "Sesuai target"})
+}
+
+/// A fresh appraisal (in a cycle of its own) driven through the API to `stage` by the
+/// people whose job each step is. Returns its id.
+async fn appraisal_at(app: &TestApp, stage: Stage) -> String {
+    let cycle = app.open_cycle().await;
+    let id = app.open_appraisal(&cycle).await;
+    let at = |path: &str| format!("/v1/appraisals/{id}{path}");
+    let path: Vec<(&str, &str, Value)> = vec![
+        (EMPLOYEE, "/plan", plan()),
+        (EMPLOYEE, "/plan/submit", json!({})),
+        (RATER, "/plan/agree", json!({})),
+        (RATER, "/score", score_body()),
+    ];
+    let steps = match stage {
+        Stage::Opened => 0,
+        Stage::PlanDrafted => 1,
+        Stage::PlanSubmitted => 2,
+        Stage::TargetsAgreed => 3,
+        Stage::Scored | Stage::Objected | Stage::Accepted => 4,
+    };
+    for (nip, route, body) in path.into_iter().take(steps) {
+        app.post(nip, &at(route), body).await.expect(200);
+    }
+    match stage {
+        Stage::Objected => {
+            app.post(EMPLOYEE, &at("/objection"), json!({"reason": "Realisasi melebihi target"})).await.expect(200);
+        }
+        Stage::Accepted => {
+            app.post(EMPLOYEE, &at("/accept"), json!({})).await.expect(200);
+        }
+        _ => {}
+    }
+    let state = app.get(&at("")).await.expect(200);
+    assert_eq!(state["status"], stage.as_str(), "{state}");
+    id
+}
+
+struct Row {
+    route: &'static str,
+    from: Stage,
+    body: Value,
+    allowed: &'static [Who],
+    /// Whether the command leaves the status as it was (then the shared appraisal serves the
+    /// allowed callers too).
+    keeps_status: bool,
+}
+
+fn table() -> Vec<Row> {
+    let row = |route, from, body, allowed, keeps_status| Row { route, from, body, allowed, keeps_status };
+    vec![
+        row("/plan", Stage::Opened, plan(), &[Employee][..], false),
+        row("/plan/submit", Stage::PlanDrafted, json!({}), &[Employee], false),
+        row("/plan/return", Stage::PlanSubmitted, json!({"reason": "Tambahkan indikator kualitas"}), &[Rater], false),
+        row("/plan/agree", Stage::PlanSubmitted, json!({}), &[Rater], false),
+        row(
+            "/feedback",
+            Stage::TargetsAgreed,
+            json!({"about": "behaviour", "text": "Kolaboratif dan tepat waktu"}),
+            &[Rater, Superior, Peer, Admin],
+            true,
+        ),
+        row(
+            "/realisations",
+            Stage::TargetsAgreed,
+            json!({"indicator_id": "iki-1", "value": 2, "evidence": "ND-12/2026"}),
+            &[Employee],
+            true,
+        ),
+        row("/score", Stage::TargetsAgreed, score_body(), &[Rater], false),
+        row("/accept", Stage::Scored, json!({}), &[Employee], false),
+        row("/objection", Stage::Scored, json!({"reason": "Realisasi melebihi target"}), &[Employee], false),
+        row(
+            "/forum/resolve",
+            Stage::Objected,
+            json!({"outcome": "upheld", "minutes": "Berita acara forum: nilai tetap"}),
+            &[Superior],
+            false,
+        ),
+        row("/finalize", Stage::Accepted, json!({}), &[Rater, Admin], false),
+    ]
+}
+
+#[tokio::test]
+async fn every_appraisal_command_is_allowed_to_its_people_only_and_a_refusal_records_nothing() {
+    let app = spawn_app().await;
+    let mut shared: HashMap<Stage, String> = HashMap::new();
+    let mut checked = 0;
+    for row in table() {
+        if let Entry::Vacant(slot) = shared.entry(row.from) {
+            slot.insert(appraisal_at(&app, row.from).await);
+        }
+        let id = shared[&row.from].clone();
+        let path = format!("/v1/appraisals/{id}{}", row.route);
+
+        for who in EVERYONE.into_iter().filter(|w| !row.allowed.contains(w)) {
+            let before = version(&app, &id).await;
+            let answer = call(&app, who, &path, Some(row.body.clone())).await;
+            if answer.status != 401 {
+                let content_type = answer.headers.get("content-type").and_then(|v| v.to_str().ok()).unwrap_or_default();
+                assert_eq!(content_type, "application/problem+json", "{} as {who:?}", row.route);
+            }
+            assert_refused(answer, who, row.route);
+            assert_eq!(version(&app, &id).await, before, "a refused {} as {who:?} recorded nothing", row.route);
+            checked += 1;
+        }
+
+        for &who in row.allowed {
+            let target = if row.keeps_status { id.clone() } else { appraisal_at(&app, row.from).await };
+            let before = version(&app, &target).await;
+            let path = format!("/v1/appraisals/{target}{}", row.route);
+            let answer = call(&app, who, &path, Some(row.body.clone())).await;
+            let body = answer.expect(200);
+            assert_eq!(body["aggregate_id"], target.as_str(), "{} as {who:?}", row.route);
+            assert_eq!(body["version"], before + 1, "{} as {who:?}: one new event", row.route);
+            assert_eq!(version(&app, &target).await, before + 1, "{} as {who:?}", row.route);
+            checked += 1;
+        }
+    }
+    assert_eq!(checked, 11 * 7);
+
+    // The roles in which the allowed callers acted, as recorded.
+    let history = app.history(&shared[&Stage::TargetsAgreed]).await;
+    let roles: Vec<(&str, &str)> = history["events"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|e| e["type"] == "FeedbackGiven")
+        .map(|e| (e["actor"]["nip"].as_str().unwrap(), e["actor"]["role"].as_str().unwrap()))
+        .collect();
+    assert_eq!(roles, [(RATER, "rater"), (SUPERIOR, "rater_superior"), (PEER, "peer"), (ADMIN, "peer")]);
+}
+
+#[tokio::test]
+async fn only_an_admin_opens_cycles_and_appraisals() {
+    let app = spawn_app().await;
+    let cycle_body = json!({"organization": "Badan Kepegawaian Daerah Kota Contoh", "year": 2026, "plan_due": "2026-01-31",
+        "objection_window_days": 14, "decision_window_days": 14});
+    for who in EVERYONE.into_iter().filter(|w| *w != Admin) {
+        assert_refused(call(&app, who, "/v1/cycles", Some(cycle_body.clone())).await, who, "open cycle");
+    }
+    let opened = call(&app, Admin, "/v1/cycles", Some(cycle_body)).await.expect(201);
+    assert_eq!(opened["version"], 1);
+    let cycle = opened["aggregate_id"].as_str().unwrap().to_owned();
+
+    let path = format!("/v1/cycles/{cycle}/appraisals");
+    let people = people(EMPLOYEE, RATER, SUPERIOR);
+    for who in EVERYONE.into_iter().filter(|w| *w != Admin) {
+        assert_refused(call(&app, who, &path, Some(people.clone())).await, who, "open appraisal");
+    }
+    // Nothing was recorded by the refusals: the admin's opening is the first (not a 409).
+    let opened = call(&app, Admin, &path, Some(people.clone())).await.expect(201);
+    assert_eq!(opened["version"], 1);
+    let id = opened["aggregate_id"].as_str().unwrap().to_owned();
+    assert_eq!(version(&app, &id).await, 1);
+    // A second opening for the same employee is a 409 (for the admin), still a 403 for others.
+    call(&app, Admin, &path, Some(people.clone())).await.expect_problem(409, "already_exists");
+    assert_refused(call(&app, Rater, &path, Some(people)).await, Rater, "open appraisal again");
+    assert_eq!(version(&app, &id).await, 1);
+}
+
+#[tokio::test]
+async fn the_three_people_admins_and_inspectors_read_an_appraisal_peers_do_not() {
+    let app = spawn_app().await;
+    let id = appraisal_at(&app, Stage::Scored).await;
+    let last = app.history(&id).await["events"].as_array().unwrap().len();
+    assert_eq!(last, 5);
+    let reads = [
+        format!("/v1/appraisals/{id}"),
+        format!("/v1/appraisals/{id}/history"),
+        format!("/v1/appraisals/{id}/replay?as_of_version=1"),
+        format!("/v1/appraisals/{id}/audit"),
+    ];
+    for path in &reads {
+        for who in EVERYONE {
+            let allowed = matches!(who, Employee | Rater | Superior | Admin | Inspector);
+            let answer = if allowed && path.ends_with("/audit") {
+                // The audit comes from a read model: wait for it to reach the appraisal.
+                let mut answer = call(&app, who, path, None).await;
+                for _ in 0..100 {
+                    if answer.status != 504 && answer.status != 404 {
+                        break;
+                    }
+                    tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+                    answer = call(&app, who, path, None).await;
+                }
+                answer
+            } else {
+                call(&app, who, path, None).await
+            };
+            if allowed {
+                let body = answer.expect(200);
+                if path.ends_with(&id) {
+                    assert_eq!(body["status"], "scored", "{path} as {who:?}");
+                    assert_eq!(body["version"], 5);
+                } else if path.ends_with("/history") {
+                    assert_eq!(body["events"].as_array().map(Vec::len), Some(5), "{path} as {who:?}");
+                } else if path.contains("/replay") {
+                    assert_eq!(body["status"], "opened", "{path} as {who:?}");
+                    assert_eq!(body["version"], 1);
+                } else {
+                    assert!(body["verdict"].is_string(), "{path} as {who:?}: {body}");
+                }
+            } else {
+                assert_refused(answer, who, path);
+            }
+        }
+    }
+    assert_eq!(version(&app, &id).await, 5, "reading records nothing");
+}
+
+/// The cycle-wide reads (the dashboard's) are for admins and inspectors; a career for its
+/// employee, admins and inspectors; the dashboard page itself for anyone.
+#[tokio::test]
+async fn every_read_model_route_answers_only_its_readers() {
+    let app = spawn_app().await;
+    let cycle = app.open_cycle().await;
+    app.agreed_appraisal_in(&cycle, EMPLOYEE).await;
+    let last = app.app_state.bus.store().last_sequence().await.unwrap();
+    app.get(&format!("/v1/cycles/{cycle}/progress?min_sequence={last}")).await.expect(200);
+    let staff_only = [
+        "/v1/cycles".to_owned(),
+        format!("/v1/cycles/{cycle}/progress"),
+        format!("/v1/cycles/{cycle}/findings"),
+        format!("/v1/cycles/{cycle}/appraisals"),
+    ];
+    for path in &staff_only {
+        for who in EVERYONE {
+            let answer = call(&app, who, path, None).await;
+            if matches!(who, Admin | Inspector) {
+                assert_eq!(answer.status, 200, "{path} as {who:?}: {}", answer.body);
+            } else {
+                assert_refused(answer, who, path);
+            }
+        }
+    }
+    let listed = call(&app, Inspector, &format!("/v1/cycles/{cycle}/appraisals"), None).await.expect(200);
+    assert_eq!(listed["appraisals"][0]["employee_nip"], EMPLOYEE);
+    assert_eq!(listed["appraisals"][0]["status"], "targets_agreed");
+    call(&app, Inspector, &format!("/v1/cycles/{cycle}/appraisals?status=sideways"), None).await.expect_problem(422, "invalid_status");
+    let cycles = call(&app, Admin, "/v1/cycles", None).await.expect(200);
+    assert!(cycles["cycles"].as_array().unwrap().iter().any(|c| c["cycle_id"] == cycle.as_str() && c["total"] == 1), "{cycles}");
+
+    let career = format!("/v1/employees/{EMPLOYEE}/career");
+    for who in EVERYONE {
+        let answer = call(&app, who, &career, None).await;
+        if matches!(who, Employee | Admin | Inspector) {
+            assert_eq!(answer.status, 200, "career as {who:?}: {}", answer.body);
+        } else {
+            assert_refused(answer, who, "career");
+        }
+    }
+    let page = call(&app, Nobody, "/dashboard", None).await;
+    assert_eq!(page.status, 200);
+    let csp = page.headers.get("content-security-policy").and_then(|v| v.to_str().ok()).unwrap_or_default();
+    assert!(csp.contains("script-src 'self'") && !csp.contains("unsafe-inline"), "{csp}");
+}

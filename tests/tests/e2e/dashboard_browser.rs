@@ -1,0 +1,160 @@
+//! The dashboard in a real browser: SKP runs, headless Chromium (Debian's, driven by
+//! ChromeDriver over the W3C WebDriver protocol) opens `/dashboard`, a command changes the
+//! cycle through the API, and the page shows the change over SSE without reloading. A
+//! drill-down shows an appraisal's timeline and audit. The screenshot is saved to
+//! `target/dashboard.png`.
+//!
+//! `SKP_TEST_CHROMEDRIVER` names chromedriver (scripts/test installs Debian's chromium and
+//! chromium-driver when missing); `SKP_TEST_CHROMIUM` the browser (default /usr/bin/chromium).
+
+
+use base64::Engine as _;
+use crate::common::*;
+use serde_json::{json, Value};
+use std::process::{Child, Command, Stdio};
+use std::time::Duration;
+
+struct Driver {
+    child: Child,
+    base: String,
+    http: reqwest::Client,
+}
+
+impl Driver {
+    async fn start() -> Self {
+        let binary = std::env::var("SKP_TEST_CHROMEDRIVER").unwrap_or_else(|_| "chromedriver".into());
+        let port = std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
+        let child = Command::new(&binary)
+            .arg(format!("--port={port}"))
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .spawn()
+            .unwrap_or_else(|e| panic!("chromedriver ({binary}) could not start: {e}; scripts/test installs Debian's chromium and chromium-driver"));
+        let driver = Self { child, base: format!("http://127.0.0.1:{port}"), http: reqwest::Client::new() };
+        let ready = wait_for(Duration::from_secs(20), || async {
+            let status = driver.http.get(format!("{}/status", driver.base)).send().await;
+            match status {
+                Ok(r) => r.json::<Value>().await.is_ok_and(|v| v["value"]["ready"] == true),
+                Err(_) => false,
+            }
+        })
+        .await;
+        assert!(ready, "chromedriver answered on {}", driver.base);
+        driver
+    }
+
+    async fn call(&self, method: reqwest::Method, path: &str, body: Option<Value>) -> Value {
+        let mut request = self.http.request(method, format!("{}{path}", self.base));
+        if let Some(body) = body {
+            request = request.json(&body);
+        }
+        let answer: Value = request.send().await.unwrap().json().await.unwrap();
+        assert!(answer["value"].get("error").is_none(), "WebDriver {path}: {answer}");
+        answer["value"].clone()
+    }
+
+    async fn session(&self) -> Session<'_> {
+        let chromium = std::env::var("SKP_TEST_CHROMIUM").unwrap_or_else(|_| "/usr/bin/chromium".into());
+        let profile = std::env::temp_dir().join(format!("skp-chromium-{}", uuid::Uuid::new_v4().simple()));
+        let args = [
+            "--headless=new", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "--disable-background-networking",
+            "--disable-component-update", "--disable-sync", "--disable-dev-shm-usage", "--window-size=1366,1300",
+        ];
+        let mut args: Vec<String> = args.iter().map(|a| (*a).to_owned()).collect();
+        args.push(format!("--user-data-dir={}", profile.display()));
+        let capabilities = json!({"capabilities": {"alwaysMatch": {"browserName": "chrome", "goog:chromeOptions": {"binary": chromium, "args": args}}}});
+        let created = self.call(reqwest::Method::POST, "/session", Some(capabilities)).await;
+        Session { driver: self, id: created["sessionId"].as_str().unwrap().to_owned(), profile }
+    }
+}
+
+impl Drop for Driver {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+struct Session<'a> {
+    driver: &'a Driver,
+    id: String,
+    profile: std::path::PathBuf,
+}
+
+impl Session<'_> {
+    async fn go(&self, url: &str) {
+        self.driver.call(reqwest::Method::POST, &format!("/session/{}/url", self.id), Some(json!({"url": url}))).await;
+    }
+
+    async fn eval(&self, script: &str) -> Value {
+        self.driver.call(reqwest::Method::POST, &format!("/session/{}/execute/sync", self.id), Some(json!({"script": script, "args": []}))).await
+    }
+
+    async fn text(&self, id: &str) -> String {
+        self.eval(&format!("const e = document.getElementById('{id}'); return e ? e.textContent : null;")).await.as_str().unwrap_or_default().to_owned()
+    }
+
+    /// Waits until `script` returns true; panics with `what` and the page's state otherwise.
+    async fn until(&self, what: &str, script: &str) {
+        let held = wait_for(Duration::from_secs(20), || async { self.eval(script).await == json!(true) }).await;
+        if !held {
+            let body = self.eval("return document.body.innerText.slice(0, 2000)").await;
+            panic!("the page did not show {what}; it shows:\n{}", body.as_str().unwrap_or_default());
+        }
+    }
+
+    async fn click(&self, css: &str) {
+        let element = self.driver.call(reqwest::Method::POST, &format!("/session/{}/element", self.id), Some(json!({"using": "css selector", "value": css}))).await;
+        let id = element.as_object().and_then(|o| o.values().next()).and_then(Value::as_str).unwrap().to_owned();
+        self.driver.call(reqwest::Method::POST, &format!("/session/{}/element/{id}/click", self.id), Some(json!({}))).await;
+    }
+
+    async fn screenshot(&self, path: &std::path::Path) {
+        let png = self.driver.call(reqwest::Method::GET, &format!("/session/{}/screenshot", self.id), None).await;
+        let bytes = base64::engine::general_purpose::STANDARD.decode(png.as_str().unwrap()).unwrap();
+        assert_eq!(&bytes[1..4], b"PNG");
+        std::fs::write(path, bytes).unwrap();
+    }
+
+    async fn close(self) {
+        self.driver.call(reqwest::Method::DELETE, &format!("/session/{}", self.id), None).await;
+        let _ = std::fs::remove_dir_all(&self.profile);
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_dashboard_follows_a_change_made_through_the_api_live() {
+    let app = spawn_app().await;
+    let secret = app.settings.jwt_secret.expose().as_bytes().to_vec();
+    let seeded = skp_cli::seed::seed_demo(&format!("http://{}", app.addr), &secret, 40).await.unwrap();
+    let cycle = seeded.cycle_id;
+    let last = app.app_state.bus.store().last_sequence().await.unwrap();
+    app.get(&format!("/v1/cycles/{cycle}/progress?min_sequence={last}")).await.expect(200);
+
+    let driver = Driver::start().await;
+    let session = driver.session().await;
+    let token = app.token(INSPECTOR, &["inspector"]);
+    session.go(&app.url(&format!("/dashboard#token={token}&cycle={cycle}"))).await;
+    session.until("40 appraisals, live", "return document.getElementById('kpi-total').textContent === '40' && document.getElementById('live').classList.contains('on')").await;
+    assert_eq!(session.text("kpi-findings").await.parse::<u32>().map(|n| n > 0), Ok(true), "the seeded findings are listed");
+    assert!(!session.eval("return location.hash.includes('token=')").await.as_bool().unwrap(), "the token left the address bar");
+    let finals = session.text("kpi-final").await;
+
+    // A change through the API: a new appraisal is opened, and one is finalized.
+    session.eval("window.__sameDocument = true; return true").await;
+    app.post_as(ADMIN, &["admin"], &format!("/v1/cycles/{cycle}/appraisals"), people("199105052016012009", RATER, SUPERIOR)).await.expect(201);
+    session.until("41 appraisals", "return document.getElementById('kpi-total').textContent === '41'").await;
+    assert_eq!(session.eval("return window.__sameDocument === true").await, json!(true), "updated live, without a reload");
+    assert_eq!(session.text("kpi-final").await, finals);
+
+    // Drill-down: an appraisal's timeline and audit.
+    session.until("the appraisal list", "return document.querySelectorAll('#appraisals tr[data-id]').length > 0").await;
+    session.click("#appraisals tr[data-id]").await;
+    session.until("a timeline and an audit", "return document.querySelectorAll('#timeline li').length > 0 && document.querySelectorAll('#checks li').length === 6").await;
+    assert!(session.text("timeline").await.contains("Penilaian dibuka"), "Indonesian labels in the timeline");
+
+    let shot = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../target/dashboard.png");
+    session.screenshot(&shot).await;
+    eprintln!("screenshot: {}", shot.display());
+    session.close().await;
+}

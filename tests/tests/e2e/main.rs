@@ -1,0 +1,26 @@
+//! SKP's end-to-end tests, one binary: the real `skp-api` in-process (or as a child process),
+//! real NATS JetStream and PostgreSQL, each test isolated by its own stream names, subject
+//! prefix and schemas (`common`). One binary links the whole server once, not once per suite.
+
+#![allow(missing_docs, clippy::unwrap_used)]
+
+mod common;
+
+mod authorization;
+mod cli;
+mod cluster;
+mod concurrency;
+mod dashboard_browser;
+mod degraded;
+mod durability;
+mod errors;
+mod fuzz_corpus;
+mod group_commit;
+mod idempotency;
+mod lifecycle;
+mod nats_restart;
+mod operations;
+mod projections;
+mod projector_faults;
+mod store;
+mod tamper;
