@@ -166,25 +166,56 @@ pub(super) fn decided_by_person_of_record(history: &History<'_>) -> Check {
 
 // ---------------------------------------------------------------- 3. participative
 
-/// TargetsAgreed and at least one FeedbackGiven precede the first ScoreGiven.
+/// TargetsAgreed and at least one FeedbackGiven from a person of record (the rater, the rater
+/// superior, each in that role) or an evaluator nominated at the time precede the first
+/// ScoreGiven. Feedback by anyone else (stored before nominations were required) is named in
+/// the detail but does not count.
 pub(super) fn participative(history: &History<'_>) -> Check {
     let Some(score) = history.first(h::score) else {
         return not_applicable(PARTICIPATIVE, "no score");
     };
     let agreed = history.last_before(score.index, h::agreed);
-    let feedback = history.all_before(score.index, h::feedback);
+    let (counted, others): (Vec<_>, Vec<_>) =
+        history.all_before(score.index, h::feedback).into_iter().partition(|f| of_record_or_nominee(history, f));
     let mut review = Review::default();
-    review.saw(agreed.iter().map(At::id).chain(feedback.iter().map(At::id)).chain([score.id()]));
+    review.saw(agreed.iter().map(At::id).chain(counted.iter().map(At::id)).chain([score.id()]));
     if agreed.is_none() {
         review.problem(format!("no TargetsAgreed before the first score, {}", score.label()), [score.id()]);
     }
-    if feedback.is_empty() {
-        review.problem(format!("no FeedbackGiven before the first score, {}", score.label()), [score.id()]);
+    let not_counted = || match others.is_empty() {
+        true => String::new(),
+        false => format!(
+            "; not counted, from neither a person of record nor a nominee: {}",
+            others.iter().map(|f| format!("{} by {}", f.label(), f.envelope.actor.nip)).collect::<Vec<_>>().join(", ")
+        ),
+    };
+    if counted.is_empty() {
+        let text = format!("no FeedbackGiven from a person of record or a nominee before the first score, {}{}", score.label(), not_counted());
+        review.problem(text, others.iter().map(At::id).chain([score.id()]));
     }
     review.finish(PARTICIPATIVE, history, || {
         let agreed = agreed.map(|a| a.label()).unwrap_or_default();
-        format!("{agreed} and {} feedback(s) preceded the first score, {}", feedback.len(), score.label())
+        format!(
+            "{agreed} and {} feedback(s) from people of record or nominees preceded the first score, {}{}",
+            counted.len(),
+            score.label(),
+            not_counted()
+        )
     })
+}
+
+/// Whether a feedback came from the rater or rater superior of record in their role, or from
+/// an evaluator the last nomination before it names.
+fn of_record_or_nominee(history: &History<'_>, feedback: &At<'_, skp_events::data::FeedbackGiven>) -> bool {
+    let actor = &feedback.envelope.actor;
+    let of_record = history.opening().is_some_and(|o| {
+        (actor.nip == o.data.rater.nip && actor.role == ActorRole::Rater)
+            || (actor.nip == o.data.rater_superior.nip && actor.role == ActorRole::RaterSuperior)
+    });
+    let nominee = history
+        .last_before(feedback.index, h::nominated)
+        .is_some_and(|n| n.data.evaluators.iter().any(|e| e.nip == actor.nip));
+    of_record || nominee
 }
 
 // ---------------------------------------------------------------- 4. predikat_matches_matrix

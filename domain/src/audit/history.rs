@@ -4,6 +4,7 @@
 use skp_events::data::{
     AppraisalOpened, Empty, FeedbackGiven, ForumResolved, ScoreFinalized, ScoreGiven, ScoreObjected,
 };
+use skp_events::voices::{DialogueAcknowledged, DialogueHeld, EvaluatorsNominated, SelfAssessed};
 use skp_events::{ActorRole, Envelope, Event, Rating};
 use time::format_description::well_known::Rfc3339;
 use time::{Duration, OffsetDateTime};
@@ -57,6 +58,11 @@ pickers! {
     objected: ScoreObjected(ScoreObjected);
     forum: ForumResolved(ForumResolved);
     finalized: ScoreFinalized(ScoreFinalized);
+    // Voices beyond the rater (issue 13).
+    nominated: EvaluatorsNominated(EvaluatorsNominated);
+    dialogue: DialogueHeld(DialogueHeld);
+    acknowledged: DialogueAcknowledged(DialogueAcknowledged);
+    self_assessed: SelfAssessed(SelfAssessed);
 }
 
 /// An appraisal's envelopes in stored order.
@@ -131,6 +137,8 @@ pub(super) fn role_name(role: ActorRole) -> &'static str {
         ActorRole::Rater => "rater",
         ActorRole::RaterSuperior => "rater_superior",
         ActorRole::Peer => "peer",
+        ActorRole::Subordinate => "subordinate",
+        ActorRole::ServiceDesk => "service_desk",
     }
 }
 
