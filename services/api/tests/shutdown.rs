@@ -17,7 +17,6 @@ use std::time::{Duration, Instant};
 const EMPLOYEE_BASE: &str = "19900101201501";
 const RATER: &str = "198005052005012002";
 const SUPERIOR: &str = "197503032000011003";
-const PEER: &str = "199202022018012004";
 const ADMIN: &str = "198812122010011005";
 const APPRAISALS: usize = 8;
 const IN_FLIGHT: usize = 160;
@@ -184,7 +183,7 @@ async fn sigterm_lets_in_flight_commands_finish_and_projectors_commit_before_exi
         requests.push(tokio::spawn(async move {
             let request = http
                 .post(instance.url(&format!("/v1/appraisals/{id}/feedback")))
-                .bearer_auth(instance.token(PEER, &[]))
+                .bearer_auth(instance.token(SUPERIOR, &[]))
                 .json(&json!({"about": "results", "text": format!("masukan {n}")}));
             let outcome = match request.send().await {
                 Ok(response) => {
