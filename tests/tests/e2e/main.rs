@@ -26,3 +26,4 @@ mod store;
 mod tamper;
 // Voices beyond the rater (issue 13).
 mod voices;
+mod voices_cli;

@@ -8,9 +8,15 @@
 //! agreed with feedback and realisations, scored, accepted, objected (disputes), resolved by
 //! the forum, and final.
 //!
+//! Before their score, appraisals also get the voices beyond the rater ([`voices`]):
+//! nominated evaluators, expectations, dialogues, self-assessments, survey answers (some under
+//! three, to show the anonymity rule) and public feedback.
+//!
 //! Every command carries an `Idempotency-Key` derived from what it is (UUID v5), so running
 //! the seeder again sends the same commands and gets their original answers: nothing is
 //! recorded twice, and the run reports how many commands were new.
+
+mod voices;
 
 use crate::token;
 use futures::stream::{self, StreamExt};
@@ -283,6 +289,7 @@ async fn bring_forward(seeder: &Seeder, cycle: &str, n: u32, employee: Person, h
     }
     if stage >= Stage::TargetsAgreed {
         tally(seeder.send(rater, &[], &path("plan/agree"), json!({}), &format!("{n}/agree")).await?);
+        voices::before_score(seeder, &id, n, &employee, rater).await?.into_iter().for_each(&mut tally);
         // A few raters skip the feedback before scoring: the audit's participative check
         // finds them, as it should.
         if n % 11 != 5 {
