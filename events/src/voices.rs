@@ -105,11 +105,7 @@ impl PeriodRef {
         if year.len() != 4 || !year.bytes().all(|b| b.is_ascii_digit()) {
             return Err(wrong());
         }
-        let ok = match rest.as_bytes() {
-            [b'Q', b'1'..=b'4'] | [b'S', b'1'..=b'2'] => true,
-            [b'0', b'1'..=b'9'] | [b'1', b'0'..=b'2'] => true,
-            _ => false,
-        };
+        let ok = matches!(rest.as_bytes(), [b'Q', b'1'..=b'4'] | [b'S', b'1'..=b'2'] | [b'0', b'1'..=b'9'] | [b'1', b'0'..=b'2']);
         if ok {
             Ok(Self(raw.to_owned()))
         } else {

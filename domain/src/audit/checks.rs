@@ -176,18 +176,18 @@ pub(super) fn participative(history: &History<'_>) -> Check {
     };
     let agreed = history.last_before(score.index, h::agreed);
     let (counted, others): (Vec<_>, Vec<_>) =
-        history.all_before(score.index, h::feedback).into_iter().partition(|f| of_record_or_nominee(history, f));
+        history.all_before(score.index, h::feedback).into_iter().partition(|f| history.of_record_or_nominee(f));
     let mut review = Review::default();
     review.saw(agreed.iter().map(At::id).chain(counted.iter().map(At::id)).chain([score.id()]));
     if agreed.is_none() {
         review.problem(format!("no TargetsAgreed before the first score, {}", score.label()), [score.id()]);
     }
-    let not_counted = || match others.is_empty() {
-        true => String::new(),
-        false => format!(
-            "; not counted, from neither a person of record nor a nominee: {}",
-            others.iter().map(|f| format!("{} by {}", f.label(), f.envelope.actor.nip)).collect::<Vec<_>>().join(", ")
-        ),
+    let not_counted = || {
+        if others.is_empty() {
+            return String::new();
+        }
+        let named: Vec<String> = others.iter().map(|f| format!("{} by {}", f.label(), f.envelope.actor.nip)).collect();
+        format!("; not counted, from neither a person of record nor a nominee: {}", named.join(", "))
     };
     if counted.is_empty() {
         let text = format!("no FeedbackGiven from a person of record or a nominee before the first score, {}{}", score.label(), not_counted());
@@ -202,20 +202,6 @@ pub(super) fn participative(history: &History<'_>) -> Check {
             not_counted()
         )
     })
-}
-
-/// Whether a feedback came from the rater or rater superior of record in their role, or from
-/// an evaluator the last nomination before it names.
-fn of_record_or_nominee(history: &History<'_>, feedback: &At<'_, skp_events::data::FeedbackGiven>) -> bool {
-    let actor = &feedback.envelope.actor;
-    let of_record = history.opening().is_some_and(|o| {
-        (actor.nip == o.data.rater.nip && actor.role == ActorRole::Rater)
-            || (actor.nip == o.data.rater_superior.nip && actor.role == ActorRole::RaterSuperior)
-    });
-    let nominee = history
-        .last_before(feedback.index, h::nominated)
-        .is_some_and(|n| n.data.evaluators.iter().any(|e| e.nip == actor.nip));
-    of_record || nominee
 }
 
 // ---------------------------------------------------------------- 4. predikat_matches_matrix

@@ -96,6 +96,18 @@ impl<'a> History<'a> {
         self.all(pick).into_iter().filter(|e| e.index < index).collect()
     }
 
+    /// Whether a feedback came from the rater or rater superior of record in their role, or
+    /// from an evaluator the last nomination before it names (issue 13).
+    pub(super) fn of_record_or_nominee(&self, feedback: &At<'_, FeedbackGiven>) -> bool {
+        let actor = &feedback.envelope.actor;
+        let of_record = self.opening().is_some_and(|o| {
+            (actor.nip == o.data.rater.nip && actor.role == ActorRole::Rater)
+                || (actor.nip == o.data.rater_superior.nip && actor.role == ActorRole::RaterSuperior)
+        });
+        let nominee = self.last_before(feedback.index, nominated).is_some_and(|n| n.data.evaluators.iter().any(|e| e.nip == actor.nip));
+        of_record || nominee
+    }
+
     /// The opening, which holds the people of record and the windows.
     pub(super) fn opening(&self) -> Option<At<'a, AppraisalOpened>> {
         self.first(opened)
