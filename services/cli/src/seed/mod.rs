@@ -165,6 +165,25 @@ impl Seeder {
 
     /// Sends one command; `Ok(true)` when it recorded a new event.
     async fn send(&self, caller: &str, roles: &[&str], path: &str, body: Value, what: &str) -> Result<(Value, bool), SeedError> {
+        match self.post(caller, roles, path, body, what).await? {
+            (200 | 201, answer, new) => Ok((answer, new)),
+            (status, answer, _) => Err(SeedError::Refused(format!("POST {path} ({what}) answered {status}: {answer}"))),
+        }
+    }
+
+    /// Like [`Seeder::send`], but a 409 (the appraisal has moved past the step: a stream
+    /// seeded by an earlier version, before the step existed) is `None`, nothing recorded.
+    async fn send_in_time(&self, caller: &str, roles: &[&str], path: &str, body: Value, what: &str) -> Result<Option<(Value, bool)>, SeedError> {
+        match self.post(caller, roles, path, body, what).await? {
+            (200 | 201, answer, new) => Ok(Some((answer, new))),
+            (409, _, _) => Ok(None),
+            (status, answer, _) => Err(SeedError::Refused(format!("POST {path} ({what}) answered {status}: {answer}"))),
+        }
+    }
+
+    /// Posts one command with its idempotency key, retrying while the API answers 503; the
+    /// status, the answer and whether it recorded a new event.
+    async fn post(&self, caller: &str, roles: &[&str], path: &str, body: Value, what: &str) -> Result<(u16, Value, bool), SeedError> {
         let roles: Vec<String> = roles.iter().map(|r| (*r).to_owned()).collect();
         let bearer = token::issue(&self.secret, caller, &roles, 3600)?;
         for attempt in 0..20u32 {
@@ -180,11 +199,11 @@ impl Seeder {
             let status = response.status().as_u16();
             let replayed = response.headers().contains_key(IDEMPOTENT_REPLAYED);
             let answer: Value = response.json().await.unwrap_or(Value::Null);
-            match status {
-                200 | 201 => return Ok((answer, !replayed)),
-                503 if attempt < 19 => tokio::time::sleep(Duration::from_millis(200)).await,
-                _ => return Err(SeedError::Refused(format!("POST {path} ({what}) answered {status}: {answer}"))),
+            if status == 503 && attempt < 19 {
+                tokio::time::sleep(Duration::from_millis(200)).await;
+                continue;
             }
+            return Ok((status, answer, !replayed));
         }
         Err(SeedError::Refused(format!("POST {path}: unavailable")))
     }
