@@ -244,11 +244,11 @@ fn superior() -> anyhow::Result<Person> {
 
 /// A caller without global roles.
 pub fn caller(nip: Nip) -> Caller {
-    Caller { nip, admin: false, inspector: false }
+    Caller { nip, admin: false, inspector: false, service_desk: false }
 }
 
 fn admin() -> anyhow::Result<Caller> {
-    Ok(Caller { nip: Nip::parse("198812122010011005")?, admin: true, inspector: false })
+    Ok(Caller { nip: Nip::parse("198812122010011005")?, admin: true, inspector: false, service_desk: false })
 }
 
 /// A command's metadata with fresh ids.

@@ -1,8 +1,9 @@
 //! The `contention` section of `skp-bench all`: 32 writers on one appraisal, on the durable
 //! nats-server.
 //!
-//! One appraisal with agreed targets; then 32 peers each give feedback `scale.commands /
-//! 400` times (at least 5), all at once: first through one `CommandBus` (one instance:
+//! One appraisal with agreed targets and ten nominated peers; then 32 writers (as those
+//! peers, several writers per peer) each give feedback `scale.commands / 400` times (at
+//! least 5), all at once: first through one `CommandBus` (one instance:
 //! commands on one aggregate queue behind each other), then through 32 buses, each with its
 //! own connection, event store and cache (as 32 service instances would be). Per case:
 //! commands per second, conflicts decided again (`skp_append_conflicts_total`), the share
@@ -16,6 +17,7 @@ use crate::Ctx;
 use skp_domain::appraisal::AppraisalCommand;
 use skp_events::ids::appraisal_id;
 use skp_events::values::FeedbackAbout;
+use skp_events::voices::{Evaluator, Relation};
 use skp_events::{AggregateType, Envelope};
 use skp_store::{CommandBus, CommandError};
 use skp_store::Metrics;
@@ -99,9 +101,14 @@ async fn agreed_appraisal(bench: &Bench) -> anyhow::Result<Uuid> {
     draft_plan(bench.bus.clone(), cycle_id, 0).await?;
     let id = appraisal_id(cycle_id, &nip(0)?);
     appraisal_command(&bench.bus, id, "submit_plan", caller(nip(0)?), AppraisalCommand::SubmitPlan).await?;
+    let evaluators = (0..NOMINATED).map(|n| Ok(Evaluator { nip: nip(1000 + n)?, name: format!("Rekan {n}"), relation: Relation::Peer })).collect::<anyhow::Result<_>>()?;
+    appraisal_command(&bench.bus, id, "nominate_evaluators", caller(crate::commands::rater()?.nip), AppraisalCommand::NominateEvaluators { evaluators }).await?;
     appraisal_command(&bench.bus, id, "agree_targets", caller(crate::commands::rater()?.nip), AppraisalCommand::AgreeTargets).await?;
     Ok(id)
 }
+
+/// How many peers the rater nominates (at most ten may be): the writers give feedback as them.
+const NOMINATED: usize = 10;
 
 /// Writer `w` gives feedback `per_writer` times through `buses[w]`, all writers at once.
 async fn writers(buses: Vec<Arc<CommandBus>>, id: Uuid, per_writer: usize) -> anyhow::Result<Outcome> {
@@ -111,7 +118,7 @@ async fn writers(buses: Vec<Arc<CommandBus>>, id: Uuid, per_writer: usize) -> an
         .enumerate()
         .map(|(w, bus)| {
             tokio::spawn(async move {
-                let peer = caller(nip(1000 + w)?);
+                let peer = caller(nip(1000 + w % NOMINATED)?);
                 let (mut accepted, mut gave_up) = (Vec::new(), 0);
                 for k in 0..per_writer {
                     let body = AppraisalCommand::GiveFeedback { about: FeedbackAbout::Results, text: format!("masukan {w}-{k}"), indicator_id: None };

@@ -13,7 +13,9 @@
 //!    the role `rater`; every `ForumResolved` by its `rater_superior` in the role
 //!    `rater_superior`, and never by the rater;
 //! 3. [`PARTICIPATIVE`]: `TargetsAgreed` and at least one `FeedbackGiven` stored before the
-//!    first `ScoreGiven`;
+//!    first `ScoreGiven`, from a person of record (the rater or the rater superior, in that
+//!    role) or an evaluator the rater had nominated by then; feedback by anyone else is named
+//!    but not counted;
 //! 4. [`PREDIKAT_MATCHES_MATRIX`]: every `ScoreGiven`, `ForumResolved` and `ScoreFinalized`
 //!    predikat is [`crate::matrix::predikat`] of its ratings;
 //! 5. [`WITHIN_WINDOWS`]: every `ScoreObjected` at or before the last preceding score's time
@@ -26,12 +28,17 @@
 //!    window closed and with no objection on record, `accepted` after a `ScoreAccepted`,
 //!    `forum` after a `ForumResolved`.
 //!
+//! Besides the checks, the report gives information that decides nothing
+//! ([`information`]): the gap between the employee's self-assessment and the decision, and
+//! whether a performance dialogue preceded the score.
+//!
 //! "Precedes" is stored order (version order), which is the order the rules decided in. A
 //! check with nothing to look at yet (no score, no objection, not final) passes with a detail
 //! starting "not applicable yet" and no event ids.
 
 mod checks;
 mod history;
+pub mod information;
 
 use history::History;
 use skp_events::chain::ChainBreak;
@@ -74,6 +81,17 @@ pub struct Check {
     pub event_ids: Vec<Uuid>,
 }
 
+/// A piece of information the report gives without judging it (see [`information`]).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Information {
+    /// One of [`information::INFORMATION`].
+    pub name: &'static str,
+    /// What was found, naming events as `Type (vN)`; "not applicable yet: ..." before a score.
+    pub detail: String,
+    /// The events it rests on, each once, in stored order.
+    pub event_ids: Vec<Uuid>,
+}
+
 /// The report's conclusion.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Verdict {
@@ -102,6 +120,8 @@ pub struct AuditReport {
     pub checks: Vec<Check>,
     /// `Fair`, or the failed checks.
     pub verdict: Verdict,
+    /// Information that decides nothing, in the order of [`information::INFORMATION`].
+    pub information: Vec<Information>,
 }
 
 /// The fairness report of one appraisal from its envelopes in stored order and the breaks
@@ -125,7 +145,8 @@ pub fn audit_refs(envelopes: &[&Envelope], breaks: &[ChainBreak]) -> AuditReport
     ];
     let failed: Vec<&'static str> = checks.iter().filter(|c| !c.passed).map(|c| c.name).collect();
     let verdict = if failed.is_empty() { Verdict::Fair } else { Verdict::Findings(failed) };
-    AuditReport { chain_valid: checks[0].passed, checks, verdict }
+    let information = vec![information::self_assessment_gap(&history), information::dialogue_before_score(&history)];
+    AuditReport { chain_valid: checks[0].passed, checks, verdict, information }
 }
 
 #[cfg(test)]

@@ -12,6 +12,8 @@ pub struct Caller {
     pub admin: bool,
     /// Global role `inspector`: reads everything, issues no command.
     pub inspector: bool,
+    /// Token role `service_desk`: records the public's feedback, and nothing more by that role.
+    pub service_desk: bool,
 }
 
 /// The context of one decision. Time comes from here, never from a clock inside the rules.

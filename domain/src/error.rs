@@ -53,6 +53,15 @@ pub enum DomainError {
         /// What is wrong, for a person.
         detail: String,
     },
+    /// A conflict with the current state other than its status, with its code
+    /// (`already_rated`, `already_evaluated`, `already_acknowledged`, ...): not now, 409.
+    #[error("{detail}")]
+    Conflict {
+        /// Stable machine-readable code.
+        code: &'static str,
+        /// What conflicts, for a person.
+        detail: String,
+    },
 }
 
 impl DomainError {
@@ -66,11 +75,17 @@ impl DomainError {
             DomainError::ObjectionWindowOpen { .. } => "objection_window_open",
             DomainError::ObjectionWindowClosed { .. } => "objection_window_closed",
             DomainError::Invalid { code, .. } => code,
+            DomainError::Conflict { code, .. } => code,
         }
     }
 
     /// A value breaking the rule `code`.
     pub fn invalid(code: &'static str, detail: impl Into<String>) -> Self {
         DomainError::Invalid { code, detail: detail.into() }
+    }
+
+    /// A conflict with the current state, `code`.
+    pub fn conflict(code: &'static str, detail: impl Into<String>) -> Self {
+        DomainError::Conflict { code, detail: detail.into() }
     }
 }

@@ -5,6 +5,8 @@
 //! events by the same code everywhere ([`appraisal::Appraisal::apply`]). Time and the
 //! caller come in through [`Ctx`]. Refusals are [`DomainError`]s with a stable code; what a
 //! code means over HTTP is the API's business. [`view`] is the appraisal as people read it.
+//! [`survey`] is the closed 360 survey and public feedback of an appraisal, an aggregate of
+//! its own that the employee never reads one answer of.
 
 pub mod access;
 pub mod appraisal;
@@ -15,6 +17,7 @@ pub mod cycle;
 pub mod decision;
 pub mod error;
 pub mod matrix;
+pub mod survey;
 pub mod text;
 pub mod view;
 

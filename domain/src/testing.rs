@@ -18,6 +18,7 @@ use skp_events::data::{
     ScoreFinalized, ScoreGiven, ScoreObjected,
 };
 use skp_events::values::{FeedbackAbout, FinalizedVia, ForumOutcome, Indicator, Person, PlannedResult, Target};
+use skp_events::voices::{CoreValue, DialogueHeld, Evaluator, EvaluatorsNominated, Expectation, PeriodRef, Relation};
 use skp_events::{Actor, ActorRole, AggregateType, Envelope, Event, Nip, Rating, GENESIS_HASH};
 use time::macros::{date, datetime};
 use time::{Duration, OffsetDateTime};
@@ -42,6 +43,10 @@ pub const PEER_NIP: &str = "199001012015012001";
 pub const ADMIN_NIP: &str = "198001012006041001";
 /// An inspector.
 pub const INSPECTOR_NIP: &str = "198207072008011003";
+/// Someone the employee leads, whom [`nominated`] names as a subordinate evaluator.
+pub const NOMINEE_NIP: &str = "199503032020122001";
+/// A service desk officer (token role `service_desk`).
+pub const SERVICE_DESK_NIP: &str = "198807072012011004";
 
 /// The cycle's objection window.
 pub const OBJECTION_WINDOW_DAYS: u32 = 14;
@@ -91,7 +96,7 @@ pub fn nip(raw: &str) -> Nip {
 }
 
 fn who(raw: &str, role: Option<ActorRole>) -> Who {
-    Who { caller: Caller { nip: nip(raw), admin: false, inspector: false }, role }
+    Who { caller: Caller { nip: nip(raw), admin: false, inspector: false, service_desk: false }, role }
 }
 
 /// The appraised employee as a caller.
@@ -119,6 +124,17 @@ pub fn inspector() -> Who {
     who(INSPECTOR_NIP, None).also_inspector()
 }
 
+/// A subordinate the rater nominates in [`nominated`] (answers as `subordinate`).
+pub fn nominee() -> Who {
+    who(NOMINEE_NIP, Some(ActorRole::Subordinate))
+}
+/// A service desk officer with no part in the appraisal.
+pub fn service_desk() -> Who {
+    let mut desk = who(SERVICE_DESK_NIP, Some(ActorRole::ServiceDesk));
+    desk.caller.service_desk = true;
+    desk
+}
+
 /// The person whose job `kind` is.
 pub fn natural(kind: CommandKind) -> Who {
     use CommandKind::*;
@@ -127,6 +143,8 @@ pub fn natural(kind: CommandKind) -> Who {
         DraftPlan | SubmitPlan | RecordRealisation | Accept | Object => employee(),
         ReturnPlan | AgreeTargets | Score | GiveFeedback | Finalize => rater(),
         ResolveForum => superior(),
+        SetExpectations | HoldDialogue | NominateEvaluators => rater(),
+        AcknowledgeDialogue | SelfAssess => employee(),
     }
 }
 
@@ -276,6 +294,32 @@ pub fn finalized(results: Rating, behaviour: Rating, via: FinalizedVia) -> Event
     })
 }
 
+/// The rater's nomination of [`peer`] (as a peer) and [`nominee`] (as a subordinate).
+pub fn nominated() -> Event {
+    Event::EvaluatorsNominated(EvaluatorsNominated {
+        evaluators: vec![
+            Evaluator { nip: nip(PEER_NIP), name: "Rina Wijayanti".into(), relation: Relation::Peer },
+            Evaluator { nip: nip(NOMINEE_NIP), name: "Andi Pratama".into(), relation: Relation::Subordinate },
+        ],
+    })
+}
+
+/// A dialogue held on [`START`]'s day.
+pub fn dialogue() -> Event {
+    Event::DialogueHeld(DialogueHeld {
+        held_on: START.date(),
+        topics: "capaian triwulan dan hambatan".into(),
+        agreed_actions: vec!["menyusun SOP layanan".into()],
+    })
+}
+
+/// `history` with [`nominated`] inserted just before its `TargetsAgreed` (or at the end).
+pub fn with_nominations(mut events: Vec<Event>) -> Vec<Event> {
+    let at = events.iter().position(|e| matches!(e, Event::TargetsAgreed(_))).unwrap_or(events.len());
+    events.insert(at, nominated());
+    events
+}
+
 /// The shortest history that leaves an appraisal in `status` (empty for `Absent`).
 pub fn until(status: Status) -> Vec<Event> {
     use Status::*;
@@ -332,11 +376,25 @@ pub fn valid_command(kind: CommandKind) -> AppraisalCommand {
             minutes: "berita acara".into(),
         },
         Finalize => C::Finalize,
+        SetExpectations => C::SetExpectations {
+            expectations: vec![Expectation { value: CoreValue::Kolaboratif, expectation: "berbagi data antarbidang".into() }],
+        },
+        HoldDialogue => C::HoldDialogue { held_on: START.date(), topics: "capaian triwulan".into(), agreed_actions: vec![] },
+        AcknowledgeDialogue => C::AcknowledgeDialogue { dialogue_version: 1 },
+        SelfAssess => C::SelfAssess {
+            period: PeriodRef::annual(),
+            results_rating: Rating::SesuaiEkspektasi,
+            behaviour_rating: Rating::SesuaiEkspektasi,
+            narrative: "target tercapai".into(),
+        },
+        NominateEvaluators => C::NominateEvaluators {
+            evaluators: vec![Evaluator { nip: nip(NOMINEE_NIP), name: "Andi Pratama".into(), relation: Relation::Subordinate }],
+        },
     }
 }
 
 /// Every kind decided by [`decide`] (opening is decided by `decide_open`).
-pub const KINDS: [CommandKind; 11] = [
+pub const KINDS: [CommandKind; 16] = [
     CommandKind::DraftPlan,
     CommandKind::SubmitPlan,
     CommandKind::ReturnPlan,
@@ -348,6 +406,11 @@ pub const KINDS: [CommandKind; 11] = [
     CommandKind::Object,
     CommandKind::ResolveForum,
     CommandKind::Finalize,
+    CommandKind::SetExpectations,
+    CommandKind::HoldDialogue,
+    CommandKind::AcknowledgeDialogue,
+    CommandKind::SelfAssess,
+    CommandKind::NominateEvaluators,
 ];
 
 // ---------------------------------------------------------------- envelopes
@@ -361,6 +424,9 @@ fn role_of(event: &Event) -> (&'static str, ActorRole) {
     match event {
         Event::CycleOpened(_) | Event::AppraisalOpened(_) => (ADMIN_NIP, ActorRole::Admin),
         Event::PlanReturned(_) | Event::TargetsAgreed(_) | Event::FeedbackGiven(_) => (RATER_NIP, ActorRole::Rater),
+        Event::ExpectationsSet(_) | Event::DialogueHeld(_) | Event::EvaluatorsNominated(_) => (RATER_NIP, ActorRole::Rater),
+        Event::BehaviourRated(_) => (PEER_NIP, ActorRole::Peer),
+        Event::PublicFeedbackRecorded(_) => (SERVICE_DESK_NIP, ActorRole::ServiceDesk),
         Event::ScoreGiven(_) | Event::ScoreFinalized(_) => (RATER_NIP, ActorRole::Rater),
         Event::ForumResolved(_) => (SUPERIOR_NIP, ActorRole::RaterSuperior),
         _ => (EMPLOYEE_NIP, ActorRole::Employee),
@@ -393,6 +459,26 @@ pub fn envelope(
     }
     .seal()
     .expect("events hold no floats")
+}
+
+/// The survey's command id of the event at `version`.
+pub fn survey_command_id(version: u64) -> Uuid {
+    Uuid::from_u128(0x5000_0000 + u128::from(version))
+}
+
+/// The survey of the appraisal under test: each event by its caller at its time, versions
+/// 1..n, command ids [`survey_command_id`], on the survey aggregate (the appraisal's id).
+pub fn survey_history(events: Vec<(OffsetDateTime, Who, Event)>) -> Vec<Envelope> {
+    let mut envelopes: Vec<Envelope> = Vec::new();
+    for (at, who, event) in events {
+        let version = envelopes.len() as u64 + 1;
+        let role = who.role.expect("a caller who records");
+        let mut next = envelope(envelopes.last(), event, at, Actor { nip: who.caller.nip, role }, survey_command_id(version));
+        next.aggregate_type = AggregateType::Survey;
+        next.event_id = Uuid::from_u128(0x5e00_0000 + u128::from(version));
+        envelopes.push(next.seal().expect("events hold no floats"));
+    }
+    envelopes
 }
 
 /// Envelopes of `events` at the given times: versions 1..n, command ids [`command_id`].

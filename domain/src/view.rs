@@ -4,8 +4,9 @@
 use serde::Serialize;
 use crate::appraisal::Appraisal;
 use skp_events::values::{FinalizedVia, ForumOutcome, Person, PlannedResult};
+use skp_events::voices::{Evaluator, Expectation, PeriodRef};
 use skp_events::{Predikat, Rating};
-use time::OffsetDateTime;
+use time::{Date, OffsetDateTime};
 use uuid::Uuid;
 
 /// An appraisal as it stands (or stood).
@@ -46,6 +47,50 @@ pub struct AppraisalView {
     pub final_score: Option<FinalView>,
     /// The number of events: the version of the last one.
     pub version: u64,
+    // Voices beyond the rater (issue 13).
+    /// The rater's expectations per BerAKHLAK value that stand (the last set; empty before).
+    pub expectations: Vec<Expectation>,
+    /// Performance dialogues, in the order recorded.
+    pub dialogues: Vec<DialogueView>,
+    /// The employee's self-assessments that stand, one per period (`annual` included).
+    pub self_assessments: Vec<SelfAssessmentView>,
+    /// The evaluators nominated now for the closed survey.
+    pub evaluators: Vec<Evaluator>,
+}
+
+/// A performance dialogue.
+#[derive(Debug, Serialize)]
+pub struct DialogueView {
+    /// The version of its `DialogueHeld`: what `/dialogues/{version}/acknowledge` names.
+    pub version: u64,
+    /// The day it was held.
+    pub held_on: Date,
+    /// What was discussed.
+    pub topics: String,
+    /// What both agreed to do.
+    pub agreed_actions: Vec<String>,
+    /// When it was recorded.
+    #[serde(with = "time::serde::rfc3339")]
+    pub recorded_at: OffsetDateTime,
+    /// When the employee acknowledged it, if they did.
+    #[serde(with = "time::serde::rfc3339::option")]
+    pub acknowledged_at: Option<OffsetDateTime>,
+}
+
+/// A self-assessment that stands for its period.
+#[derive(Debug, Serialize)]
+pub struct SelfAssessmentView {
+    /// The period, or `annual`.
+    pub period: PeriodRef,
+    /// Results, as the employee sees them.
+    pub results_rating: Rating,
+    /// Behaviour, as the employee sees it.
+    pub behaviour_rating: Rating,
+    /// Why.
+    pub narrative: String,
+    /// When.
+    #[serde(with = "time::serde::rfc3339")]
+    pub assessed_at: OffsetDateTime,
 }
 
 /// The plan.
@@ -171,6 +216,33 @@ impl AppraisalView {
                 finalized_at: at.at,
             }),
             version: state.version,
+            expectations: state.voices.expectations.as_ref().map(|(e, _)| e.expectations.clone()).unwrap_or_default(),
+            dialogues: state
+                .voices
+                .dialogues
+                .iter()
+                .map(|d| DialogueView {
+                    version: d.recorded.version,
+                    held_on: d.held.held_on,
+                    topics: d.held.topics.clone(),
+                    agreed_actions: d.held.agreed_actions.clone(),
+                    recorded_at: d.recorded.at,
+                    acknowledged_at: d.acknowledged.map(|a| a.at),
+                })
+                .collect(),
+            self_assessments: state
+                .voices
+                .self_assessments
+                .iter()
+                .map(|(period, (s, at))| SelfAssessmentView {
+                    period: period.clone(),
+                    results_rating: s.results_rating,
+                    behaviour_rating: s.behaviour_rating,
+                    narrative: s.narrative.clone(),
+                    assessed_at: at.at,
+                })
+                .collect(),
+            evaluators: state.voices.evaluators.as_ref().map(|(list, _)| list.clone()).unwrap_or_default(),
         })
     }
 }

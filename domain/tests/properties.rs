@@ -12,7 +12,8 @@
 //! - a handled command id never yields a second event (it yields `AlreadyHandled` with the
 //!   version of its event);
 //! - refusals change nothing;
-//! - inspectors never record anything, peers only feedback, the hash chain stays intact.
+//! - inspectors never record anything, peers only feedback and only once the rater has
+//!   nominated them, the hash chain stays intact.
 
 #![allow(missing_docs, clippy::unwrap_used, clippy::expect_used)]
 
@@ -21,6 +22,7 @@ use skp_domain::appraisal::{decide, Appraisal, AppraisalCommand as C, Command, C
 use skp_domain::testing::{envelope, nip, opened, plan, APPRAISAL_ID, ADMIN_NIP, EMPLOYEE_NIP, INSPECTOR_NIP, PEER_NIP, RATER_NIP, START, SUPERIOR_NIP};
 use skp_domain::{predikat, Caller, Ctx, Decision};
 use skp_events::values::{FeedbackAbout, ForumOutcome};
+use skp_events::voices::{CoreValue, Evaluator, Expectation, PeriodRef, Relation};
 use skp_events::{Actor, ActorRole, Envelope, Event, Rating};
 use std::collections::HashSet;
 use time::Duration;
@@ -49,19 +51,23 @@ fn caller(who: Who) -> Caller {
         Who::Admin => (ADMIN_NIP, true, false),
         Who::Inspector => (INSPECTOR_NIP, false, true),
     };
-    Caller { nip: nip(raw), admin, inspector }
+    Caller { nip: nip(raw), admin, inspector, service_desk: false }
 }
 
-/// The roles in which `who` may issue `kind` (docs/domain.md "Who may do what"), if at all.
-fn expected_role(who: Who, kind: CommandKind) -> Option<ActorRole> {
+/// The roles in which `who` may issue `kind` (docs/domain.md "Who may do what") on
+/// `state`, if at all: a peer gives feedback only while the rater's nomination names them.
+fn expected_role(state: &Appraisal, who: Who, kind: CommandKind) -> Option<ActorRole> {
     use CommandKind::*;
     match (who, kind) {
         (Who::Inspector, _) => None,
-        (Who::Employee, DraftPlan | SubmitPlan | RecordRealisation | Accept | Object) => Some(ActorRole::Employee),
-        (Who::Rater, ReturnPlan | AgreeTargets | Score | Finalize | GiveFeedback) => Some(ActorRole::Rater),
+        (Who::Employee, DraftPlan | SubmitPlan | RecordRealisation | Accept | Object | AcknowledgeDialogue | SelfAssess) => {
+            Some(ActorRole::Employee)
+        }
+        (Who::Rater, ReturnPlan | AgreeTargets | Score | Finalize | GiveFeedback | SetExpectations | HoldDialogue | NominateEvaluators) => {
+            Some(ActorRole::Rater)
+        }
         (Who::Superior, GiveFeedback | ResolveForum) => Some(ActorRole::RaterSuperior),
-        (Who::Peer, GiveFeedback) => Some(ActorRole::Peer),
-        (Who::Admin, GiveFeedback) => Some(ActorRole::Peer),
+        (Who::Peer, GiveFeedback) => state.voices.evaluator(&nip(PEER_NIP)).map(|_| ActorRole::Peer),
         (Who::Admin, Finalize) => Some(ActorRole::Admin),
         _ => None,
     }
@@ -72,11 +78,18 @@ fn natural(kind: CommandKind, pick: u8) -> Who {
     use CommandKind::*;
     match kind {
         Open | DraftPlan | SubmitPlan | RecordRealisation | Accept | Object => Who::Employee,
-        ReturnPlan | AgreeTargets | Score => Who::Rater,
+        ReturnPlan | AgreeTargets | Score | SetExpectations | HoldDialogue | NominateEvaluators => Who::Rater,
+        AcknowledgeDialogue | SelfAssess => Who::Employee,
         ResolveForum => Who::Superior,
         Finalize => [Who::Rater, Who::Admin][usize::from(pick % 2)],
         GiveFeedback => [Who::Rater, Who::Superior, Who::Peer, Who::Admin][usize::from(pick % 4)],
     }
+}
+
+/// The rater nominating (or, with `false`, withdrawing) the peer.
+fn nomination(peer: bool) -> C {
+    let evaluators = if peer { vec![Evaluator { nip: nip(PEER_NIP), name: "Rina".into(), relation: Relation::Peer }] } else { vec![] };
+    C::NominateEvaluators { evaluators }
 }
 
 // ---------------------------------------------------------------- strategies
@@ -129,6 +142,20 @@ fn any_command() -> impl Strategy<Value = C> {
             }
         ),
         Just(C::Finalize),
+        any::<bool>().prop_map(nomination),
+        (text(), proptest::option::of(Just(START.date()))).prop_map(|(topics, day)| C::HoldDialogue {
+            held_on: day.unwrap_or(START.date() + Duration::days(800)),
+            topics,
+            agreed_actions: vec![],
+        }),
+        (1..30u64).prop_map(|dialogue_version| C::AcknowledgeDialogue { dialogue_version }),
+        (rating(), rating(), text()).prop_map(|(results_rating, behaviour_rating, narrative)| C::SelfAssess {
+            period: PeriodRef::annual(),
+            results_rating,
+            behaviour_rating,
+            narrative,
+        }),
+        text().prop_map(|expectation| C::SetExpectations { expectations: vec![Expectation { value: CoreValue::Loyal, expectation }] }),
     ]
 }
 
@@ -180,10 +207,10 @@ fn step() -> impl Strategy<Value = Step> {
 fn guided(status: Status, pick: u8, results: Rating, behaviour: Rating) -> C {
     use CommandKind::*;
     let kinds: &[CommandKind] = match status {
-        Status::Absent | Status::Opened | Status::PlanReturned => &[DraftPlan],
+        Status::Absent | Status::Opened | Status::PlanReturned => &[DraftPlan, DraftPlan, NominateEvaluators],
         Status::PlanDrafted => &[DraftPlan, SubmitPlan, SubmitPlan],
         Status::PlanSubmitted => &[ReturnPlan, AgreeTargets, AgreeTargets],
-        Status::TargetsAgreed => &[GiveFeedback, RecordRealisation, Score],
+        Status::TargetsAgreed => &[GiveFeedback, RecordRealisation, Score, HoldDialogue, SelfAssess],
         Status::Scored => &[Accept, Object, Finalize],
         Status::Accepted | Status::Resolved => &[Finalize],
         Status::Objected => &[ResolveForum],
@@ -211,7 +238,10 @@ fn guided(status: Status, pick: u8, results: Rating, behaviour: Rating) -> C {
             behaviour_rating: None,
             minutes: "berita acara".into(),
         },
-        Finalize | Open => C::Finalize,
+        NominateEvaluators => nomination(true),
+        HoldDialogue => C::HoldDialogue { held_on: START.date(), topics: "capaian".into(), agreed_actions: vec![] },
+        SelfAssess => C::SelfAssess { period: PeriodRef::annual(), results_rating: results, behaviour_rating: behaviour, narrative: "capaian".into() },
+        Finalize | Open | SetExpectations | AcknowledgeDialogue => C::Finalize,
     }
 }
 
@@ -283,7 +313,7 @@ fn run(steps: &[Step]) -> (Vec<Envelope>, Appraisal) {
         }
         match decision {
             Ok(Decision::Record { event, role }) => {
-                assert_eq!(Some(role), expected_role(who, kind), "{kind:?} by {who:?} recorded as {role:?}");
+                assert_eq!(Some(role), expected_role(&before, who, kind), "{kind:?} by {who:?} recorded as {role:?}");
                 assert!(!state.handled.contains_key(&id));
                 check_predikat(&event);
                 if let Event::ScoreFinalized(done) = &event {
@@ -306,7 +336,7 @@ fn run(steps: &[Step]) -> (Vec<Envelope>, Appraisal) {
             }
             Err(error) => {
                 assert!(!error.code().is_empty() && !error.to_string().is_empty(), "{error:?}");
-                if expected_role(who, kind).is_none() {
+                if expected_role(&before, who, kind).is_none() {
                     assert_eq!(error.code(), "forbidden", "{kind:?} by {who:?}");
                 }
                 assert_eq!(state, before, "a refusal changes nothing");

@@ -4,6 +4,10 @@
 use crate::values::{
     FeedbackAbout, FinalizedVia, ForumOutcome, Nip, Person, PlannedResult, Predikat, Rating,
 };
+use crate::voices::{
+    BehaviourRated, DialogueAcknowledged, DialogueHeld, EvaluatorsNominated, ExpectationsSet, PublicFeedbackRecorded,
+    SelfAssessed,
+};
 use serde::{Deserialize, Serialize};
 use time::{Date, OffsetDateTime};
 use uuid::Uuid;
@@ -38,10 +42,25 @@ pub enum Event {
     ForumResolved(ForumResolved),
     /// The score became final.
     ScoreFinalized(ScoreFinalized),
+    // Voices beyond the rater (issue 13): on the appraisal, then on the survey aggregate.
+    /// The rater stated what is expected per BerAKHLAK value.
+    ExpectationsSet(ExpectationsSet),
+    /// The rater recorded a performance dialogue.
+    DialogueHeld(DialogueHeld),
+    /// The employee acknowledged a dialogue.
+    DialogueAcknowledged(DialogueAcknowledged),
+    /// The employee assessed themselves for a period or the year.
+    SelfAssessed(SelfAssessed),
+    /// The rater nominated the evaluators of the closed survey.
+    EvaluatorsNominated(EvaluatorsNominated),
+    /// A nominated evaluator answered the survey (survey aggregate).
+    BehaviourRated(BehaviourRated),
+    /// The service desk recorded the public's feedback (survey aggregate).
+    PublicFeedbackRecorded(PublicFeedbackRecorded),
 }
 
 /// The names of all event types, as they appear in `type` and `Skp-Event-Type`.
-pub const EVENT_TYPES: [&str; 13] = [
+pub const EVENT_TYPES: [&str; 20] = [
     "CycleOpened",
     "AppraisalOpened",
     "PlanDrafted",
@@ -55,6 +74,14 @@ pub const EVENT_TYPES: [&str; 13] = [
     "ScoreObjected",
     "ForumResolved",
     "ScoreFinalized",
+    // Voices beyond the rater (issue 13).
+    "ExpectationsSet",
+    "DialogueHeld",
+    "DialogueAcknowledged",
+    "SelfAssessed",
+    "EvaluatorsNominated",
+    "BehaviourRated",
+    "PublicFeedbackRecorded",
 ];
 
 impl Event {
@@ -74,6 +101,14 @@ impl Event {
             Event::ScoreObjected(_) => 10,
             Event::ForumResolved(_) => 11,
             Event::ScoreFinalized(_) => 12,
+            // Voices beyond the rater (issue 13).
+            Event::ExpectationsSet(_) => 13,
+            Event::DialogueHeld(_) => 14,
+            Event::DialogueAcknowledged(_) => 15,
+            Event::SelfAssessed(_) => 16,
+            Event::EvaluatorsNominated(_) => 17,
+            Event::BehaviourRated(_) => 18,
+            Event::PublicFeedbackRecorded(_) => 19,
         };
         EVENT_TYPES[index]
     }

@@ -26,14 +26,18 @@ pub enum AggregateType {
     Cycle,
     /// One employee's appraisal in a cycle.
     Appraisal,
+    /// The closed 360 survey and public feedback of one appraisal (same id as the appraisal);
+    /// never read by the employee.
+    Survey,
 }
 
 impl AggregateType {
-    /// The wire name, `cycle` or `appraisal`.
+    /// The wire name, `cycle`, `appraisal`, `survey`.
     pub fn as_str(self) -> &'static str {
         match self {
             AggregateType::Cycle => "cycle",
             AggregateType::Appraisal => "appraisal",
+            AggregateType::Survey => "survey",
         }
     }
 }
@@ -50,8 +54,13 @@ pub enum ActorRole {
     Rater,
     /// The rater's superior.
     RaterSuperior,
-    /// Any other civil servant giving feedback.
+    /// A colleague giving feedback or answering the survey: since issue 13, only one the
+    /// rater nominated as a peer (earlier events may name anyone).
     Peer,
+    /// Someone the employee leads, nominated by the rater as an evaluator.
+    Subordinate,
+    /// The service desk, recording the public's feedback.
+    ServiceDesk,
 }
 
 /// Who did it.

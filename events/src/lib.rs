@@ -7,7 +7,9 @@
 //! - [`canonical`]: canonical JSON (RFC 8785) used by the hash;
 //! - [`chain`]: re-checking an aggregate's hash chain from stored JSON;
 //! - [`subject`]: NATS subject names; [`ids`]: deterministic ids;
-//! - [`upcast`]: reading older schema versions.
+//! - [`upcast`]: reading older schema versions;
+//! - [`voices`]: the BerAKHLAK values, periods, evaluators and the data of the voices
+//!   beyond the rater (expectations, dialogues, self-assessment, survey, public feedback).
 //!
 //! This crate is data only: no I/O, no async.
 
@@ -21,6 +23,7 @@ pub mod public;
 pub mod subject;
 pub mod upcast;
 pub mod values;
+pub mod voices;
 
 pub use data::Event;
 pub use decode::DecodeError;

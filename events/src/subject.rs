@@ -49,6 +49,7 @@ impl Subjects {
         let kind = match kind {
             "cycle" => AggregateType::Cycle,
             "appraisal" => AggregateType::Appraisal,
+            "survey" => AggregateType::Survey,
             _ => return None,
         };
         Some((kind, Uuid::parse_str(id).ok()?))
@@ -72,5 +73,8 @@ mod tests {
         assert_eq!(subject, format!("skp.events.appraisal.{id}"));
         assert_eq!(subjects.parse(&subject), Some((AggregateType::Appraisal, id)));
         assert_eq!(subjects.parse("skp.eventsx.appraisal.1"), None);
+        let survey = subjects.aggregate(AggregateType::Survey, id);
+        assert_eq!(survey, format!("skp.events.survey.{id}"));
+        assert_eq!(subjects.parse(&survey), Some((AggregateType::Survey, id)));
     }
 }

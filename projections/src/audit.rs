@@ -56,6 +56,20 @@ pub struct ReportView {
     pub verdict: &'static str,
     /// The failed checks.
     pub findings: Vec<&'static str>,
+    /// What the audit gives as information, never as a finding (issue 13: the gap between
+    /// self-assessment and decision, and whether a dialogue preceded the score).
+    pub information: Vec<InformationView>,
+}
+
+/// One piece of information as served.
+#[derive(Debug, Clone, Serialize, PartialEq, Eq)]
+pub struct InformationView {
+    /// Its stable name.
+    pub name: &'static str,
+    /// What was found.
+    pub detail: String,
+    /// The events it rests on.
+    pub event_ids: Vec<Uuid>,
 }
 
 impl ReportView {
@@ -71,6 +85,7 @@ impl ReportView {
             verdict: report.verdict.as_str(),
             checks: report.checks.into_iter().map(|c| CheckView { name: c.name, passed: c.passed, detail: c.detail, event_ids: c.event_ids }).collect(),
             findings,
+            information: report.information.into_iter().map(|i| InformationView { name: i.name, detail: i.detail, event_ids: i.event_ids }).collect(),
         }
     }
 }

@@ -8,13 +8,14 @@ use crate::progress::ProgressProjection;
 use crate::projection::Projection;
 use crate::relay::RelayProjection;
 use crate::runtime::ProjectorSettings;
+use crate::voices::VoicesProjection;
 use skp_events::subject::Subjects;
 use skp_store::config::{parse, ConfigError, Secret, StoreSettings};
 use std::sync::Arc;
 use std::time::Duration;
 
 /// The projector names, in the order they run.
-pub const PROJECTORS: [&str; 4] = ["progress", "career", "audit", "relay"];
+pub const PROJECTORS: [&str; 5] = ["progress", "career", "audit", "relay", "voices"];
 
 /// How long one fetch of a projector waits for new events.
 const FETCH_WAIT: Duration = Duration::from_millis(500);
@@ -70,5 +71,12 @@ impl ReadSettings {
 pub async fn projections(read: &ReadSettings, client: &async_nats::Client, replicas: usize) -> Result<Vec<Arc<dyn Projection>>, ProjectionError> {
     let js = async_nats::jetstream::new(client.clone());
     let relay = RelayProjection::new(js, &read.public_stream, &read.public_prefix, replicas).await?;
-    Ok(vec![Arc::new(ProgressProjection::new(Some(client.clone()))), Arc::new(CareerProjection), Arc::new(AuditProjection), Arc::new(relay)])
+    Ok(vec![
+        Arc::new(ProgressProjection::new(Some(client.clone()))),
+        Arc::new(CareerProjection),
+        Arc::new(AuditProjection),
+        Arc::new(relay),
+        // Voices beyond the rater (issue 13).
+        Arc::new(VoicesProjection),
+    ])
 }

@@ -8,8 +8,8 @@
 //! - [`rebuild`]: a projection rebuilt from sequence 1 into a fresh schema while the current
 //!   one serves, then swapped in atomically;
 //! - [`store`]: the PostgreSQL side (control schema, generations, migrations);
-//! - [`progress`], [`career`], [`audit`], [`relay`]: the read models; [`catalog`]: the list
-//!   of them and their settings;
+//! - [`progress`], [`career`], [`audit`], [`relay`], [`voices`]: the read models;
+//!   [`catalog`]: the list of them and their settings;
 //! - [`query`]: what the API asks of them;
 //! - [`error`]: the projections' error type.
 
@@ -27,6 +27,7 @@ pub mod rebuild;
 pub mod relay;
 pub mod runtime;
 pub mod store;
+pub mod voices;
 
 pub use catalog::{ReadSettings, PROJECTORS};
 pub use error::ProjectionError;

@@ -12,6 +12,7 @@
 
 use bytes::Bytes;
 use serde_json::{json, Value};
+use skp_events::voices::{Evaluator, EvaluatorsNominated, Relation};
 use skp_events::data::*;
 use skp_events::values::*;
 use skp_events::{Actor, ActorRole, AggregateType, Envelope, Event, Nip, Predikat, Rating, GENESIS_HASH};
@@ -69,6 +70,8 @@ fn until_agreed(cycle: Uuid) -> Story {
         (EMPLOYEE, ActorRole::Employee, Event::PlanDrafted(plan)),
         (EMPLOYEE, ActorRole::Employee, Event::PlanSubmitted(Empty {})),
         (RATER, ActorRole::Rater, Event::TargetsAgreed(Empty {})),
+        // Since issue 13 a colleague's feedback counts once the rater nominated them.
+        (RATER, ActorRole::Rater, Event::EvaluatorsNominated(EvaluatorsNominated { evaluators: vec![Evaluator { nip: nip(PEER), name: "Rekan".into(), relation: Relation::Peer }] })),
         (PEER, ActorRole::Peer, Event::FeedbackGiven(FeedbackGiven { about: FeedbackAbout::Behaviour, text: "Kolaboratif".into(), indicator_id: None })),
     ]
 }

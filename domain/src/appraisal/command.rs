@@ -1,7 +1,9 @@
 //! The commands on an appraisal, each the intent of one person.
 
 use skp_events::values::{FeedbackAbout, ForumOutcome, Person, PlannedResult};
+use skp_events::voices::{Evaluator, Expectation, PeriodRef};
 use skp_events::Rating;
+use time::Date;
 use uuid::Uuid;
 
 /// A command with its id; a command id is handled at most once per appraisal.
@@ -90,6 +92,42 @@ pub enum AppraisalCommand {
     },
     /// Make the score final (rater, admin).
     Finalize,
+    // Voices beyond the rater (issue 13).
+    /// State what is expected per BerAKHLAK value (rater).
+    SetExpectations {
+        /// One per value named.
+        expectations: Vec<Expectation>,
+    },
+    /// Record a performance dialogue (rater).
+    HoldDialogue {
+        /// The day it was held.
+        held_on: Date,
+        /// What was discussed.
+        topics: String,
+        /// What both agreed to do.
+        agreed_actions: Vec<String>,
+    },
+    /// Acknowledge a dialogue (employee).
+    AcknowledgeDialogue {
+        /// The version of its `DialogueHeld` event (0 names none).
+        dialogue_version: u64,
+    },
+    /// Assess oneself for a period or the year (employee).
+    SelfAssess {
+        /// A period of the cycle's year, or `annual`.
+        period: PeriodRef,
+        /// Results rating.
+        results_rating: Rating,
+        /// Behaviour rating.
+        behaviour_rating: Rating,
+        /// Why.
+        narrative: String,
+    },
+    /// Nominate the evaluators of the closed survey (rater): the whole list.
+    NominateEvaluators {
+        /// At most ten.
+        evaluators: Vec<Evaluator>,
+    },
 }
 
 /// The kind of a command, without its values: what permissions and status depend on.
@@ -119,6 +157,17 @@ pub enum CommandKind {
     ResolveForum,
     /// See [`AppraisalCommand::Finalize`].
     Finalize,
+    // Voices beyond the rater (issue 13).
+    /// See [`AppraisalCommand::SetExpectations`].
+    SetExpectations,
+    /// See [`AppraisalCommand::HoldDialogue`].
+    HoldDialogue,
+    /// See [`AppraisalCommand::AcknowledgeDialogue`].
+    AcknowledgeDialogue,
+    /// See [`AppraisalCommand::SelfAssess`].
+    SelfAssess,
+    /// See [`AppraisalCommand::NominateEvaluators`].
+    NominateEvaluators,
 }
 
 impl CommandKind {
@@ -137,6 +186,11 @@ impl CommandKind {
             CommandKind::Object => "object",
             CommandKind::ResolveForum => "resolve_forum",
             CommandKind::Finalize => "finalize",
+            CommandKind::SetExpectations => "set_expectations",
+            CommandKind::HoldDialogue => "hold_dialogue",
+            CommandKind::AcknowledgeDialogue => "acknowledge_dialogue",
+            CommandKind::SelfAssess => "self_assess",
+            CommandKind::NominateEvaluators => "nominate_evaluators",
         }
     }
 }
@@ -157,6 +211,11 @@ impl AppraisalCommand {
             AppraisalCommand::Object { .. } => CommandKind::Object,
             AppraisalCommand::ResolveForum { .. } => CommandKind::ResolveForum,
             AppraisalCommand::Finalize => CommandKind::Finalize,
+            AppraisalCommand::SetExpectations { .. } => CommandKind::SetExpectations,
+            AppraisalCommand::HoldDialogue { .. } => CommandKind::HoldDialogue,
+            AppraisalCommand::AcknowledgeDialogue { .. } => CommandKind::AcknowledgeDialogue,
+            AppraisalCommand::SelfAssess { .. } => CommandKind::SelfAssess,
+            AppraisalCommand::NominateEvaluators { .. } => CommandKind::NominateEvaluators,
         }
     }
 }
@@ -177,6 +236,6 @@ mod tests {
     #[test]
     fn every_kind_has_its_own_name() {
         let names: HashSet<_> = KINDS.into_iter().chain([CommandKind::Open]).map(CommandKind::as_str).collect();
-        assert_eq!(names.len(), 12);
+        assert_eq!(names.len(), 17);
     }
 }

@@ -4,6 +4,7 @@ use super::command::{AppraisalCommand, Command};
 use super::plan::validate_plan;
 use super::rules::authorize;
 use super::state::Appraisal;
+use super::voices::decide as voices;
 use crate::context::Ctx;
 use crate::decision::Decision;
 use crate::error::DomainError;
@@ -93,6 +94,14 @@ fn event_for(state: &Appraisal, body: &AppraisalCommand, ctx: &Ctx) -> Result<Ev
             resolve(state, *outcome, *results_rating, *behaviour_rating, minutes, ctx)?
         }
         C::Finalize => finalize(state)?,
+        // Voices beyond the rater (issue 13).
+        C::SetExpectations { expectations } => voices::set_expectations(expectations)?,
+        C::HoldDialogue { held_on, topics, agreed_actions } => voices::hold_dialogue(state, *held_on, topics, agreed_actions, ctx)?,
+        C::AcknowledgeDialogue { dialogue_version } => voices::acknowledge(state, *dialogue_version)?,
+        C::SelfAssess { period, results_rating, behaviour_rating, narrative } => {
+            voices::self_assess(state, period, *results_rating, *behaviour_rating, narrative)?
+        }
+        C::NominateEvaluators { evaluators } => voices::nominate(state, evaluators)?,
     })
 }
 
@@ -262,9 +271,9 @@ mod tests {
     }
 
     #[test]
-    fn the_rater_the_rater_superior_and_a_peer_each_give_feedback_in_their_own_role() {
-        for who in [rater(), superior(), peer()] {
-            given(until(TargetsAgreed)).when(feedback_text("kolaboratif")).by(who).then(Event::FeedbackGiven(
+    fn the_rater_the_rater_superior_and_the_nominated_evaluators_each_give_feedback_in_their_own_role() {
+        for who in [rater(), superior(), peer(), nominee()] {
+            given(with_nominations(until(TargetsAgreed))).when(feedback_text("kolaboratif")).by(who).then(Event::FeedbackGiven(
                 FeedbackGiven { about: FeedbackAbout::Behaviour, text: "kolaboratif".into(), indicator_id: None },
             ));
         }
@@ -283,14 +292,15 @@ mod tests {
     }
 
     #[test]
-    fn an_admin_without_a_role_in_the_appraisal_gives_feedback_as_a_peer() {
-        let decision = given(until(TargetsAgreed)).when(feedback_text("kolaboratif")).by(admin()).decide();
-        let expected = Event::FeedbackGiven(FeedbackGiven {
-            about: FeedbackAbout::Behaviour,
-            text: "kolaboratif".into(),
-            indicator_id: None,
-        });
-        assert_recorded(decision, &expected, ActorRole::Peer);
+    fn an_admin_without_a_role_in_the_appraisal_or_a_nomination_gives_no_feedback() {
+        given(with_nominations(until(TargetsAgreed))).when(feedback_text("kolaboratif")).by(admin()).then_err("forbidden");
+    }
+
+    #[test]
+    fn a_colleague_the_rater_did_not_nominate_gives_no_feedback_and_hears_no_more_than_forbidden() {
+        given(until(TargetsAgreed)).when(feedback_text("kolaboratif")).by(peer()).then_err("forbidden");
+        given(until(TargetsAgreed)).when(feedback_text("")).by(peer()).then_err("forbidden");
+        given(until(Scored)).when(feedback_text("kolaboratif")).by(peer()).then_err("forbidden");
     }
 
     #[test]
@@ -529,12 +539,12 @@ mod tests {
 
     #[test]
     fn feedback_needs_text() {
-        given(until(TargetsAgreed)).when(feedback_text("  ")).by(peer()).then_err("invalid_text");
+        given(until(TargetsAgreed)).when(feedback_text("  ")).by(rater()).then_err("invalid_text");
     }
 
     #[test]
     fn free_text_with_control_characters_is_refused() {
-        given(until(TargetsAgreed)).when(feedback_text("bel\u{7}")).by(peer()).then_err("invalid_text");
+        given(until(TargetsAgreed)).when(feedback_text("bel\u{7}")).by(rater()).then_err("invalid_text");
         given(until(PlanSubmitted))
             .when(C::ReturnPlan { reason: "nul\u{0}".into() })
             .by(rater())
@@ -557,7 +567,7 @@ mod tests {
     #[test]
     fn line_breaks_and_tabs_are_ordinary_text() {
         let text = "baris satu\r\nbaris dua\tdengan tab";
-        given(until(TargetsAgreed)).when(feedback_text(text)).by(peer()).then(Event::FeedbackGiven(FeedbackGiven {
+        given(until(TargetsAgreed)).when(feedback_text(text)).by(rater()).then(Event::FeedbackGiven(FeedbackGiven {
             about: FeedbackAbout::Behaviour,
             text: text.into(),
             indicator_id: None,
@@ -567,9 +577,9 @@ mod tests {
     #[test]
     fn text_longer_than_ten_thousand_characters_is_refused_and_ten_thousand_are_fine() {
         let longest = "é".repeat(crate::text::MAX_TEXT_CHARS);
-        assert!(given(until(TargetsAgreed)).when(feedback_text(&longest)).by(peer()).decide().is_ok());
+        assert!(given(until(TargetsAgreed)).when(feedback_text(&longest)).by(rater()).decide().is_ok());
         let too_long = format!("{longest}e");
-        given(until(TargetsAgreed)).when(feedback_text(&too_long)).by(peer()).then_err("invalid_text");
+        given(until(TargetsAgreed)).when(feedback_text(&too_long)).by(rater()).then_err("invalid_text");
         given(until(Objected))
             .when(C::ResolveForum {
                 outcome: ForumOutcome::Upheld,
@@ -659,7 +669,8 @@ mod tests {
     #[test]
     fn nothing_follows_final() {
         for kind in KINDS {
-            given(until(Final)).when(valid_command(kind)).by(natural(kind)).at(LATE).then_err("invalid_transition");
+            let code = if kind == CommandKind::SelfAssess { "already_evaluated" } else { "invalid_transition" };
+            given(until(Final)).when(valid_command(kind)).by(natural(kind)).at(LATE).then_err(code);
         }
         given(until(Final)).when(valid_command(CommandKind::Open)).by(admin()).then_err("already_exists");
     }

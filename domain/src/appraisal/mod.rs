@@ -3,7 +3,8 @@
 //! - [`state`]: `Appraisal` and `Status`, rebuilt by `apply`/`evolve`;
 //! - [`command`]: the commands and their kinds;
 //! - [`rules`]: who may do what, when (404, 403, 409);
-//! - [`decide`]: values (422) and the event; [`open`]: opening; [`plan`]: plan rules.
+//! - [`decide`]: values (422) and the event; [`open`]: opening; [`plan`]: plan rules;
+//! - [`voices`]: expectations, dialogues, self-assessments and nominated evaluators.
 
 pub mod command;
 pub mod decide;
@@ -11,6 +12,7 @@ pub mod open;
 pub mod plan;
 pub mod rules;
 pub mod state;
+pub mod voices;
 
 pub use command::{AppraisalCommand, Command, CommandKind};
 pub use decide::{decide, decide_lazily};

@@ -6,6 +6,7 @@ use super::state::{Appraisal, Status};
 use crate::context::{Caller, Ctx};
 use crate::error::DomainError;
 use skp_events::data::AppraisalOpened;
+use skp_events::voices::Relation;
 use skp_events::ActorRole;
 use time::format_description::well_known::Rfc3339;
 
@@ -18,16 +19,16 @@ pub fn authorize(state: &Appraisal, kind: CommandKind, ctx: &Ctx) -> Result<Acto
     let Some(opened) = &state.opened else {
         return Err(DomainError::NotFound { what: "appraisal" });
     };
-    let role = role_for(opened, kind, &ctx.caller)?;
+    let role = role_for(state, opened, kind, &ctx.caller)?;
     check_status(state, kind, ctx)?;
     Ok(role)
 }
 
-/// The role in which `caller` may issue `kind` on this appraisal.
+/// The role in which `caller` may issue `kind` on this appraisal (`opened` is its opening).
 ///
 /// # Errors
 /// 403 `forbidden` with the rule that refuses.
-pub fn role_for(opened: &AppraisalOpened, kind: CommandKind, caller: &Caller) -> Result<ActorRole, DomainError> {
+pub fn role_for(state: &Appraisal, opened: &AppraisalOpened, kind: CommandKind, caller: &Caller) -> Result<ActorRole, DomainError> {
     use CommandKind::*;
     if caller.inspector {
         return Err(DomainError::Forbidden("an inspector reads everything and issues no command"));
@@ -51,12 +52,30 @@ pub fn role_for(opened: &AppraisalOpened, kind: CommandKind, caller: &Caller) ->
         GiveFeedback if is_employee => Err(DomainError::Forbidden("an employee gives no feedback on their own appraisal")),
         GiveFeedback if is_rater => Ok(ActorRole::Rater),
         GiveFeedback if is_superior => Ok(ActorRole::RaterSuperior),
-        GiveFeedback => Ok(ActorRole::Peer),
+        // Since issue 13 a colleague's feedback needs the rater's nomination.
+        GiveFeedback => nominee_role(state, caller),
         ResolveForum => allow(
             is_superior,
             ActorRole::RaterSuperior,
             "only the rater's superior decides an objection, never the rater",
         ),
+        // Voices beyond the rater (issue 13).
+        SetExpectations | HoldDialogue | NominateEvaluators => {
+            allow(is_rater, ActorRole::Rater, "only the appraisal's rater may do this")
+        }
+        AcknowledgeDialogue | SelfAssess => allow(is_employee, ActorRole::Employee, "only the appraised employee may do this"),
+    }
+}
+
+/// The role of a nominated evaluator (`peer` or `subordinate`, as nominated now).
+///
+/// # Errors
+/// 403 `forbidden` for anyone the rater has not nominated.
+pub fn nominee_role(state: &Appraisal, caller: &Caller) -> Result<ActorRole, DomainError> {
+    match state.voices.evaluator(&caller.nip).map(|e| e.relation) {
+        Some(Relation::Peer) => Ok(ActorRole::Peer),
+        Some(Relation::Subordinate) => Ok(ActorRole::Subordinate),
+        None => Err(DomainError::Forbidden("only the rater, the rater's superior and the evaluators the rater nominated give feedback")),
     }
 }
 
@@ -72,7 +91,16 @@ fn check_status(state: &Appraisal, kind: CommandKind, ctx: &Ctx) -> Result<(), D
         Accept | Object => &[Scored],
         ResolveForum => &[Objected],
         Finalize => &[Accepted, Resolved, Scored],
+        // Voices beyond the rater (issue 13).
+        SetExpectations => &[PlanSubmitted, TargetsAgreed],
+        HoldDialogue => &[TargetsAgreed],
+        AcknowledgeDialogue => &[TargetsAgreed, Scored, Accepted, Objected, Resolved],
+        SelfAssess => &[TargetsAgreed],
+        NominateEvaluators => &[Opened, PlanDrafted, PlanSubmitted, PlanReturned, TargetsAgreed],
     };
+    if kind == SelfAssess && state.score.is_some() {
+        return Err(DomainError::conflict("already_evaluated", "the rater has already scored: a self-assessment comes before the score"));
+    }
     if kind == Open {
         return Err(DomainError::AlreadyExists { what: "appraisal" });
     }
@@ -93,6 +121,7 @@ mod tests {
     use super::*;
     use crate::appraisal::AppraisalCommand;
     use crate::testing::*;
+    use skp_events::Event;
     use skp_events::values::{Indicator, PlannedResult, Target};
     use time::{Duration, OffsetDateTime};
     use CommandKind::*;
@@ -112,18 +141,25 @@ mod tests {
             Accept | Object => &[Scored],
             ResolveForum => &[Objected],
             Finalize => &[Scored, Accepted, Resolved],
+            SetExpectations => &[PlanSubmitted, TargetsAgreed],
+            HoldDialogue | SelfAssess => &[TargetsAgreed],
+            AcknowledgeDialogue => &[TargetsAgreed, Scored, Accepted, Objected, Resolved],
+            NominateEvaluators => &[Opened, PlanDrafted, PlanSubmitted, PlanReturned, TargetsAgreed],
         }
     }
 
-    /// docs/domain.md's "who may do what", written out again.
-    fn callers() -> [(Who, &'static [CommandKind]); 6] {
+    /// docs/domain.md's "who may do what", written out again, on an appraisal whose rater
+    /// nominated `peer()` and `nominee()` ([`with_nominations`]).
+    fn callers() -> [(Who, &'static [CommandKind]); 8] {
         [
-            (employee(), &[DraftPlan, SubmitPlan, RecordRealisation, Accept, Object]),
-            (rater(), &[ReturnPlan, AgreeTargets, GiveFeedback, Score, Finalize]),
+            (employee(), &[DraftPlan, SubmitPlan, RecordRealisation, Accept, Object, AcknowledgeDialogue, SelfAssess]),
+            (rater(), &[ReturnPlan, AgreeTargets, GiveFeedback, Score, Finalize, SetExpectations, HoldDialogue, NominateEvaluators]),
             (superior(), &[GiveFeedback, ResolveForum]),
             (peer(), &[GiveFeedback]),
-            (admin(), &[GiveFeedback, Finalize]),
+            (nominee(), &[GiveFeedback]),
+            (admin(), &[Finalize]),
             (inspector(), &[]),
+            (service_desk(), &[]),
         ]
     }
 
@@ -143,6 +179,10 @@ mod tests {
     fn every_command_from_a_status_that_does_not_allow_it_is_an_invalid_transition() {
         for kind in KINDS {
             for status in Status::ALL.into_iter().filter(|s| !allowed(kind).contains(s)) {
+                if kind == SelfAssess && given(until(status)).state.score.is_some() {
+                    given(until(status)).when(valid_command(kind)).at(LATE).then_err("already_evaluated");
+                    continue;
+                }
                 let error = given(until(status)).when(valid_command(kind)).at(LATE).then_err("invalid_transition");
                 assert_eq!(
                     error,
@@ -173,7 +213,7 @@ mod tests {
         for (who, may) in callers() {
             for kind in KINDS.into_iter().filter(|k| !may.contains(k)) {
                 let status = allowed(kind)[0];
-                given(until(status)).when(valid_command(kind)).by(who.clone()).at(LATE).then_err("forbidden");
+                given(with_nominations(until(status))).when(valid_command(kind)).by(who.clone()).at(LATE).then_err("forbidden");
             }
         }
     }
@@ -182,7 +222,7 @@ mod tests {
     fn every_command_by_a_caller_who_may_send_it_is_authorized() {
         for (who, may) in callers() {
             for &kind in may {
-                let state = given(until(allowed(kind)[0])).state;
+                let state = given(with_nominations(until(allowed(kind)[0]))).state;
                 let role = authorize(&state, kind, &ctx(&who, LATE));
                 assert!(role.is_ok(), "{:?} may {kind:?}: {role:?}", who.role);
             }
@@ -249,9 +289,36 @@ mod tests {
     }
 
     #[test]
-    fn an_admin_without_a_role_in_the_appraisal_gives_feedback_as_a_peer() {
-        let state = given(until(TargetsAgreed)).state;
-        assert_eq!(authorize(&state, GiveFeedback, &ctx(&admin(), LATE)), Ok(ActorRole::Peer));
+    fn a_colleague_the_rater_did_not_nominate_gives_no_feedback_whatever_their_role() {
+        for who in [peer(), nominee(), admin(), service_desk()] {
+            given(until(TargetsAgreed)).when(valid_command(GiveFeedback)).by(who).then_err("forbidden");
+        }
+    }
+
+    #[test]
+    fn a_nominated_evaluator_gives_feedback_in_the_relation_nominated() {
+        let state = given(with_nominations(until(TargetsAgreed))).state;
+        assert_eq!(authorize(&state, GiveFeedback, &ctx(&peer(), LATE)), Ok(ActorRole::Peer));
+        assert_eq!(authorize(&state, GiveFeedback, &ctx(&nominee(), LATE)), Ok(ActorRole::Subordinate));
+    }
+
+    #[test]
+    fn an_admin_the_rater_nominated_gives_feedback_as_the_nominee_not_as_admin() {
+        let admin_peer = Who { caller: Caller { admin: true, ..peer().caller }, role: Some(ActorRole::Peer) };
+        let state = given(with_nominations(until(TargetsAgreed))).state;
+        assert_eq!(authorize(&state, GiveFeedback, &ctx(&admin_peer, LATE)), Ok(ActorRole::Peer));
+    }
+
+    #[test]
+    fn a_later_nomination_replaces_the_earlier_one_and_the_dropped_evaluator_gives_no_more_feedback() {
+        let only_the_peer = Event::EvaluatorsNominated(skp_events::voices::EvaluatorsNominated {
+            evaluators: vec![skp_events::voices::Evaluator { nip: nip(PEER_NIP), name: "Rina".into(), relation: skp_events::voices::Relation::Peer }],
+        });
+        let mut events = with_nominations(until(TargetsAgreed));
+        events.push(only_the_peer);
+        let state = given(events.clone()).state;
+        assert_eq!(authorize(&state, GiveFeedback, &ctx(&peer(), LATE)), Ok(ActorRole::Peer));
+        given(events).when(valid_command(GiveFeedback)).by(nominee()).then_err("forbidden");
     }
 
     #[test]

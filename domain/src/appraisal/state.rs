@@ -1,6 +1,7 @@
 //! The appraisal's state, rebuilt from its events by [`Appraisal::apply`]. The same code
 //! serves commands, `replay ?as_of` and inspectors.
 
+use super::voices::Voices;
 use skp_events::data::{AppraisalOpened, ForumResolved, ScoreFinalized, ScoreGiven, ScoreObjected};
 use skp_events::values::PlannedResult;
 use skp_events::{Envelope, Event};
@@ -144,6 +145,8 @@ pub struct Appraisal {
     pub final_score: Option<(ScoreFinalized, Stamp)>,
     /// Command ids already handled, with the version of the event each yielded.
     pub handled: HashMap<Uuid, u64>,
+    /// Expectations, dialogues, self-assessments and nominated evaluators (issue 13).
+    pub voices: Voices,
 }
 
 impl Appraisal {
@@ -183,6 +186,13 @@ impl Appraisal {
             Event::ForumResolved(forum) => self.forum = Some((forum.clone(), stamp)),
             Event::ScoreFinalized(done) => self.final_score = Some((done.clone(), stamp)),
             Event::PlanSubmitted(_) | Event::PlanReturned(_) | Event::CycleOpened(_) => {}
+            // Voices beyond the rater (issue 13); the survey's events belong to the survey.
+            Event::ExpectationsSet(_)
+            | Event::DialogueHeld(_)
+            | Event::DialogueAcknowledged(_)
+            | Event::SelfAssessed(_)
+            | Event::EvaluatorsNominated(_) => self.voices.apply(envelope, stamp),
+            Event::BehaviourRated(_) | Event::PublicFeedbackRecorded(_) => {}
         }
     }
 
@@ -207,6 +217,14 @@ pub fn status_after(current: Status, event: &Event) -> Status {
         Event::ForumResolved(_) => Status::Resolved,
         Event::ScoreFinalized(_) => Status::Final,
         Event::FeedbackGiven(_) | Event::RealisationRecorded(_) | Event::CycleOpened(_) => current,
+        // Voices beyond the rater (issue 13) never move the lifecycle.
+        Event::ExpectationsSet(_)
+        | Event::DialogueHeld(_)
+        | Event::DialogueAcknowledged(_)
+        | Event::SelfAssessed(_)
+        | Event::EvaluatorsNominated(_)
+        | Event::BehaviourRated(_)
+        | Event::PublicFeedbackRecorded(_) => current,
     }
 }
 
@@ -302,6 +320,7 @@ mod tests {
             forum: Some((forum.clone(), stamp(13))),
             final_score: Some((done.clone(), stamp(14))),
             handled: (1..=14).map(|v| (command_id(v), v)).collect(),
+            voices: Voices::default(),
         };
         assert_eq!(state, expected);
         assert_eq!(state.score.as_ref().map(|(s, _)| s.predikat), Some(Predikat::ButuhPerbaikan));

@@ -166,24 +166,41 @@ pub(super) fn decided_by_person_of_record(history: &History<'_>) -> Check {
 
 // ---------------------------------------------------------------- 3. participative
 
-/// TargetsAgreed and at least one FeedbackGiven precede the first ScoreGiven.
+/// TargetsAgreed and at least one FeedbackGiven from a person of record (the rater, the rater
+/// superior, each in that role) or an evaluator nominated at the time precede the first
+/// ScoreGiven. Feedback by anyone else (stored before nominations were required) is named in
+/// the detail but does not count.
 pub(super) fn participative(history: &History<'_>) -> Check {
     let Some(score) = history.first(h::score) else {
         return not_applicable(PARTICIPATIVE, "no score");
     };
     let agreed = history.last_before(score.index, h::agreed);
-    let feedback = history.all_before(score.index, h::feedback);
+    let (counted, others): (Vec<_>, Vec<_>) =
+        history.all_before(score.index, h::feedback).into_iter().partition(|f| history.of_record_or_nominee(f));
     let mut review = Review::default();
-    review.saw(agreed.iter().map(At::id).chain(feedback.iter().map(At::id)).chain([score.id()]));
+    review.saw(agreed.iter().map(At::id).chain(counted.iter().map(At::id)).chain([score.id()]));
     if agreed.is_none() {
         review.problem(format!("no TargetsAgreed before the first score, {}", score.label()), [score.id()]);
     }
-    if feedback.is_empty() {
-        review.problem(format!("no FeedbackGiven before the first score, {}", score.label()), [score.id()]);
+    let not_counted = || {
+        if others.is_empty() {
+            return String::new();
+        }
+        let named: Vec<String> = others.iter().map(|f| format!("{} by {}", f.label(), f.envelope.actor.nip)).collect();
+        format!("; not counted, from neither a person of record nor a nominee: {}", named.join(", "))
+    };
+    if counted.is_empty() {
+        let text = format!("no FeedbackGiven from a person of record or a nominee before the first score, {}{}", score.label(), not_counted());
+        review.problem(text, others.iter().map(At::id).chain([score.id()]));
     }
     review.finish(PARTICIPATIVE, history, || {
         let agreed = agreed.map(|a| a.label()).unwrap_or_default();
-        format!("{agreed} and {} feedback(s) preceded the first score, {}", feedback.len(), score.label())
+        format!(
+            "{agreed} and {} feedback(s) from people of record or nominees preceded the first score, {}{}",
+            counted.len(),
+            score.label(),
+            not_counted()
+        )
     })
 }
 

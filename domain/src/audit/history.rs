@@ -4,6 +4,7 @@
 use skp_events::data::{
     AppraisalOpened, Empty, FeedbackGiven, ForumResolved, ScoreFinalized, ScoreGiven, ScoreObjected,
 };
+use skp_events::voices::{DialogueAcknowledged, DialogueHeld, EvaluatorsNominated, SelfAssessed};
 use skp_events::{ActorRole, Envelope, Event, Rating};
 use time::format_description::well_known::Rfc3339;
 use time::{Duration, OffsetDateTime};
@@ -57,6 +58,11 @@ pickers! {
     objected: ScoreObjected(ScoreObjected);
     forum: ForumResolved(ForumResolved);
     finalized: ScoreFinalized(ScoreFinalized);
+    // Voices beyond the rater (issue 13).
+    nominated: EvaluatorsNominated(EvaluatorsNominated);
+    dialogue: DialogueHeld(DialogueHeld);
+    acknowledged: DialogueAcknowledged(DialogueAcknowledged);
+    self_assessed: SelfAssessed(SelfAssessed);
 }
 
 /// An appraisal's envelopes in stored order.
@@ -88,6 +94,18 @@ impl<'a> History<'a> {
     /// Every event of one type stored before position `index`.
     pub(super) fn all_before<T>(&self, index: usize, pick: Pick<T>) -> Vec<At<'a, T>> {
         self.all(pick).into_iter().filter(|e| e.index < index).collect()
+    }
+
+    /// Whether a feedback came from the rater or rater superior of record in their role, or
+    /// from an evaluator the last nomination before it names (issue 13).
+    pub(super) fn of_record_or_nominee(&self, feedback: &At<'_, FeedbackGiven>) -> bool {
+        let actor = &feedback.envelope.actor;
+        let of_record = self.opening().is_some_and(|o| {
+            (actor.nip == o.data.rater.nip && actor.role == ActorRole::Rater)
+                || (actor.nip == o.data.rater_superior.nip && actor.role == ActorRole::RaterSuperior)
+        });
+        let nominee = self.last_before(feedback.index, nominated).is_some_and(|n| n.data.evaluators.iter().any(|e| e.nip == actor.nip));
+        of_record || nominee
     }
 
     /// The opening, which holds the people of record and the windows.
@@ -131,6 +149,8 @@ pub(super) fn role_name(role: ActorRole) -> &'static str {
         ActorRole::Rater => "rater",
         ActorRole::RaterSuperior => "rater_superior",
         ActorRole::Peer => "peer",
+        ActorRole::Subordinate => "subordinate",
+        ActorRole::ServiceDesk => "service_desk",
     }
 }
 

@@ -400,6 +400,8 @@ fn a_forum_decided_by_a_superior_who_is_also_the_rater_of_record_is_a_finding() 
     }
     let forum = first(&mut steps, "ForumResolved");
     forum.nip = RATER;
+    let feedback = first(&mut steps, "FeedbackGiven");
+    (feedback.nip, feedback.role) = (RATER, Rater);
     let check = fails_alone(steps, DECIDED_BY_PERSON_OF_RECORD);
     assert!(check.detail.contains("decided by the rater"), "{check:?}");
 }
@@ -435,7 +437,7 @@ fn decisions_without_an_opening_on_record_cannot_be_attributed() {
 #[test]
 fn a_score_with_no_feedback_before_it_is_not_participative() {
     let check = fails_alone(without(disputed(), "FeedbackGiven"), PARTICIPATIVE);
-    assert_eq!(check.detail, "no FeedbackGiven before the first score, ScoreGiven (v5)");
+    assert_eq!(check.detail, "no FeedbackGiven from a person of record or a nominee before the first score, ScoreGiven (v5)");
     assert_eq!(check.event_ids, [id(5)]);
 }
 
@@ -445,13 +447,77 @@ fn feedback_stored_after_the_score_does_not_count() {
     let feedback = steps.remove(4);
     steps.insert(5, feedback);
     let check = fails_alone(steps, PARTICIPATIVE);
-    assert!(check.detail.starts_with("no FeedbackGiven before the first score"), "{check:?}");
+    assert!(check.detail.starts_with("no FeedbackGiven from a person of record or a nominee before the first score"), "{check:?}");
 }
 
 #[test]
 fn a_score_with_no_targets_agreed_before_it_is_not_participative() {
     let check = fails_alone(without(disputed(), "TargetsAgreed"), PARTICIPATIVE);
     assert_eq!(check.detail, "no TargetsAgreed before the first score, ScoreGiven (v5)");
+}
+
+fn nominating(nips: &[&str]) -> Event {
+    use skp_events::voices::{Evaluator, EvaluatorsNominated, Relation};
+    let evaluators = nips.iter().map(|n| Evaluator { nip: nip(n), name: "Rekan".into(), relation: Relation::Peer }).collect();
+    Event::EvaluatorsNominated(EvaluatorsNominated { evaluators })
+}
+
+/// The story with its only feedback given by `by` as `role`.
+fn feedback_by(by: &'static str, role: ActorRole) -> Vec<Step> {
+    let mut steps = disputed();
+    let feedback = first(&mut steps, "FeedbackGiven");
+    (feedback.nip, feedback.role) = (by, role);
+    steps
+}
+
+#[test]
+fn feedback_by_a_colleague_nobody_nominated_does_not_count_and_is_named() {
+    // As any ASN could give before nominations were required (issue 13): the event stays,
+    // the audit no longer counts it.
+    let check = fails_alone(feedback_by(PEER, Peer), PARTICIPATIVE);
+    assert_eq!(
+        check.detail,
+        format!("no FeedbackGiven from a person of record or a nominee before the first score, ScoreGiven (v6); not counted, from neither a person of record nor a nominee: FeedbackGiven (v5) by {PEER}")
+    );
+    assert_eq!(check.event_ids, [id(5), id(6)]);
+    fails_alone(feedback_by(ADMIN, Peer), PARTICIPATIVE);
+}
+
+#[test]
+fn feedback_by_a_person_of_record_in_another_role_does_not_count() {
+    fails_alone(feedback_by(RATER, Peer), PARTICIPATIVE);
+    fails_alone(feedback_by(SUPERIOR, Rater), PARTICIPATIVE);
+    assert_eq!(report(feedback_by(RATER, Rater)).verdict, Verdict::Fair);
+}
+
+#[test]
+fn feedback_by_an_evaluator_nominated_before_it_counts() {
+    let mut steps = feedback_by(PEER, Peer);
+    steps.insert(3, step(OPENED_AT + Duration::days(3), RATER, Rater, nominating(&[PEER])));
+    let report = report(steps);
+    assert_eq!(report.verdict, Verdict::Fair, "{report:#?}");
+    assert!(check(&report, PARTICIPATIVE).detail.contains("1 feedback(s) from people of record or nominees"));
+}
+
+#[test]
+fn feedback_by_an_evaluator_whose_nomination_was_withdrawn_before_it_does_not_count() {
+    let mut steps = feedback_by(PEER, Peer);
+    steps.insert(3, step(OPENED_AT + Duration::days(3), RATER, Rater, nominating(&[PEER])));
+    steps.insert(4, step(OPENED_AT + Duration::days(4), RATER, Rater, nominating(&[ADMIN])));
+    let check = fails_alone(steps, PARTICIPATIVE);
+    assert!(check.detail.contains(&format!("FeedbackGiven (v7) by {PEER}")), "{check:?}");
+}
+
+#[test]
+fn feedback_from_people_of_record_and_from_others_is_counted_apart() {
+    let mut steps = disputed();
+    let extra = FeedbackGiven { about: FeedbackAbout::Behaviour, text: "Rajin.".into(), indicator_id: None };
+    steps.insert(4, step(OPENED_AT + Duration::days(80), PEER, Peer, Event::FeedbackGiven(extra)));
+    let report = report(steps);
+    assert_eq!(report.verdict, Verdict::Fair);
+    let detail = check(&report, PARTICIPATIVE).detail;
+    assert!(detail.contains("1 feedback(s) from people of record or nominees"), "{detail}");
+    assert!(detail.ends_with(&format!("not counted, from neither a person of record nor a nominee: FeedbackGiven (v5) by {PEER}")), "{detail}");
 }
 
 // ---------------------------------------------------------------- 4. predikat_matches_matrix
@@ -629,4 +695,79 @@ fn of_two_scores_the_final_must_carry_the_last_one() {
     first(&mut steps, "ScoreFinalized").event = finalized(DiBawahEkspektasi, SesuaiEkspektasi, FinalizedVia::Accepted);
     let check = fails_alone(steps, FINAL_MATCHES_DECISION);
     assert!(check.detail.contains("but ScoreGiven (v7) decided baik"), "{check:?}");
+}
+
+// ---------------------------------------------------------------- information (issue 13)
+
+fn info(report: &AuditReport, name: &str) -> Information {
+    report.information.iter().find(|i| i.name == name).cloned().expect("every item is reported")
+}
+
+fn self_assessed(period: &str, results: Rating, behaviour: Rating) -> Event {
+    use skp_events::voices::{PeriodRef, SelfAssessed};
+    let period = PeriodRef::parse(period).expect("a period");
+    Event::SelfAssessed(SelfAssessed { period, results_rating: results, behaviour_rating: behaviour, narrative: "Sesuai bukti.".into() })
+}
+
+fn dialogue_held() -> Event {
+    use skp_events::voices::DialogueHeld;
+    Event::DialogueHeld(DialogueHeld { held_on: date!(2025 - 06 - 02), topics: "Capaian semester I".into(), agreed_actions: vec![] })
+}
+
+fn acknowledging(version: u64) -> Event {
+    Event::DialogueAcknowledged(skp_events::voices::DialogueAcknowledged { dialogue_version: version })
+}
+
+#[test]
+fn before_a_score_the_information_is_not_applicable_yet_and_it_never_decides_the_verdict() {
+    let mut steps = until_scored();
+    steps.pop();
+    let report = report(steps);
+    let names: Vec<_> = report.information.iter().map(|i| i.name).collect();
+    assert_eq!(names, information::INFORMATION);
+    assert!(report.information.iter().all(|i| i.detail == "not applicable yet: no score" && i.event_ids.is_empty()));
+    // No self-assessment and no dialogue: information, not a finding.
+    assert_eq!(super::audit(&envelopes(disputed()), &[]).verdict, Verdict::Fair);
+}
+
+#[test]
+fn the_gap_compares_the_annual_self_assessment_with_the_decision_that_stands() {
+    let mut steps = disputed();
+    steps.insert(4, step(OPENED_AT + Duration::days(60), EMPLOYEE, Employee, self_assessed("annual", DiAtasEkspektasi, DiAtasEkspektasi)));
+    steps.insert(4, step(OPENED_AT + Duration::days(50), EMPLOYEE, Employee, self_assessed("2025-02", DiBawahEkspektasi, DiBawahEkspektasi)));
+    let report = report(steps);
+    let gap = info(&report, information::SELF_ASSESSMENT_GAP);
+    // The forum (v10) revised the score to sesuai × di_atas.
+    assert_eq!(
+        gap.detail,
+        "ForumResolved (v10) rates results one step below the self-assessment (sesuai_ekspektasi, self: di_atas_ekspektasi) and behaviour as the self-assessment (di_atas_ekspektasi) against SelfAssessed (v6); the self-assessment implies sangat_baik, the decision gives baik"
+    );
+    assert_eq!(gap.event_ids, [id(6), id(10)]);
+    assert_eq!(report.verdict, Verdict::Fair);
+}
+
+#[test]
+fn without_a_forum_the_gap_is_to_the_score_and_a_late_self_assessment_is_not_the_one_compared() {
+    let mut steps = accepted();
+    steps.insert(4, step(OPENED_AT + Duration::days(60), EMPLOYEE, Employee, self_assessed("annual", SesuaiEkspektasi, DiBawahEkspektasi)));
+    let gap = info(&report(steps), information::SELF_ASSESSMENT_GAP);
+    assert!(gap.detail.starts_with("ScoreGiven (v7) rates results one step below the self-assessment (di_bawah_ekspektasi, self: sesuai_ekspektasi) and behaviour one step above the self-assessment (sesuai_ekspektasi, self: di_bawah_ekspektasi)"), "{gap:?}");
+    let gap = info(&report(accepted()), information::SELF_ASSESSMENT_GAP);
+    assert_eq!(gap.detail, "no annual self-assessment before the score, ScoreGiven (v6)");
+    assert_eq!(gap.event_ids, [id(6)]);
+}
+
+#[test]
+fn the_dialogues_before_the_score_are_counted_with_their_acknowledgements_and_later_ones_are_not() {
+    let mut steps = disputed();
+    steps.insert(4, step(OPENED_AT + Duration::days(30), RATER, Rater, dialogue_held()));
+    steps.insert(5, step(OPENED_AT + Duration::days(31), EMPLOYEE, Employee, acknowledging(5)));
+    steps.insert(6, step(OPENED_AT + Duration::days(40), RATER, Rater, dialogue_held()));
+    steps.push(step(RESOLVED_AT + Duration::days(2), EMPLOYEE, Employee, acknowledging(7)));
+    let report = report(steps);
+    let dialogue = info(&report, information::DIALOGUE_BEFORE_SCORE);
+    assert_eq!(dialogue.detail, "2 dialogue(s) preceded the first score, ScoreGiven (v9): DialogueHeld (v5), DialogueHeld (v7); 1 acknowledged by the employee before it");
+    assert_eq!(dialogue.event_ids, [id(5), id(6), id(7), id(9)]);
+    let none = info(&super::audit(&envelopes(disputed()), &[]), information::DIALOGUE_BEFORE_SCORE);
+    assert_eq!(none.detail, "no dialogue preceded the first score, ScoreGiven (v6)");
 }

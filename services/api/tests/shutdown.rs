@@ -17,7 +17,6 @@ use std::time::{Duration, Instant};
 const EMPLOYEE_BASE: &str = "19900101201501";
 const RATER: &str = "198005052005012002";
 const SUPERIOR: &str = "197503032000011003";
-const PEER: &str = "199202022018012004";
 const ADMIN: &str = "198812122010011005";
 const APPRAISALS: usize = 8;
 const IN_FLIGHT: usize = 160;
@@ -184,7 +183,7 @@ async fn sigterm_lets_in_flight_commands_finish_and_projectors_commit_before_exi
         requests.push(tokio::spawn(async move {
             let request = http
                 .post(instance.url(&format!("/v1/appraisals/{id}/feedback")))
-                .bearer_auth(instance.token(PEER, &[]))
+                .bearer_auth(instance.token(SUPERIOR, &[]))
                 .json(&json!({"about": "results", "text": format!("masukan {n}")}));
             let outcome = match request.send().await {
                 Ok(response) => {
@@ -227,7 +226,7 @@ async fn sigterm_lets_in_flight_commands_finish_and_projectors_commit_before_exi
     let exit = exit.unwrap_or_else(|| panic!("skp-api did not exit within 30 s of SIGTERM; its log:\n{}", lines.join("\n")));
     assert!(exit.success(), "skp-api exited with {exit}; its log:\n{}", lines.join("\n"));
     assert!(!acknowledged.is_empty(), "some commands were answered before the exit");
-    for projection in ["progress", "career", "audit", "relay"] {
+    for projection in ["progress", "career", "audit", "relay", "voices"] {
         let stopped = lines.iter().any(|l| l.contains("projector stopped on shutdown") && l.contains(&format!("\"projection\":\"{projection}\"")));
         assert!(stopped, "the {projection} projector finished its batch and stopped; log:\n{}", lines.join("\n"));
     }
@@ -238,7 +237,6 @@ async fn sigterm_lets_in_flight_commands_finish_and_projectors_commit_before_exi
     let mut child = second.spawn(&log);
     second.wait_ready(&http).await;
     let mut feedback = std::collections::HashSet::new();
-    let mut last_sequence = 0;
     for id in &ids {
         let (status, history) = second.get(&http, &format!("/v1/appraisals/{id}/history")).await;
         assert_eq!(status, 200);
@@ -247,12 +245,14 @@ async fn sigterm_lets_in_flight_commands_finish_and_projectors_commit_before_exi
             if event["type"] == "FeedbackGiven" {
                 feedback.insert(event["event_id"].as_str().unwrap().to_owned());
             }
-            last_sequence = last_sequence.max(event["stream_sequence"].as_u64().unwrap_or(0));
         }
     }
     let lost: Vec<&String> = acknowledged.iter().filter(|e| !feedback.contains(*e)).collect();
     assert!(lost.is_empty(), "acknowledged but not stored: {lost:?}");
     assert_eq!(feedback.len(), acknowledged.len(), "no command was cut off after it was stored: every stored feedback was answered 200");
+    // Stored envelopes carry no stream sequence: wait for the stream's last one.
+    let js = async_nats::jetstream::new(async_nats::connect(Instance::nats_url()).await.unwrap());
+    let last_sequence = js.get_stream(second.stream()).await.unwrap().info().await.unwrap().state.last_sequence;
     let (status, progress) = second.get(&http, &format!("/v1/cycles/{cycle}/progress?min_sequence={last_sequence}")).await;
     assert_eq!(status, 200, "the projectors caught up after the restart: {progress}");
     assert_eq!(progress["total"], APPRAISALS);

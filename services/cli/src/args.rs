@@ -33,7 +33,8 @@ pub enum Command {
     /// evidence bundle, offline); exit 1 on a break.
     Verify(VerifyArgs),
     /// Writes one appraisal's evidence bundle: its events as stored, the state after each
-    /// version and the fairness report, for `skp verify --bundle`.
+    /// version and the fairness report, for `skp verify --bundle`; with its survey chain for a
+    /// caller who may read it (--token).
     Export(ExportArgs),
     /// Read-model maintenance.
     Projections {
@@ -114,6 +115,12 @@ pub struct ExportArgs {
     /// Print what was written as JSON.
     #[arg(long)]
     pub json: bool,
+    /// The bearer token of whoever asks for the bundle, checked with SKP_JWT_SECRET as the API
+    /// checks it: the appraisal's survey chain (360 answers, public feedback) is included only
+    /// when its holder may read it (the appraisal's rater or rater superior, an admin, an
+    /// inspector), never for the employee.
+    #[arg(long, env = "SKP_TOKEN", hide_env_values = true, value_name = "JWT")]
+    pub token: Option<String>,
 }
 
 /// `skp projections ...`.
@@ -142,8 +149,8 @@ pub struct TokenArgs {
     /// The caller's NIP (18 digits).
     #[arg(long)]
     pub nip: String,
-    /// A global role: admin or inspector (repeatable).
-    #[arg(long = "role", value_name = "ROLE", value_parser = ["admin", "inspector"])]
+    /// A global role: admin, inspector or service_desk (repeatable).
+    #[arg(long = "role", value_name = "ROLE", value_parser = ["admin", "inspector", "service_desk"])]
     pub roles: Vec<String>,
     /// Lifetime in seconds.
     #[arg(long, default_value_t = 12 * 3600)]

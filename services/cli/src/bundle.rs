@@ -9,7 +9,14 @@
 //! claims. An edited event breaks the chain; an edited claim no longer matches its events.
 //! What a bundle cannot prove alone is that the stream still ends where the bundle does:
 //! `head_hash` is the last event's hash, to compare with the stream (`skp replay`) or the API.
+//!
+//! Format 2 (issue 13) may carry the appraisal's survey chain ([`crate::survey_bundle`]) and
+//! an audit report with `information`; its participative check counts only the feedback of
+//! people of record and nominated evaluators. A bundle of format 1 is still checked: its
+//! chain, versions, head hash and each state's fields as they were written; its audit report,
+//! made under the earlier rules, is not compared (the check says so in a note).
 
+use crate::survey_bundle::SurveySection;
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
 use skp_domain::appraisal::Appraisal;
@@ -21,8 +28,10 @@ use skp_events::Envelope;
 use std::fmt::Write as _;
 use uuid::Uuid;
 
-/// The `format` of the bundles this version writes and reads.
-pub const FORMAT: &str = "skp-evidence-bundle/1";
+/// The `format` of the bundles this version writes.
+pub const FORMAT: &str = "skp-evidence-bundle/2";
+/// The format written before issue 13, still read and checked.
+pub const FORMAT_1: &str = "skp-evidence-bundle/1";
 
 /// One stored event.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -67,6 +76,12 @@ pub struct Bundle {
     pub states: Vec<VersionState>,
     /// The fairness report (`GET /v1/appraisals/{id}/audit`).
     pub audit: Value,
+    /// The survey's chain, when the exporter may read it (format 2).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub survey: Option<SurveySection>,
+    /// Why the bundle holds no survey (format 2, when `survey` is absent).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub survey_withheld: Option<String>,
 }
 
 /// What the bundle's events say: derived again from them alone.
@@ -122,14 +137,18 @@ impl Bundle {
             events,
             states: derived.states,
             audit: derived.audit,
+            survey: None,
+            survey_withheld: None,
         }
     }
 
     /// Checks the bundle against its own events, offline.
     pub fn check(&self) -> BundleCheck {
         let mut problems = Vec::new();
-        if self.format != FORMAT {
-            problems.push(format!("format {:?} is not {FORMAT:?}", self.format));
+        let mut notes = Vec::new();
+        let first_format = self.format == FORMAT_1;
+        if self.format != FORMAT && !first_format {
+            problems.push(format!("format {:?} is neither {FORMAT:?} nor {FORMAT_1:?}", self.format));
         }
         let derived = derive(self.appraisal_id, &self.events);
         for b in &derived.breaks {
@@ -152,15 +171,39 @@ impl Bundle {
             problems.push(format!("the bundle claims {} states; its events give {}", self.states.len(), derived.states.len()));
         }
         for (claimed, derived) in self.states.iter().zip(&derived.states) {
-            if claimed != derived {
+            let same = if first_format { fields_hold(&claimed.state, &derived.state) && claimed.version == derived.version } else { claimed == derived };
+            if !same {
                 problems.push(format!("the state claimed after version {} is not the state its events give (version {})", claimed.version, derived.version));
             }
         }
-        if self.audit != derived.audit {
+        if first_format {
+            notes.push(format!(
+                "format {FORMAT_1}: each state is checked on the fields it was written with; its audit report, made under the rules before nominated evaluators (issue 13), is not compared"
+            ));
+        } else if self.audit != derived.audit {
             let verdict = |v: &Value| v.get("verdict").and_then(Value::as_str).unwrap_or("?").to_owned();
             problems.push(format!("the audit report claimed (verdict {}) is not the one its events give (verdict {})", verdict(&self.audit), verdict(&derived.audit)));
         }
-        BundleCheck { appraisal_id: self.appraisal_id, events: self.events.len() as u64, head_hash: self.head_hash.clone(), intact: problems.is_empty(), problems }
+        let survey_events = match &self.survey {
+            Some(survey) => {
+                problems.extend(survey.problems(self.appraisal_id));
+                Some(survey.events.len() as u64)
+            }
+            None => {
+                notes.push(format!("no survey chain in the bundle{}", self.survey_withheld.as_deref().map(|w| format!(": {w}")).unwrap_or_default()));
+                None
+            }
+        };
+        BundleCheck {
+            appraisal_id: self.appraisal_id,
+            events: self.events.len() as u64,
+            head_hash: self.head_hash.clone(),
+            intact: problems.is_empty(),
+            problems,
+            survey_events,
+            survey_head_hash: self.survey.as_ref().and_then(|s| s.head_hash.clone()),
+            notes,
+        }
     }
 }
 
@@ -177,14 +220,37 @@ pub struct BundleCheck {
     pub intact: bool,
     /// Every problem found, each naming the part and position.
     pub problems: Vec<String>,
+    /// How many survey events the bundle holds (`null` without a survey chain).
+    pub survey_events: Option<u64>,
+    /// The hash of the survey's last event.
+    pub survey_head_hash: Option<String>,
+    /// What was not checked, and why.
+    pub notes: Vec<String>,
+}
+
+/// Whether every field `claimed` names holds the value `derived` gives, at every level (a
+/// state written by an earlier version lacks the fields added since).
+fn fields_hold(claimed: &Value, derived: &Value) -> bool {
+    match (claimed, derived) {
+        (Value::Object(claimed), Value::Object(derived)) => claimed.iter().all(|(k, v)| derived.get(k).is_some_and(|d| fields_hold(v, d))),
+        (Value::Array(claimed), Value::Array(derived)) => claimed.len() == derived.len() && claimed.iter().zip(derived).all(|(c, d)| fields_hold(c, d)),
+        _ => claimed == derived,
+    }
 }
 
 impl BundleCheck {
     /// The human-readable report.
     pub fn to_text(&self) -> String {
         let mut out = format!("bundle of appraisal {}: {} events, head hash {}\n", self.appraisal_id, self.events, self.head_hash.as_deref().unwrap_or("-"));
+        if let Some(n) = self.survey_events {
+            let _ = writeln!(out, "survey: {n} events, head hash {}", self.survey_head_hash.as_deref().unwrap_or("-"));
+        }
+        for note in &self.notes {
+            let _ = writeln!(out, "note: {note}");
+        }
         if self.intact {
-            out.push_str("intact: the hash chain and versions hold, and every state and the audit report follow from the events\n");
+            let survey = if self.survey_events.is_some() { ", and so does the survey's chain" } else { "" };
+            let _ = writeln!(out, "intact: the hash chain and versions hold, and every state and the audit report follow from the events{survey}");
         } else {
             let _ = writeln!(out, "NOT INTACT: {} problem(s)", self.problems.len());
             for problem in &self.problems {

@@ -2,7 +2,8 @@
 //! [`skp_cli::args::Cli`]; `skp --help` and `skp <command> --help` describe each part.
 //!
 //! `replay`, `verify` and `export` read only `SKP_NATS_URL`, `SKP_STREAM` and
-//! `SKP_SUBJECT_PREFIX` (see `skp_cli::stream`); `verify --bundle` reads only its file.
+//! `SKP_SUBJECT_PREFIX` (see `skp_cli::stream`), and `export --token` `SKP_JWT_SECRET` too;
+//! `verify --bundle` reads only its file.
 //! The projection commands read `SKP_NATS_URL`, `SKP_DATABASE_URL` and the other `SKP_*`
 //! settings as the API does; `token` and `seed-demo` read `SKP_JWT_SECRET`.
 
@@ -139,7 +140,20 @@ async fn export(args: ExportArgs) -> ExitCode {
         Ok(s) => s,
         Err(code) => return code,
     };
-    let bundle = match export::export(&settings, args.appraisal_id).await {
+    let requester = match &args.token {
+        None => None,
+        Some(token) => {
+            let secret = match secret("export") {
+                Ok(s) => s,
+                Err(code) => return code,
+            };
+            match skp_cli::token::verify(secret.as_bytes(), token) {
+                Ok((caller, roles)) => Some(export::Requester { caller, roles }),
+                Err(e) => return fail("export", &format!("--token: {}", chain(&e)), USAGE),
+            }
+        }
+    };
+    let bundle = match export::export(&settings, args.appraisal_id, requester.as_ref()).await {
         Ok(bundle) => bundle,
         Err(e) => return fail("export", &chain(&e), UNREADABLE),
     };
@@ -155,12 +169,19 @@ async fn export(args: ExportArgs) -> ExitCode {
     if let Err(e) = std::fs::write(&output, text + "\n") {
         return fail("export", &format!("{}: {e}", output.display()), 1);
     }
-    let summary = json!({"file": output, "appraisal_id": bundle.appraisal_id, "events": bundle.events.len(), "chain_valid": bundle.chain_valid, "head_hash": bundle.head_hash, "verdict": bundle.audit["verdict"]});
+    let survey_events = bundle.survey.as_ref().map(|s| s.events.len());
+    let summary = json!({"file": output, "appraisal_id": bundle.appraisal_id, "events": bundle.events.len(), "chain_valid": bundle.chain_valid, "head_hash": bundle.head_hash, "verdict": bundle.audit["verdict"],
+        "survey_events": survey_events, "survey_chain_valid": bundle.survey.as_ref().map(|s| s.chain_valid), "survey_withheld": bundle.survey_withheld});
     if args.json {
         say_json(&summary);
     } else {
+        let survey = match (&bundle.survey, &bundle.survey_withheld) {
+            (Some(s), _) => format!("; survey: {} events, chain {}", s.events.len(), if s.chain_valid { "intact" } else { "BROKEN" }),
+            (None, Some(why)) => format!("; no survey ({why})"),
+            (None, None) => String::new(),
+        };
         say(&format!(
-            "wrote {}: {} events of appraisal {}, chain {}, audit verdict {}; check it with: skp verify --bundle {}",
+            "wrote {}: {} events of appraisal {}, chain {}, audit verdict {}{survey}; check it with: skp verify --bundle {}",
             output.display(),
             bundle.events.len(),
             bundle.appraisal_id,
@@ -264,7 +285,7 @@ async fn rebuild_one(settings: &StoreSettings, read: &ReadSettings, name: &str, 
         .await?
         .into_iter()
         .find(|p| p.name() == name && p.rebuildable())
-        .ok_or_else(|| anyhow::anyhow!("no rebuildable projection named {name:?}; one of progress, career, audit"))?;
+        .ok_or_else(|| anyhow::anyhow!("no rebuildable projection named {name:?}; one of progress, career, audit, voices"))?;
     let js = async_nats::jetstream::new(client);
     let report = rebuild(&store, &js, projection.as_ref(), &read.projector_settings(settings)).await?;
     if json {

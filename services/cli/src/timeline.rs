@@ -103,9 +103,30 @@ pub fn summary(event_type: &str, data: &Value) -> String {
             format!("outcome {}: results {}, behaviour {} -> predikat {}{late}", s("outcome"), s("results_rating"), s("behaviour_rating"), s("predikat"))
         }
         "ScoreFinalized" => format!("via {}: results {}, behaviour {} -> predikat {}", s("via"), s("results_rating"), s("behaviour_rating"), s("predikat")),
+        // Voices beyond the rater (issue 13).
+        "ExpectationsSet" => {
+            let values: Vec<String> = items(data, "expectations").filter_map(|e| e.get("value").and_then(Value::as_str).map(str::to_owned)).collect();
+            format!("expectations for {}", values.join(", "))
+        }
+        "DialogueHeld" => format!("held {}: {}; {} agreed action(s)", s("held_on"), s("topics"), items(data, "agreed_actions").count()),
+        "DialogueAcknowledged" => format!("acknowledges the dialogue of v{}", s("dialogue_version")),
+        "SelfAssessed" => format!("{}: results {}, behaviour {}: {}", s("period"), s("results_rating"), s("behaviour_rating"), s("narrative")),
+        "EvaluatorsNominated" => {
+            let names: Vec<String> = items(data, "evaluators")
+                .map(|e| format!("{} ({})", e.get("nip").and_then(Value::as_str).unwrap_or("-"), e.get("relation").and_then(Value::as_str).unwrap_or("-")))
+                .collect();
+            format!("{} evaluator(s): {}", names.len(), names.join(", "))
+        }
+        "BehaviourRated" => format!("{}: {} value(s) rated", s("period"), data.get("ratings").and_then(Value::as_object).map_or(0, |r| r.len())),
+        "PublicFeedbackRecorded" => format!("{} {}: score {}", s("channel"), s("service_ref"), s("score")),
         _ => data.to_string(),
     };
     shorten(&line, 140)
+}
+
+/// The elements of an array field (none when absent).
+fn items<'a>(data: &'a Value, name: &str) -> impl Iterator<Item = &'a Value> {
+    data.get(name).and_then(Value::as_array).into_iter().flatten()
 }
 
 fn shorten(line: &str, max: usize) -> String {

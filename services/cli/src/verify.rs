@@ -1,5 +1,5 @@
-//! `skp verify`: every aggregate's hash chain and version sequence (or one cycle's), with
-//! every break named by aggregate and position.
+//! `skp verify`: every aggregate's hash chain and version sequence (cycles, appraisals and
+//! their surveys; or one cycle's), with every break named by aggregate and position.
 
 use crate::stream::{parse_body, read_all, InspectError};
 use crate::timeline::describe;
@@ -19,7 +19,7 @@ use uuid::Uuid;
 pub enum Scope {
     /// Every aggregate of the stream.
     All,
-    /// One cycle and the appraisals whose `AppraisalOpened.cycle_id` is it.
+    /// One cycle, the appraisals whose `AppraisalOpened.cycle_id` is it, and their surveys.
     Cycle(Uuid),
 }
 
@@ -28,7 +28,7 @@ pub enum Scope {
 pub struct AggregateBreak {
     /// The aggregate's subject.
     pub subject: String,
-    /// `cycle` or `appraisal`; `None` when the subject is not an aggregate's.
+    /// `cycle`, `appraisal` or `survey`; `None` when the subject is not an aggregate's.
     pub aggregate_type: Option<&'static str>,
     /// The aggregate's id, when the subject names one.
     pub aggregate_id: Option<Uuid>,
@@ -88,9 +88,22 @@ pub async fn verify(settings: &StoreSettings, scope: Scope) -> Result<VerifyRepo
         Scope::Cycle(id) => Some(subjects.aggregate(AggregateType::Cycle, id)),
         Scope::All => None,
     };
+    // A survey has its appraisal's id: it is in a cycle when its appraisal is.
+    let appraisals_in_cycle: std::collections::HashSet<Uuid> = match scope {
+        Scope::All => Default::default(),
+        Scope::Cycle(id) => aggregates
+            .iter()
+            .filter(|(_, a)| a.cycle_id == Some(id))
+            .filter_map(|(subject, _)| subjects.parse(subject).map(|(_, appraisal)| appraisal))
+            .collect(),
+    };
     let in_scope = |subject: &str, a: &Aggregate| match scope {
         Scope::All => true,
-        Scope::Cycle(id) => a.cycle_id == Some(id) || cycle_subject.as_deref() == Some(subject),
+        Scope::Cycle(id) => {
+            a.cycle_id == Some(id)
+                || cycle_subject.as_deref() == Some(subject)
+                || subjects.parse(subject).is_some_and(|(kind, survey)| kind == AggregateType::Survey && appraisals_in_cycle.contains(&survey))
+        }
     };
     let (mut count, mut events, mut breaks) = (0, 0, Vec::new());
     for (subject, aggregate) in aggregates {

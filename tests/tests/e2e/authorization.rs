@@ -1,9 +1,11 @@
 //! docs/domain.md's "Who may do what", as a table, through the HTTP API: every command route and
 //! every read route, sent by every kind of caller (the employee, the rater, the rater's
-//! superior, a peer, an admin without a role on the appraisal, an inspector, no token), from a
-//! status in which the command is allowed. Allowed callers get 200/201 and one new event;
-//! the others 403 `forbidden` (401 without a token) and nothing recorded. Every answer
-//! carries `x-content-type-options: nosniff`.
+//! superior, a colleague the rater did not nominate, an admin without a role on the appraisal,
+//! an inspector, no token; and since issue 13 an evaluator the rater nominated, an ASN
+//! nominated on another appraisal of the cycle but not this one, and the service desk), from a
+//! status in which the command is allowed. Allowed callers get 200/201 and one new event (on
+//! the appraisal, or on its survey); the others 403 `forbidden` (401 without a token) and
+//! nothing recorded. Every answer carries `x-content-type-options: nosniff`.
 
 
 use crate::common::*;
@@ -16,15 +18,32 @@ enum Who {
     Employee,
     Rater,
     Superior,
+    /// A colleague with no part in the appraisal, whom the rater did not nominate.
     Peer,
     Admin,
     Inspector,
     Nobody,
+    // Since issue 13:
+    /// An evaluator the rater nominated (as a peer).
+    Nominee,
+    /// An ASN nominated on another appraisal of the same cycle, not on this one.
+    NonNominee,
+    /// A token with the role `service_desk`.
+    ServiceDesk,
 }
 
 use Who::*;
 
-const EVERYONE: [Who; 7] = [Employee, Rater, Superior, Peer, Admin, Inspector, Nobody];
+const EVERYONE: [Who; 10] = [Employee, Rater, Superior, Peer, Admin, Inspector, Nobody, Nominee, NonNominee, ServiceDesk];
+
+/// The evaluator this file's appraisals nominate.
+const NOMINEE: &str = "199503032020122001";
+/// Nominated on the sibling appraisal of every fixture, never on the fixture itself.
+const NON_NOMINEE: &str = "199404042019032003";
+/// The service desk officer.
+const SERVICE_DESK: &str = "198807072012011004";
+/// The employee of the sibling appraisal.
+const SIBLING: &str = "199106062016012005";
 
 fn credentials(who: Who) -> Option<(&'static str, &'static [&'static str])> {
     match who {
@@ -35,7 +54,27 @@ fn credentials(who: Who) -> Option<(&'static str, &'static [&'static str])> {
         Admin => Some((ADMIN, &["admin"])),
         Inspector => Some((INSPECTOR, &["inspector"])),
         Nobody => None,
+        Nominee => Some((NOMINEE, &[])),
+        NonNominee => Some((NON_NOMINEE, &[])),
+        ServiceDesk => Some((SERVICE_DESK, &["service_desk"])),
     }
+}
+
+fn nomination(nip: &str) -> Value {
+    json!({"evaluators": [{"nip": nip, "name": "Rina Wijayanti", "relation": "peer"}]})
+}
+
+fn survey_answer() -> Value {
+    let values = ["berorientasi_pelayanan", "akuntabel", "kompeten", "harmonis", "loyal", "adaptif", "kolaboratif"];
+    let ratings: serde_json::Map<String, Value> = values.iter().map(|v| ((*v).to_owned(), json!("sesuai_ekspektasi"))).collect();
+    json!({"period": "annual", "ratings": ratings, "comment": "Selalu siap membantu"})
+}
+
+/// How many answers and pieces of public feedback the appraisal's survey holds (read in full
+/// by an admin).
+async fn survey_entries(app: &TestApp, id: &str) -> u64 {
+    let view = call(app, Admin, &format!("/v1/appraisals/{id}/feedback-360"), None).await.expect(200);
+    view["answers"].as_u64().unwrap() + view["public"]["count"].as_u64().unwrap()
 }
 
 /// Sends a POST (with `body`) or a GET (without) as `who`; checks the nosniff header.
@@ -68,6 +107,21 @@ async fn version(app: &TestApp, id: &str) -> u64 {
     state["version"].as_u64().unwrap()
 }
 
+/// Where a command records its event.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Records {
+    Appraisal,
+    Survey,
+}
+
+/// The number of events `records` counts: the appraisal's version, or the survey's entries.
+async fn recorded(app: &TestApp, id: &str, records: Records) -> u64 {
+    match records {
+        Records::Appraisal => version(app, id).await,
+        Records::Survey => survey_entries(app, id).await,
+    }
+}
+
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 enum Stage {
     Opened,
@@ -98,23 +152,31 @@ fn score_body() -> Value {
 }
 
 /// A fresh appraisal (in a cycle of its own) driven through the API to `stage` by the
-/// people whose job each step is. Returns its id.
+/// people whose job each step is; its rater nominated [`NOMINEE`] and, from the targets on,
+/// recorded a dialogue (version 6). The cycle has a sibling appraisal whose rater nominated
+/// [`NON_NOMINEE`]. Returns the id.
 async fn appraisal_at(app: &TestApp, stage: Stage) -> String {
     let cycle = app.open_cycle().await;
     let id = app.open_appraisal(&cycle).await;
+    let sibling = app.post_as(ADMIN, &["admin"], &format!("/v1/cycles/{cycle}/appraisals"), people(SIBLING, RATER, SUPERIOR)).await.expect(201);
+    let sibling = sibling["aggregate_id"].as_str().unwrap();
+    app.post(RATER, &format!("/v1/appraisals/{sibling}/evaluators"), nomination(NON_NOMINEE)).await.expect(200);
     let at = |path: &str| format!("/v1/appraisals/{id}{path}");
+    app.post(RATER, &at("/evaluators"), nomination(NOMINEE)).await.expect(200);
+    let dialogue = json!({"held_on": "2026-01-15", "topics": "Capaian awal tahun", "agreed_actions": ["Menyusun jadwal"]});
     let path: Vec<(&str, &str, Value)> = vec![
         (EMPLOYEE, "/plan", plan()),
         (EMPLOYEE, "/plan/submit", json!({})),
         (RATER, "/plan/agree", json!({})),
+        (RATER, "/dialogues", dialogue),
         (RATER, "/score", score_body()),
     ];
     let steps = match stage {
         Stage::Opened => 0,
         Stage::PlanDrafted => 1,
         Stage::PlanSubmitted => 2,
-        Stage::TargetsAgreed => 3,
-        Stage::Scored | Stage::Objected | Stage::Accepted => 4,
+        Stage::TargetsAgreed => 4,
+        Stage::Scored | Stage::Objected | Stage::Accepted => 5,
     };
     for (nip, route, body) in path.into_iter().take(steps) {
         app.post(nip, &at(route), body).await.expect(200);
@@ -141,10 +203,13 @@ struct Row {
     /// Whether the command leaves the status as it was (then the shared appraisal serves the
     /// allowed callers too).
     keeps_status: bool,
+    /// Where the event goes.
+    records: Records,
 }
 
 fn table() -> Vec<Row> {
-    let row = |route, from, body, allowed, keeps_status| Row { route, from, body, allowed, keeps_status };
+    let row = |route, from, body, allowed, keeps_status| Row { route, from, body, allowed, keeps_status, records: Records::Appraisal };
+    let survey = |route, body, allowed| Row { route, from: Stage::TargetsAgreed, body, allowed, keeps_status: true, records: Records::Survey };
     vec![
         row("/plan", Stage::Opened, plan(), &[Employee][..], false),
         row("/plan/submit", Stage::PlanDrafted, json!({}), &[Employee], false),
@@ -154,7 +219,7 @@ fn table() -> Vec<Row> {
             "/feedback",
             Stage::TargetsAgreed,
             json!({"about": "behaviour", "text": "Kolaboratif dan tepat waktu"}),
-            &[Rater, Superior, Peer, Admin],
+            &[Rater, Superior, Nominee],
             true,
         ),
         row(
@@ -175,6 +240,26 @@ fn table() -> Vec<Row> {
             false,
         ),
         row("/finalize", Stage::Accepted, json!({}), &[Rater, Admin], false),
+        // Voices beyond the rater (issue 13).
+        row(
+            "/expectations",
+            Stage::TargetsAgreed,
+            json!({"expectations": [{"value": "kolaboratif", "expectation": "Berbagi data dengan bidang lain"}]}),
+            &[Rater],
+            true,
+        ),
+        row("/dialogues", Stage::TargetsAgreed, json!({"held_on": "2026-02-02", "topics": "Capaian Januari", "agreed_actions": []}), &[Rater], true),
+        row("/dialogues/6/acknowledge", Stage::TargetsAgreed, json!({}), &[Employee], true),
+        row(
+            "/self-assessment",
+            Stage::TargetsAgreed,
+            json!({"period": "annual", "results_rating": "di_atas_ekspektasi", "behaviour_rating": "sesuai_ekspektasi", "narrative": "Target terlampaui"}),
+            &[Employee],
+            true,
+        ),
+        row("/evaluators", Stage::TargetsAgreed, nomination(NOMINEE), &[Rater], true),
+        survey("/survey", survey_answer(), &[Nominee]),
+        survey("/public-feedback", json!({"channel": "loket", "service_ref": "LKT-2026-0001", "score": 4, "text": "Pelayanan cepat"}), &[ServiceDesk]),
     ]
 }
 
@@ -191,7 +276,7 @@ async fn every_appraisal_command_is_allowed_to_its_people_only_and_a_refusal_rec
         let path = format!("/v1/appraisals/{id}{}", row.route);
 
         for who in EVERYONE.into_iter().filter(|w| !row.allowed.contains(w)) {
-            let before = version(&app, &id).await;
+            let (before, survey_before) = (version(&app, &id).await, survey_entries(&app, &id).await);
             let answer = call(&app, who, &path, Some(row.body.clone())).await;
             if answer.status != 401 {
                 let content_type = answer.headers.get("content-type").and_then(|v| v.to_str().ok()).unwrap_or_default();
@@ -199,22 +284,25 @@ async fn every_appraisal_command_is_allowed_to_its_people_only_and_a_refusal_rec
             }
             assert_refused(answer, who, row.route);
             assert_eq!(version(&app, &id).await, before, "a refused {} as {who:?} recorded nothing", row.route);
+            assert_eq!(survey_entries(&app, &id).await, survey_before, "a refused {} as {who:?} recorded nothing on the survey", row.route);
             checked += 1;
         }
 
         for &who in row.allowed {
             let target = if row.keeps_status { id.clone() } else { appraisal_at(&app, row.from).await };
-            let before = version(&app, &target).await;
+            let before = recorded(&app, &target, row.records).await;
             let path = format!("/v1/appraisals/{target}{}", row.route);
             let answer = call(&app, who, &path, Some(row.body.clone())).await;
             let body = answer.expect(200);
             assert_eq!(body["aggregate_id"], target.as_str(), "{} as {who:?}", row.route);
-            assert_eq!(body["version"], before + 1, "{} as {who:?}: one new event", row.route);
-            assert_eq!(version(&app, &target).await, before + 1, "{} as {who:?}", row.route);
+            if row.records == Records::Appraisal {
+                assert_eq!(body["version"], before + 1, "{} as {who:?}: one new event", row.route);
+            }
+            assert_eq!(recorded(&app, &target, row.records).await, before + 1, "{} as {who:?}: one new event", row.route);
             checked += 1;
         }
     }
-    assert_eq!(checked, 11 * 7);
+    assert_eq!(checked, 18 * 10);
 
     // The roles in which the allowed callers acted, as recorded.
     let history = app.history(&shared[&Stage::TargetsAgreed]).await;
@@ -225,7 +313,9 @@ async fn every_appraisal_command_is_allowed_to_its_people_only_and_a_refusal_rec
         .filter(|e| e["type"] == "FeedbackGiven")
         .map(|e| (e["actor"]["nip"].as_str().unwrap(), e["actor"]["role"].as_str().unwrap()))
         .collect();
-    assert_eq!(roles, [(RATER, "rater"), (SUPERIOR, "rater_superior"), (PEER, "peer"), (ADMIN, "peer")]);
+    assert_eq!(roles, [(RATER, "rater"), (SUPERIOR, "rater_superior"), (NOMINEE, "peer")]);
+    let history = app.history(&shared[&Stage::TargetsAgreed]).await;
+    assert!(history["events"].as_array().unwrap().iter().all(|e| e["type"] != "BehaviourRated" && e["type"] != "PublicFeedbackRecorded"), "the appraisal holds no survey answer");
 }
 
 #[tokio::test]
@@ -261,7 +351,7 @@ async fn the_three_people_admins_and_inspectors_read_an_appraisal_peers_do_not()
     let app = spawn_app().await;
     let id = appraisal_at(&app, Stage::Scored).await;
     let last = app.history(&id).await["events"].as_array().unwrap().len();
-    assert_eq!(last, 5);
+    assert_eq!(last, 7);
     let reads = [
         format!("/v1/appraisals/{id}"),
         format!("/v1/appraisals/{id}/history"),
@@ -289,9 +379,9 @@ async fn the_three_people_admins_and_inspectors_read_an_appraisal_peers_do_not()
                 let body = answer.expect(200);
                 if path.ends_with(&id) {
                     assert_eq!(body["status"], "scored", "{path} as {who:?}");
-                    assert_eq!(body["version"], 5);
+                    assert_eq!(body["version"], 7);
                 } else if path.ends_with("/history") {
-                    assert_eq!(body["events"].as_array().map(Vec::len), Some(5), "{path} as {who:?}");
+                    assert_eq!(body["events"].as_array().map(Vec::len), Some(7), "{path} as {who:?}");
                 } else if path.contains("/replay") {
                     assert_eq!(body["status"], "opened", "{path} as {who:?}");
                     assert_eq!(body["version"], 1);
@@ -303,7 +393,7 @@ async fn the_three_people_admins_and_inspectors_read_an_appraisal_peers_do_not()
             }
         }
     }
-    assert_eq!(version(&app, &id).await, 5, "reading records nothing");
+    assert_eq!(version(&app, &id).await, 7, "reading records nothing");
 }
 
 /// The cycle-wide reads (the dashboard's) are for admins and inspectors; a career for its
@@ -320,6 +410,7 @@ async fn every_read_model_route_answers_only_its_readers() {
         format!("/v1/cycles/{cycle}/progress"),
         format!("/v1/cycles/{cycle}/findings"),
         format!("/v1/cycles/{cycle}/appraisals"),
+        format!("/v1/cycles/{cycle}/voices"),
     ];
     for path in &staff_only {
         for who in EVERYONE {
@@ -351,4 +442,37 @@ async fn every_read_model_route_answers_only_its_readers() {
     assert_eq!(page.status, 200);
     let csp = page.headers.get("content-security-policy").and_then(|v| v.to_str().ok()).unwrap_or_default();
     assert!(csp.contains("script-src 'self'") && !csp.contains("unsafe-inline"), "{csp}");
+}
+
+/// The 360 view (issue 13): the employee reads aggregates only, the rater's side (rater,
+/// superior, admin, inspector) everything; nominees, other ASN and the service desk nothing.
+#[tokio::test]
+async fn the_360_view_is_read_in_full_by_the_raters_side_as_aggregates_by_the_employee_and_by_nobody_else() {
+    let app = spawn_app().await;
+    let id = appraisal_at(&app, Stage::TargetsAgreed).await;
+    call(&app, Nominee, &format!("/v1/appraisals/{id}/survey"), Some(survey_answer())).await.expect(200);
+    let path = format!("/v1/appraisals/{id}/feedback-360?period=annual");
+    for who in EVERYONE {
+        let answer = call(&app, who, &path, None).await;
+        match who {
+            Employee => {
+                let body = answer.expect(200);
+                assert_eq!((body["view"].as_str(), body["answers"].as_u64()), (Some("aggregates"), Some(1)), "{body}");
+                assert!(body["by_value"].is_null() && body.get("responses").is_none(), "one answer is not shown to the employee: {body}");
+            }
+            Rater | Superior | Admin | Inspector => {
+                let body = answer.expect(200);
+                assert_eq!(body["view"], "full", "{who:?}: {body}");
+                assert_eq!(body["responses"][0]["evaluator_nip"], NOMINEE, "{who:?}");
+                assert_eq!(body["by_value"]["loyal"]["median"], "sesuai_ekspektasi", "{who:?}");
+            }
+            _ => assert_refused(answer, who, "feedback-360"),
+        }
+    }
+    // Values are looked at only once the caller may read: a stranger's bad period is a 403.
+    call(&app, Peer, &format!("/v1/appraisals/{id}/feedback-360?period=2026-13"), None).await.expect_problem(403, "forbidden");
+    call(&app, Employee, &format!("/v1/appraisals/{id}/feedback-360?period=2026-13"), None).await.expect_problem(422, "invalid_period");
+    call(&app, Employee, &format!("/v1/appraisals/{id}/feedback-360?period=2025-12"), None).await.expect_problem(422, "invalid_period");
+    let unknown = uuid::Uuid::new_v4();
+    call(&app, Admin, &format!("/v1/appraisals/{unknown}/feedback-360"), None).await.expect_problem(404, "not_found");
 }

@@ -189,7 +189,7 @@ fn the_cli_arguments_parse() {
 }
 
 /// The `skp` binary, built by `cargo test` next to this test's own executable.
-fn skp_binary() -> std::path::PathBuf {
+pub(crate) fn skp_binary() -> std::path::PathBuf {
     let exe = std::env::current_exe().unwrap();
     let path = exe.parent().and_then(|deps| deps.parent()).unwrap().join("skp");
     assert!(path.exists(), "{} is built by `cargo test --workspace` (or `cargo build -p skp-cli --bin skp`)", path.display());
@@ -197,7 +197,7 @@ fn skp_binary() -> std::path::PathBuf {
 }
 
 /// Runs `skp` with the app's stream settings; returns (exit code, stdout, stderr).
-fn run_skp(app: &TestApp, line: &[&str]) -> (i32, String, String) {
+pub(crate) fn run_skp(app: &TestApp, line: &[&str]) -> (i32, String, String) {
     let output = std::process::Command::new(skp_binary())
         .args(line)
         .env("SKP_NATS_URL", &app.settings.store.nats_url)
@@ -331,6 +331,9 @@ async fn token_and_projection_commands_run_from_the_binary() {
     let (code, out, _) = run_skp(&app, &["token", "--nip", INSPECTOR, "--json"]);
     assert_eq!(code, 0);
     assert_eq!(serde_json::from_str::<Value>(&out).unwrap()["nip"], INSPECTOR);
+    let (code, out, _) = run_skp(&app, &["token", "--nip", INSPECTOR, "--role", "service_desk", "--json"]);
+    assert_eq!(code, 0);
+    assert_eq!(serde_json::from_str::<Value>(&out).unwrap()["roles"], json!(["service_desk"]));
 
     let last = app.app_state.bus.store().last_sequence().await.unwrap();
     assert!(wait_for(std::time::Duration::from_secs(10), || async { app.get(&format!("/v1/employees/{EMPLOYEE}/career?min_sequence={last}")).await.status == 200 }).await);
@@ -338,7 +341,7 @@ async fn token_and_projection_commands_run_from_the_binary() {
     assert_eq!(code, 0, "{err}");
     let status: Value = serde_json::from_str(&out).unwrap();
     assert_eq!(status["last_sequence"], last);
-    assert_eq!(status["projections"].as_array().unwrap().len(), 4);
+    assert_eq!(status["projections"].as_array().unwrap().len(), 5);
     let (code, out, err) = run_skp(&app, &["projections", "rebuild", "career"]);
     assert_eq!(code, 0, "{err}");
     assert!(out.contains("rebuilt career: generation 2 serves, 6 events"), "{out}");
@@ -368,4 +371,23 @@ async fn seed_demo_brings_a_cycle_to_every_stage_and_a_second_run_records_nothin
     }
     let (code, out, _) = run_skp(&app, &["verify", "--all"]);
     assert_eq!(code, 0, "{out}");
+
+    // The voices beyond the rater (issue 13): dialogues and surveys before the scores, and
+    // surveys both under and over three answers (the employee sees aggregates of the latter only).
+    let voices = app.get(&format!("/v1/cycles/{}/voices?min_sequence={last}", first.cycle_id)).await.expect(200);
+    let totals = &voices["totals"];
+    assert!(totals["dialogue_before_score"].as_u64() > Some(0) && totals["survey_before_score"].as_u64() > Some(0), "{voices}");
+    let agreed = app.get(&format!("/v1/cycles/{}/appraisals?status=targets_agreed&min_sequence={last}", first.cycle_id)).await.expect(200);
+    let mut shown = (0, 0);
+    for row in agreed["appraisals"].as_array().unwrap() {
+        let nip = row["employee_nip"].as_str().unwrap();
+        let view = app.get_as(nip, &[], &format!("/v1/appraisals/{}/feedback-360", row["appraisal_id"].as_str().unwrap())).await.expect(200);
+        match (view["answers"].as_u64().unwrap(), view["by_value"].is_null()) {
+            (1..=2, true) => shown.0 += 1,
+            (3.., false) => shown.1 += 1,
+            (0, true) => {}
+            other => panic!("the anonymity rule is broken: {other:?} in {view}"),
+        }
+    }
+    assert!(shown.0 > 0 && shown.1 > 0, "surveys under and over three answers: {shown:?}");
 }

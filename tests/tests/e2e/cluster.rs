@@ -37,7 +37,7 @@ fn start_load(app: &Arc<TestApp>, ids: &[String]) -> Load {
                 // After the stop, a command whose outcome is unknown is still settled.
                 while running.load(Ordering::Relaxed) || pending {
                     let body = json!({"about": "behaviour", "text": format!("masukan {i}")});
-                    let answer = app.post_keyed(PEER, &format!("/v1/appraisals/{id}/feedback"), body, key).await;
+                    let answer = app.post_keyed(SUPERIOR, &format!("/v1/appraisals/{id}/feedback"), body, key).await;
                     match answer.status {
                         200 => {
                             events.push(answer.body["event_id"].as_str().unwrap().to_owned());

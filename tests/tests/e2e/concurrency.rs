@@ -20,7 +20,7 @@ async fn fifty_concurrent_writers_on_one_appraisal_over_five_instances_lose_noth
     let writers = (0..50).map(|i| {
         let app = &instances[i % instances.len()];
         let path = format!("/v1/appraisals/{id}/feedback");
-        async move { app.post(PEER, &path, json!({"about": "results", "text": format!("masukan ke-{i}")})).await }
+        async move { app.post(SUPERIOR, &path, json!({"about": "results", "text": format!("masukan ke-{i}")})).await }
     });
     let answers = join_all(writers).await;
 

@@ -153,6 +153,26 @@ async fn the_dashboard_follows_a_change_made_through_the_api_live() {
     session.until("a timeline and an audit", "return document.querySelectorAll('#timeline li').length > 0 && document.querySelectorAll('#checks li').length === 6").await;
     assert!(session.text("timeline").await.contains("Penilaian dibuka"), "Indonesian labels in the timeline");
 
+    // Voices beyond the rater (issue 13): the per-unit counts, and the 360 view of an appraisal
+    // whose survey has three answers or more, as the rater's side reads it.
+    session.until("the units' dialogues and surveys", "return document.querySelectorAll('#voices-units tr').length >= 5 && !document.getElementById('voices-totals').textContent.startsWith('–')").await;
+    assert!(session.text("voices-totals").await.contains("dengan dialog"), "Indonesian labels in the voices card");
+    let listed = app.get(&format!("/v1/cycles/{cycle}/appraisals?limit=300")).await.expect(200);
+    let mut surveyed = None;
+    for row in listed["appraisals"].as_array().unwrap() {
+        let id = row["appraisal_id"].as_str().unwrap();
+        if app.get(&format!("/v1/appraisals/{id}/feedback-360")).await.expect(200)["answers"].as_u64() >= Some(3) {
+            surveyed = Some(id.to_owned());
+            break;
+        }
+    }
+    let surveyed = surveyed.expect("the demo seed fills some surveys with three answers or more");
+    session.click(&format!("#appraisals tr[data-id='{surveyed}']")).await;
+    session.until("the 360 view", "return document.querySelectorAll('#voices-detail table.v360 tbody tr').length === 7 && document.querySelectorAll('#voices-detail .responses li').length >= 3").await;
+    let detail = session.text("voices-detail").await;
+    assert!(detail.contains("Umpan balik 360") && detail.contains("Berorientasi Pelayanan"), "{detail}");
+    session.eval("document.getElementById('voices-detail').scrollIntoView(); return true").await;
+
     let shot = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../target/dashboard.png");
     session.screenshot(&shot).await;
     eprintln!("screenshot: {}", shot.display());

@@ -215,7 +215,7 @@ async fn stale_commands_in_a_batch_are_retried_by_the_command_bus_and_nothing_is
             let path = format!("/v1/appraisals/{id}/feedback");
             [&first, &second].map(|app| {
                 let path = path.clone();
-                async move { app.post(PEER, &path, json!({"about": "results", "text": format!("masukan {rounds}")})).await }
+                async move { app.post(SUPERIOR, &path, json!({"about": "results", "text": format!("masukan {rounds}")})).await }
             })
         });
         for answer in join_all(writes).await {

@@ -21,17 +21,20 @@ async fn a_whole_cycle_on_the_happy_path_ends_final_via_accepted() {
     app.post(EMPLOYEE, &at("/plan"), plan()).await.expect(200);
     app.post(EMPLOYEE, &at("/plan/submit"), json!({})).await.expect(200);
     app.post(RATER, &at("/plan/agree"), json!({})).await.expect(200);
+    // A colleague gives feedback once the rater has nominated them (issue 13).
+    app.post(PEER, &at("/feedback"), json!({"about": "behaviour", "text": "Kolaboratif"})).await.expect_problem(403, "forbidden");
+    app.post(RATER, &at("/evaluators"), json!({"evaluators": [{"nip": PEER, "name": "Rina Wijayanti", "relation": "peer"}]})).await.expect(200);
     app.post(RATER, &at("/feedback"), json!({"about": "results", "text": "Analisis sudah baik", "indicator_id": "iki-1"})).await.expect(200);
     app.post(PEER, &at("/feedback"), json!({"about": "behaviour", "text": "Kolaboratif"})).await.expect(200);
     app.post(EMPLOYEE, &at("/realisations"), json!({"indicator_id": "iki-1", "value": 2, "evidence": "ND-12/2026"})).await.expect(200);
     app.post(RATER, &at("/score"), json!({"results_rating": "di_atas_ekspektasi", "behaviour_rating": "di_atas_ekspektasi"})).await.expect(200);
     app.post(EMPLOYEE, &at("/accept"), json!({})).await.expect(200);
     let last = app.post(RATER, &at("/finalize"), json!({})).await.expect(200);
-    assert_eq!(last["version"], 13);
+    assert_eq!(last["version"], 14);
 
     let state = app.get(&at("")).await.expect(200);
     assert_eq!(state["status"], "final");
-    assert_eq!(state["version"], 13);
+    assert_eq!(state["version"], 14);
     assert_eq!(state["score"]["predikat"], "sangat_baik");
     assert_eq!(state["final"]["predikat"], "sangat_baik");
     assert_eq!(state["final"]["via"], "accepted");
@@ -48,7 +51,8 @@ async fn a_whole_cycle_on_the_happy_path_ends_final_via_accepted() {
     assert_eq!(types.last(), Some(&"ScoreFinalized"));
     assert_eq!(events[1]["actor"]["role"], "employee");
     assert_eq!(events[7]["actor"]["role"], "rater");
-    assert_eq!(events[8]["actor"]["role"], "peer");
+    assert_eq!(events[7]["type"], "EvaluatorsNominated");
+    assert_eq!(events[9]["actor"]["role"], "peer");
     for (i, event) in events.iter().enumerate() {
         assert_eq!(event["version"], i as u64 + 1);
     }

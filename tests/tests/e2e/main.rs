@@ -24,3 +24,6 @@ mod projections;
 mod projector_faults;
 mod store;
 mod tamper;
+// Voices beyond the rater (issue 13).
+mod voices;
+mod voices_cli;

@@ -23,7 +23,7 @@ async fn a_nats_restart_loses_no_acknowledged_event_and_the_service_recovers_by_
         tokio::spawn(async move {
             let (mut acknowledged, mut unavailable, mut i) = (Vec::new(), 0u32, 0u32);
             while running.load(Ordering::Relaxed) {
-                let answer = app.post(PEER, &format!("/v1/appraisals/{id}/feedback"), json!({"about": "results", "text": format!("masukan {i}")})).await;
+                let answer = app.post(SUPERIOR, &format!("/v1/appraisals/{id}/feedback"), json!({"about": "results", "text": format!("masukan {i}")})).await;
                 match answer.status {
                     200 => acknowledged.push(answer.body["event_id"].as_str().unwrap().to_owned()),
                     503 => {
@@ -47,13 +47,13 @@ async fn a_nats_restart_loses_no_acknowledged_event_and_the_service_recovers_by_
     assert!(before_stop(14).await, "the load is running before the stop");
     nats.terminate();
     let down = wait_for(Duration::from_secs(10), || async {
-        app.post(PEER, &format!("/v1/appraisals/{id}/feedback"), json!({"about": "results", "text": "selama mati"})).await.status == 503
+        app.post(SUPERIOR, &format!("/v1/appraisals/{id}/feedback"), json!({"about": "results", "text": "selama mati"})).await.status == 503
     })
     .await;
     assert!(down, "commands answer 503 while NATS is down");
     nats.start_again();
     let recovered = wait_for(Duration::from_secs(30), || async {
-        app.post(PEER, &format!("/v1/appraisals/{id}/feedback"), json!({"about": "results", "text": "setelah hidup"})).await.status == 200
+        app.post(SUPERIOR, &format!("/v1/appraisals/{id}/feedback"), json!({"about": "results", "text": "setelah hidup"})).await.status == 200
     })
     .await;
     assert!(recovered, "the service recovered without a restart of its own");

@@ -53,6 +53,16 @@ async fn the_openapi_document_lists_every_route() {
         "/v1/appraisals/{id}",
         "/v1/appraisals/{id}/history",
         "/v1/appraisals/{id}/replay",
+        // Voices beyond the rater (issue 13).
+        "/v1/appraisals/{id}/expectations",
+        "/v1/appraisals/{id}/dialogues",
+        "/v1/appraisals/{id}/dialogues/{version}/acknowledge",
+        "/v1/appraisals/{id}/self-assessment",
+        "/v1/appraisals/{id}/evaluators",
+        "/v1/appraisals/{id}/survey",
+        "/v1/appraisals/{id}/public-feedback",
+        "/v1/appraisals/{id}/feedback-360",
+        "/v1/cycles/{id}/voices",
     ] {
         assert!(paths.contains_key(path), "{path} missing from /openapi.json");
     }

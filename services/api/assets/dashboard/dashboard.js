@@ -105,6 +105,7 @@ function render(progress) {
   $("updated").textContent = new Date().toLocaleTimeString("id-ID");
   $("sequence").textContent = progress.as_of_sequence;
   document.body.dataset.sequence = progress.as_of_sequence;
+  document.dispatchEvent(new CustomEvent("skp:progress", { detail: progress })); // for voices.js (and other feature scripts)
 }
 
 async function loadFindings() {
@@ -138,6 +139,7 @@ async function showDetail(id) {
     $("detail-verdict").textContent = "Laporan audit belum tersedia.";
     $("checks").innerHTML = "";
   }
+  document.dispatchEvent(new CustomEvent("skp:detail", { detail: { id, audit } })); // for voices.js (and other feature scripts)
   $("detail").scrollIntoView({ behavior: "smooth" });
 }
 

@@ -1,5 +1,5 @@
 //! Bearer tokens: HS256 JWTs with `sub` (the caller's NIP), optional `roles` (`admin`,
-//! `inspector`) and `exp`. Anything else, or nothing, is a 401.
+//! `inspector`, `service_desk`) and `exp`. Anything else, or nothing, is a 401.
 
 use super::error::ApiError;
 use super::AppState;
@@ -49,7 +49,7 @@ impl TokenVerifier {
         let data = jsonwebtoken::decode::<Claims>(token, &self.key, &self.validation).map_err(ApiError::Token)?;
         let nip = Nip::parse(&data.claims.sub).map_err(ApiError::TokenSubject)?;
         let has = |role: &str| data.claims.roles.iter().any(|r| r == role);
-        Ok(Caller { nip, admin: has("admin"), inspector: has("inspector") })
+        Ok(Caller { nip, admin: has("admin"), inspector: has("inspector"), service_desk: has("service_desk") })
     }
 }
 

@@ -16,7 +16,7 @@ use skp_domain::{Caller, Ctx, DomainError};
 use skp_events::ids::{appraisal_id, SKP_NAMESPACE};
 use uuid::Uuid;
 
-fn meta(caller: Caller, ids: CommandIds, name: &'static str) -> CommandMeta {
+pub(crate) fn meta(caller: Caller, ids: CommandIds, name: &'static str) -> CommandMeta {
     CommandMeta { command_id: ids.command_id, correlation_id: ids.correlation_id, caller, name }
 }
 
@@ -24,7 +24,7 @@ fn meta(caller: Caller, ids: CommandIds, name: &'static str) -> CommandMeta {
 /// again): the original result, nothing new recorded.
 pub const IDEMPOTENT_REPLAYED: &str = "idempotent-replayed";
 
-fn answer(status: StatusCode, committed: Committed, location: Option<String>) -> Response {
+pub(crate) fn answer(status: StatusCode, committed: Committed, location: Option<String>) -> Response {
     let body = CommandResponse {
         aggregate_id: committed.aggregate_id,
         version: committed.version,
@@ -83,7 +83,7 @@ pub async fn open_appraisal(
 
 /// Runs one appraisal command: the domain decides it, reading the body's values only once
 /// the caller and the state allow the command.
-async fn run(
+pub(crate) async fn run(
     app: &AppState,
     id: &str,
     caller: Caller,

@@ -9,6 +9,7 @@ use axum::response::{IntoResponse, Response};
 const INDEX: &str = include_str!("../../assets/dashboard/index.html");
 const CSS: &str = include_str!("../../assets/dashboard/dashboard.css");
 const JS: &str = include_str!("../../assets/dashboard/dashboard.js");
+const VOICES_JS: &str = include_str!("../../assets/dashboard/voices.js");
 const CHART_JS: &str = include_str!("../../assets/dashboard/vendor/chart.umd.min.js");
 
 /// Scripts, styles and connections from this origin only; no inline script, no frames.
@@ -36,6 +37,12 @@ pub async fn stylesheet() -> Response {
 /// Its script.
 pub async fn script() -> Response {
     asset(JS, "text/javascript; charset=utf-8", "no-cache")
+}
+
+/// The voices beyond the rater's script (issue 13): the 360 view in the drill-down and the
+/// per-unit dialogue and survey counts.
+pub async fn voices_script() -> Response {
+    asset(VOICES_JS, "text/javascript; charset=utf-8", "no-cache")
 }
 
 /// Chart.js, which changes only with SKP's version.

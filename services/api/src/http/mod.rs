@@ -16,6 +16,8 @@ pub mod ops;
 pub mod queries;
 pub mod reads;
 pub mod schema;
+pub mod voices;
+pub mod voices_dto;
 
 use crate::readmodels::ReadModels;
 use auth::{Authenticated, TokenVerifier};
@@ -81,6 +83,17 @@ pub fn router(state: AppState) -> Router {
         .route("/v1/appraisals/{id}/objection", post(commands::object_score))
         .route("/v1/appraisals/{id}/forum/resolve", post(commands::resolve_forum))
         .route("/v1/appraisals/{id}/finalize", post(commands::finalize))
+        // Voices beyond the rater (issue 13).
+        .route("/v1/appraisals/{id}/expectations", post(voices::set_expectations))
+        .route("/v1/appraisals/{id}/dialogues", post(voices::hold_dialogue))
+        .route("/v1/appraisals/{id}/dialogues/{version}/acknowledge", post(voices::acknowledge_dialogue))
+        .route("/v1/appraisals/{id}/self-assessment", post(voices::self_assess))
+        .route("/v1/appraisals/{id}/evaluators", post(voices::nominate_evaluators))
+        .route("/v1/appraisals/{id}/survey", post(voices::rate_behaviour))
+        .route("/v1/appraisals/{id}/public-feedback", post(voices::record_public_feedback))
+        .route("/v1/appraisals/{id}/feedback-360", get(voices::get_feedback_360))
+        .route("/v1/cycles/{id}/voices", get(voices::get_cycle_voices))
+        .route("/dashboard/voices.js", get(dashboard::voices_script))
         .route("/dashboard", get(dashboard::page))
         .route("/dashboard/dashboard.css", get(dashboard::stylesheet))
         .route("/dashboard/dashboard.js", get(dashboard::script))

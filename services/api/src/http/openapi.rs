@@ -1,6 +1,6 @@
 //! The OpenAPI document, assembled from the route and type annotations.
 
-use super::{commands, dto, queries, reads, schema};
+use super::{commands, dto, queries, reads, schema, voices};
 use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
 use utoipa::{Modify, OpenApi};
 
@@ -13,6 +13,9 @@ use utoipa::{Modify, OpenApi};
         commands::give_score, commands::accept_score, commands::object_score, commands::resolve_forum,
         commands::finalize, queries::get_appraisal, queries::get_history, queries::get_replay,
         reads::list_cycles, reads::list_appraisals, reads::get_progress, reads::stream_progress, reads::get_findings, reads::get_career, reads::get_audit,
+        // Voices beyond the rater (issue 13).
+        voices::set_expectations, voices::hold_dialogue, voices::acknowledge_dialogue, voices::self_assess, voices::nominate_evaluators,
+        voices::rate_behaviour, voices::record_public_feedback, voices::get_feedback_360, voices::get_cycle_voices,
     ),
     components(schemas(dto::CommandResponse, schema::AppraisalViewDoc, queries::History)),
     modifiers(&BearerAuth),

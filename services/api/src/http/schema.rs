@@ -54,6 +54,19 @@ pub struct AppraisalViewDoc {
     pub final_score: (),
     /// The number of events: the version of the last one.
     pub version: u64,
+    // Voices beyond the rater (issue 13).
+    /// The rater's expectations that stand: `[{value, expectation}]` (empty before any).
+    #[schema(value_type = Vec<Object>)]
+    pub expectations: (),
+    /// Performance dialogues: `[{version, held_on, topics, agreed_actions, recorded_at, acknowledged_at}]`.
+    #[schema(value_type = Vec<Object>)]
+    pub dialogues: (),
+    /// The employee's self-assessments that stand, one per period: `[{period, results_rating, behaviour_rating, narrative, assessed_at}]`.
+    #[schema(value_type = Vec<Object>)]
+    pub self_assessments: (),
+    /// The evaluators nominated now: `[{nip, name, relation}]`.
+    #[schema(value_type = Vec<Object>)]
+    pub evaluators: (),
 }
 
 #[cfg(test)]

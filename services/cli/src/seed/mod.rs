@@ -8,9 +8,15 @@
 //! agreed with feedback and realisations, scored, accepted, objected (disputes), resolved by
 //! the forum, and final.
 //!
+//! Before their score, appraisals also get the voices beyond the rater ([`voices`]):
+//! nominated evaluators, expectations, dialogues, self-assessments, survey answers (some under
+//! three, to show the anonymity rule) and public feedback.
+//!
 //! Every command carries an `Idempotency-Key` derived from what it is (UUID v5), so running
 //! the seeder again sends the same commands and gets their original answers: nothing is
 //! recorded twice, and the run reports how many commands were new.
+
+mod voices;
 
 use crate::token;
 use futures::stream::{self, StreamExt};
@@ -159,6 +165,25 @@ impl Seeder {
 
     /// Sends one command; `Ok(true)` when it recorded a new event.
     async fn send(&self, caller: &str, roles: &[&str], path: &str, body: Value, what: &str) -> Result<(Value, bool), SeedError> {
+        match self.post(caller, roles, path, body, what).await? {
+            (200 | 201, answer, new) => Ok((answer, new)),
+            (status, answer, _) => Err(SeedError::Refused(format!("POST {path} ({what}) answered {status}: {answer}"))),
+        }
+    }
+
+    /// Like [`Seeder::send`], but a 409 (the appraisal has moved past the step: a stream
+    /// seeded by an earlier version, before the step existed) is `None`, nothing recorded.
+    async fn send_in_time(&self, caller: &str, roles: &[&str], path: &str, body: Value, what: &str) -> Result<Option<(Value, bool)>, SeedError> {
+        match self.post(caller, roles, path, body, what).await? {
+            (200 | 201, answer, new) => Ok(Some((answer, new))),
+            (409, _, _) => Ok(None),
+            (status, answer, _) => Err(SeedError::Refused(format!("POST {path} ({what}) answered {status}: {answer}"))),
+        }
+    }
+
+    /// Posts one command with its idempotency key, retrying while the API answers 503; the
+    /// status, the answer and whether it recorded a new event.
+    async fn post(&self, caller: &str, roles: &[&str], path: &str, body: Value, what: &str) -> Result<(u16, Value, bool), SeedError> {
         let roles: Vec<String> = roles.iter().map(|r| (*r).to_owned()).collect();
         let bearer = token::issue(&self.secret, caller, &roles, 3600)?;
         for attempt in 0..20u32 {
@@ -174,11 +199,11 @@ impl Seeder {
             let status = response.status().as_u16();
             let replayed = response.headers().contains_key(IDEMPOTENT_REPLAYED);
             let answer: Value = response.json().await.unwrap_or(Value::Null);
-            match status {
-                200 | 201 => return Ok((answer, !replayed)),
-                503 if attempt < 19 => tokio::time::sleep(Duration::from_millis(200)).await,
-                _ => return Err(SeedError::Refused(format!("POST {path} ({what}) answered {status}: {answer}"))),
+            if status == 503 && attempt < 19 {
+                tokio::time::sleep(Duration::from_millis(200)).await;
+                continue;
             }
+            return Ok((status, answer, !replayed));
         }
         Err(SeedError::Refused(format!("POST {path}: unavailable")))
     }
@@ -283,6 +308,7 @@ async fn bring_forward(seeder: &Seeder, cycle: &str, n: u32, employee: Person, h
     }
     if stage >= Stage::TargetsAgreed {
         tally(seeder.send(rater, &[], &path("plan/agree"), json!({}), &format!("{n}/agree")).await?);
+        voices::before_score(seeder, &id, n, &employee, rater).await?.into_iter().for_each(&mut tally);
         // A few raters skip the feedback before scoring: the audit's participative check
         // finds them, as it should.
         if n % 11 != 5 {

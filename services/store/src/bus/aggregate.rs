@@ -7,6 +7,7 @@ use crate::error::StoreError;
 use crate::store::EventStore;
 use skp_domain::appraisal::Appraisal;
 use skp_domain::cycle::Cycle;
+use skp_domain::survey::Survey;
 use skp_events::{AggregateType, DecodeError, Envelope, GENESIS_HASH};
 use uuid::Uuid;
 
@@ -37,6 +38,17 @@ impl Aggregate for Cycle {
     }
     fn apply(&mut self, envelope: &Envelope) {
         Cycle::apply(self, envelope);
+    }
+}
+
+// Voices beyond the rater (issue 13): the survey of an appraisal, on its own subject.
+impl Aggregate for Survey {
+    const KIND: AggregateType = AggregateType::Survey;
+    fn empty(id: Uuid) -> Self {
+        Survey::new(id)
+    }
+    fn apply(&mut self, envelope: &Envelope) {
+        Survey::apply(self, envelope);
     }
 }
 

@@ -15,6 +15,7 @@ use aggregate::{Aggregate, LoadError, Loaded, Unreadable};
 use cache::Cache;
 use skp_domain::appraisal::Appraisal;
 use skp_domain::cycle::Cycle;
+use skp_domain::survey::Survey;
 use skp_domain::{Caller, Ctx, Decision, DomainError};
 use bytes::Bytes;
 use skp_events::{Actor, ActorRole, Envelope, Event, SealError};
@@ -119,6 +120,7 @@ pub struct CommandBus {
     store: EventStore,
     appraisals: Cache<Appraisal>,
     cycles: Cache<Cycle>,
+    surveys: Cache<Survey>,
     retries: u32,
     clock: Clock,
     metrics: Metrics,
@@ -142,10 +144,16 @@ impl Cached for Cycle {
     }
 }
 
+impl Cached for Survey {
+    fn cache(bus: &CommandBus) -> &Cache<Self> {
+        &bus.surveys
+    }
+}
+
 impl CommandBus {
     /// A bus over `store`, retrying a decision at most `retries` times after conflicts.
     pub fn new(store: EventStore, cache_capacity: usize, retries: u32, clock: Clock, metrics: Metrics) -> Self {
-        Self { store, appraisals: Cache::new(cache_capacity), cycles: Cache::new(cache_capacity), retries, clock, metrics }
+        Self { store, appraisals: Cache::new(cache_capacity), cycles: Cache::new(cache_capacity), surveys: Cache::new(cache_capacity), retries, clock, metrics }
     }
 
     /// The event store.
@@ -359,7 +367,7 @@ mod tests {
     #[test]
     fn the_sealed_body_is_the_canonical_form_of_the_envelope_sealed_by_the_events_crate() {
         let nip = Nip::parse("199001012015011001").expect("nip");
-        let meta = CommandMeta { command_id: Uuid::now_v7(), correlation_id: Uuid::now_v7(), caller: Caller { nip, admin: false, inspector: false }, name: "give_feedback" };
+        let meta = CommandMeta { command_id: Uuid::now_v7(), correlation_id: Uuid::now_v7(), caller: Caller { nip, admin: false, inspector: false, service_desk: false }, name: "give_feedback" };
         let ctx = Ctx { caller: meta.caller.clone(), now: time::OffsetDateTime::UNIX_EPOCH };
         let mut loaded = Loaded::<Appraisal>::empty(Uuid::now_v7());
         loaded.last_hash = "ab".repeat(32);
