@@ -26,14 +26,20 @@
 //!    window closed and with no objection on record, `accepted` after a `ScoreAccepted`,
 //!    `forum` after a `ForumResolved`.
 //!
+//! Beside the checks, a report may carry information that is never a finding
+//! ([`AuditReport::information`]): whether pembinaan followed a low final predikat
+//! ([`pembinaan`]), added by callers that read the appraisal's development plan.
+//!
 //! "Precedes" is stored order (version order), which is the order the rules decided in. A
 //! check with nothing to look at yet (no score, no objection, not final) passes with a detail
 //! starting "not applicable yet" and no event ids.
 
 mod checks;
 mod history;
+pub mod pembinaan;
 
 use history::History;
+pub use pembinaan::{pembinaan_followed, Information, PembinaanRecord, PEMBINAAN_FOLLOWED};
 use skp_events::chain::ChainBreak;
 use skp_events::Envelope;
 use uuid::Uuid;
@@ -102,6 +108,19 @@ pub struct AuditReport {
     pub checks: Vec<Check>,
     /// `Fair`, or the failed checks.
     pub verdict: Verdict,
+    /// What the events show beside the checks, never a finding (e.g. [`PEMBINAAN_FOLLOWED`]);
+    /// empty unless a caller that knows more than the appraisal's events adds it.
+    pub information: Vec<Information>,
+}
+
+impl AuditReport {
+    /// Adds whether pembinaan followed a low final predikat, from the appraisal's envelopes
+    /// and its development plan's record (`None`: no plan). Nothing is added for an appraisal
+    /// that is not final with a low predikat.
+    pub fn with_pembinaan(mut self, envelopes: &[&Envelope], plan: Option<&PembinaanRecord>) -> Self {
+        self.information.extend(pembinaan_followed(envelopes, plan));
+        self
+    }
 }
 
 /// The fairness report of one appraisal from its envelopes in stored order and the breaks
@@ -125,7 +144,7 @@ pub fn audit_refs(envelopes: &[&Envelope], breaks: &[ChainBreak]) -> AuditReport
     ];
     let failed: Vec<&'static str> = checks.iter().filter(|c| !c.passed).map(|c| c.name).collect();
     let verdict = if failed.is_empty() { Verdict::Fair } else { Verdict::Findings(failed) };
-    AuditReport { chain_valid: checks[0].passed, checks, verdict }
+    AuditReport { chain_valid: checks[0].passed, checks, verdict, information: Vec::new() }
 }
 
 #[cfg(test)]

@@ -53,6 +53,16 @@ pub enum DomainError {
         /// What is wrong, for a person.
         detail: String,
     },
+    /// Not allowed in the current state (409), with the rule's code: e.g.
+    /// `improvement_window_open`, or `invalid_transition` for an aggregate other than the
+    /// appraisal (a development plan).
+    #[error("{detail}")]
+    Conflict {
+        /// Stable machine-readable code.
+        code: &'static str,
+        /// What stands in the way, for a person.
+        detail: String,
+    },
 }
 
 impl DomainError {
@@ -66,11 +76,17 @@ impl DomainError {
             DomainError::ObjectionWindowOpen { .. } => "objection_window_open",
             DomainError::ObjectionWindowClosed { .. } => "objection_window_closed",
             DomainError::Invalid { code, .. } => code,
+            DomainError::Conflict { code, .. } => code,
         }
     }
 
     /// A value breaking the rule `code`.
     pub fn invalid(code: &'static str, detail: impl Into<String>) -> Self {
         DomainError::Invalid { code, detail: detail.into() }
+    }
+
+    /// Not allowed now, by the rule `code` (409).
+    pub fn conflict(code: &'static str, detail: impl Into<String>) -> Self {
+        DomainError::Conflict { code, detail: detail.into() }
     }
 }

@@ -5,6 +5,7 @@
 //! events by the same code everywhere ([`appraisal::Appraisal::apply`]). Time and the
 //! caller come in through [`Ctx`]. Refusals are [`DomainError`]s with a stable code; what a
 //! code means over HTTP is the API's business. [`view`] is the appraisal as people read it.
+//! [`development`] is the plan that follows a final appraisal (pembinaan, pengembangan).
 
 pub mod access;
 pub mod appraisal;
@@ -13,6 +14,7 @@ pub mod career;
 pub mod context;
 pub mod cycle;
 pub mod decision;
+pub mod development;
 pub mod error;
 pub mod matrix;
 pub mod text;

@@ -1,6 +1,9 @@
 //! Every event SKP records, with its data. The `type` name and the field names are the wire
 //! format (docs/contract.md); golden tests in `tests/golden.rs` pin them.
 
+use crate::development::{
+    ActionAdded, ActionCompleted, ActionConfirmed, DevelopmentPlanOpened, FollowUpDecided, ImprovementReviewed, SessionRecorded,
+};
 use crate::values::{
     FeedbackAbout, FinalizedVia, ForumOutcome, Nip, Person, PlannedResult, Predikat, Rating,
 };
@@ -38,10 +41,25 @@ pub enum Event {
     ForumResolved(ForumResolved),
     /// The score became final.
     ScoreFinalized(ScoreFinalized),
+    // Development plans and pembinaan (issue 14), on the `development` aggregate.
+    /// A development plan was opened for a final appraisal.
+    DevelopmentPlanOpened(DevelopmentPlanOpened),
+    /// The rater added an action to the plan.
+    ActionAdded(ActionAdded),
+    /// The rater or the action's mentor recorded a session.
+    SessionRecorded(SessionRecorded),
+    /// The employee completed an action, with evidence.
+    ActionCompleted(ActionCompleted),
+    /// The rater confirmed an action's completion.
+    ActionConfirmed(ActionConfirmed),
+    /// The rater reviewed the improvement; the plan is closed.
+    ImprovementReviewed(ImprovementReviewed),
+    /// An admin recorded the follow-up decided after `not_improved`.
+    FollowUpDecided(FollowUpDecided),
 }
 
 /// The names of all event types, as they appear in `type` and `Skp-Event-Type`.
-pub const EVENT_TYPES: [&str; 13] = [
+pub const EVENT_TYPES: [&str; 20] = [
     "CycleOpened",
     "AppraisalOpened",
     "PlanDrafted",
@@ -55,6 +73,14 @@ pub const EVENT_TYPES: [&str; 13] = [
     "ScoreObjected",
     "ForumResolved",
     "ScoreFinalized",
+    // Development plans and pembinaan (issue 14).
+    "DevelopmentPlanOpened",
+    "ActionAdded",
+    "SessionRecorded",
+    "ActionCompleted",
+    "ActionConfirmed",
+    "ImprovementReviewed",
+    "FollowUpDecided",
 ];
 
 impl Event {
@@ -74,6 +100,14 @@ impl Event {
             Event::ScoreObjected(_) => 10,
             Event::ForumResolved(_) => 11,
             Event::ScoreFinalized(_) => 12,
+            // Development plans and pembinaan (issue 14).
+            Event::DevelopmentPlanOpened(_) => 13,
+            Event::ActionAdded(_) => 14,
+            Event::SessionRecorded(_) => 15,
+            Event::ActionCompleted(_) => 16,
+            Event::ActionConfirmed(_) => 17,
+            Event::ImprovementReviewed(_) => 18,
+            Event::FollowUpDecided(_) => 19,
         };
         EVENT_TYPES[index]
     }

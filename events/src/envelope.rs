@@ -26,14 +26,18 @@ pub enum AggregateType {
     Cycle,
     /// One employee's appraisal in a cycle.
     Appraisal,
+    // Development plans and pembinaan (issue 14).
+    /// The development plan that follows a final appraisal.
+    Development,
 }
 
 impl AggregateType {
-    /// The wire name, `cycle` or `appraisal`.
+    /// The wire name, e.g. `cycle` or `appraisal`.
     pub fn as_str(self) -> &'static str {
         match self {
             AggregateType::Cycle => "cycle",
             AggregateType::Appraisal => "appraisal",
+            AggregateType::Development => "development",
         }
     }
 }
@@ -52,6 +56,9 @@ pub enum ActorRole {
     RaterSuperior,
     /// Any other civil servant giving feedback.
     Peer,
+    // Development plans and pembinaan (issue 14).
+    /// The mentor named on an action of a development plan (records that action's sessions).
+    Mentor,
 }
 
 /// Who did it.

@@ -49,6 +49,7 @@ impl Subjects {
         let kind = match kind {
             "cycle" => AggregateType::Cycle,
             "appraisal" => AggregateType::Appraisal,
+            "development" => AggregateType::Development,
             _ => return None,
         };
         Some((kind, Uuid::parse_str(id).ok()?))
@@ -72,5 +73,14 @@ mod tests {
         assert_eq!(subject, format!("skp.events.appraisal.{id}"));
         assert_eq!(subjects.parse(&subject), Some((AggregateType::Appraisal, id)));
         assert_eq!(subjects.parse("skp.eventsx.appraisal.1"), None);
+    }
+
+    #[test]
+    fn a_development_plan_subject_reads_back() {
+        let subjects = Subjects::default();
+        let id = Uuid::from_u128(9);
+        let subject = subjects.aggregate(AggregateType::Development, id);
+        assert_eq!(subject, format!("skp.events.development.{id}"));
+        assert_eq!(subjects.parse(&subject), Some((AggregateType::Development, id)));
     }
 }

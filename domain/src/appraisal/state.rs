@@ -183,6 +183,14 @@ impl Appraisal {
             Event::ForumResolved(forum) => self.forum = Some((forum.clone(), stamp)),
             Event::ScoreFinalized(done) => self.final_score = Some((done.clone(), stamp)),
             Event::PlanSubmitted(_) | Event::PlanReturned(_) | Event::CycleOpened(_) => {}
+            // Events of other aggregates (development plans, issue 14).
+            Event::DevelopmentPlanOpened(_)
+            | Event::ActionAdded(_)
+            | Event::SessionRecorded(_)
+            | Event::ActionCompleted(_)
+            | Event::ActionConfirmed(_)
+            | Event::ImprovementReviewed(_)
+            | Event::FollowUpDecided(_) => {}
         }
     }
 
@@ -207,6 +215,14 @@ pub fn status_after(current: Status, event: &Event) -> Status {
         Event::ForumResolved(_) => Status::Resolved,
         Event::ScoreFinalized(_) => Status::Final,
         Event::FeedbackGiven(_) | Event::RealisationRecorded(_) | Event::CycleOpened(_) => current,
+        // Events of other aggregates (development plans, issue 14).
+        Event::DevelopmentPlanOpened(_)
+        | Event::ActionAdded(_)
+        | Event::SessionRecorded(_)
+        | Event::ActionCompleted(_)
+        | Event::ActionConfirmed(_)
+        | Event::ImprovementReviewed(_)
+        | Event::FollowUpDecided(_) => current,
     }
 }
 

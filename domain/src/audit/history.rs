@@ -131,6 +131,7 @@ pub(super) fn role_name(role: ActorRole) -> &'static str {
         ActorRole::Rater => "rater",
         ActorRole::RaterSuperior => "rater_superior",
         ActorRole::Peer => "peer",
+        ActorRole::Mentor => "mentor",
     }
 }
 

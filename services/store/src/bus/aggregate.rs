@@ -7,6 +7,7 @@ use crate::error::StoreError;
 use crate::store::EventStore;
 use skp_domain::appraisal::Appraisal;
 use skp_domain::cycle::Cycle;
+use skp_domain::development::DevelopmentPlan;
 use skp_events::{AggregateType, DecodeError, Envelope, GENESIS_HASH};
 use uuid::Uuid;
 
@@ -37,6 +38,17 @@ impl Aggregate for Cycle {
     }
     fn apply(&mut self, envelope: &Envelope) {
         Cycle::apply(self, envelope);
+    }
+}
+
+// Development plans and pembinaan (issue 14).
+impl Aggregate for DevelopmentPlan {
+    const KIND: AggregateType = AggregateType::Development;
+    fn empty(id: Uuid) -> Self {
+        DevelopmentPlan::new(id)
+    }
+    fn apply(&mut self, envelope: &Envelope) {
+        DevelopmentPlan::apply(self, envelope);
     }
 }
 
