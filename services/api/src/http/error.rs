@@ -116,6 +116,7 @@ fn domain_status(error: &DomainError) -> StatusCode {
         DomainError::Forbidden(_) => StatusCode::FORBIDDEN,
         DomainError::InvalidTransition { .. } | DomainError::AlreadyExists { .. } | DomainError::ObjectionWindowOpen { .. } => StatusCode::CONFLICT,
         DomainError::ObjectionWindowClosed { .. } | DomainError::Invalid { .. } => StatusCode::UNPROCESSABLE_ENTITY,
+        DomainError::Conflict { .. } => StatusCode::CONFLICT,
     }
 }
 
@@ -184,6 +185,7 @@ mod tests {
         assert_eq!(status(DomainError::ObjectionWindowOpen { until: String::new() }), 409);
         assert_eq!(status(DomainError::ObjectionWindowClosed { closed_at: String::new() }), 422);
         assert_eq!(status(DomainError::invalid("invalid_plan", "x")), 422);
+        assert_eq!(status(DomainError::conflict("improvement_window_open", "x")), 409);
     }
 
     #[test]

@@ -1,6 +1,6 @@
 //! The OpenAPI document, assembled from the route and type annotations.
 
-use super::{commands, dto, queries, reads, schema};
+use super::{commands, development, development_dto, dto, queries, reads, schema};
 use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
 use utoipa::{Modify, OpenApi};
 
@@ -13,8 +13,14 @@ use utoipa::{Modify, OpenApi};
         commands::give_score, commands::accept_score, commands::object_score, commands::resolve_forum,
         commands::finalize, queries::get_appraisal, queries::get_history, queries::get_replay,
         reads::list_cycles, reads::list_appraisals, reads::get_progress, reads::stream_progress, reads::get_findings, reads::get_career, reads::get_audit,
+        // Development plans and pembinaan (issue 14).
+        development::open_plan, development::add_action, development::record_session, development::complete_action,
+        development::confirm_action, development::review, development::follow_up, development::get_plan,
+        development::get_appraisal_plan, development::get_plan_history, development::get_pembinaan,
     ),
-    components(schemas(dto::CommandResponse, schema::AppraisalViewDoc, queries::History)),
+    components(schemas(dto::CommandResponse, schema::AppraisalViewDoc, queries::History,
+        development_dto::OpenPlanBody, development_dto::ActionBody, development_dto::SessionBody, development_dto::CompleteBody,
+        development_dto::ReviewBody, development_dto::FollowUpBody)),
     modifiers(&BearerAuth),
     security(("bearer" = [])),
 )]
