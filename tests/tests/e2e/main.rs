@@ -12,6 +12,7 @@ mod cluster;
 mod concurrency;
 mod dashboard_browser;
 mod degraded;
+mod development;
 mod durability;
 mod errors;
 mod fuzz_corpus;
