@@ -155,16 +155,22 @@ async fn export(args: ExportArgs) -> ExitCode {
     if let Err(e) = std::fs::write(&output, text + "\n") {
         return fail("export", &format!("{}: {e}", output.display()), 1);
     }
-    let summary = json!({"file": output, "appraisal_id": bundle.appraisal_id, "events": bundle.events.len(), "chain_valid": bundle.chain_valid, "head_hash": bundle.head_hash, "verdict": bundle.audit["verdict"]});
+    let plan = bundle.development.as_ref().map(|p| json!({"plan_id": p.plan_id, "events": p.events.len(), "chain_valid": p.chain_valid, "head_hash": p.head_hash}));
+    let summary = json!({"file": output, "appraisal_id": bundle.appraisal_id, "events": bundle.events.len(), "chain_valid": bundle.chain_valid, "head_hash": bundle.head_hash, "verdict": bundle.audit["verdict"], "development": plan});
     if args.json {
         say_json(&summary);
     } else {
+        let intact = |valid: bool| if valid { "intact" } else { "BROKEN" };
+        let plan = match &bundle.development {
+            Some(p) => format!(" and {} events of its development plan {} (chain {})", p.events.len(), p.plan_id, intact(p.chain_valid)),
+            None => String::new(),
+        };
         say(&format!(
-            "wrote {}: {} events of appraisal {}, chain {}, audit verdict {}; check it with: skp verify --bundle {}",
+            "wrote {}: {} events of appraisal {}, chain {}{plan}, audit verdict {}; check it with: skp verify --bundle {}",
             output.display(),
             bundle.events.len(),
             bundle.appraisal_id,
-            if bundle.chain_valid { "intact" } else { "BROKEN" },
+            intact(bundle.chain_valid),
             bundle.audit["verdict"].as_str().unwrap_or("-"),
             output.display()
         ));

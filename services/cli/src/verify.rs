@@ -19,7 +19,8 @@ use uuid::Uuid;
 pub enum Scope {
     /// Every aggregate of the stream.
     All,
-    /// One cycle and the appraisals whose `AppraisalOpened.cycle_id` is it.
+    /// One cycle, the appraisals whose `AppraisalOpened.cycle_id` is it and the development
+    /// plans whose `DevelopmentPlanOpened.cycle_id` is it.
     Cycle(Uuid),
 }
 
@@ -28,7 +29,7 @@ pub enum Scope {
 pub struct AggregateBreak {
     /// The aggregate's subject.
     pub subject: String,
-    /// `cycle` or `appraisal`; `None` when the subject is not an aggregate's.
+    /// `cycle`, `appraisal` or `development`; `None` when the subject is not an aggregate's.
     pub aggregate_type: Option<&'static str>,
     /// The aggregate's id, when the subject names one.
     pub aggregate_id: Option<Uuid>,
@@ -78,7 +79,8 @@ pub async fn verify(settings: &StoreSettings, scope: Scope) -> Result<VerifyRepo
     read_all(settings, "", |m| {
         let value = parse_body(&m.body);
         let aggregate = aggregates.entry(m.subject).or_default();
-        if aggregate.cycle_id.is_none() && value.get("type").and_then(Value::as_str) == Some("AppraisalOpened") {
+        let opening = matches!(value.get("type").and_then(Value::as_str), Some("AppraisalOpened" | "DevelopmentPlanOpened"));
+        if aggregate.cycle_id.is_none() && opening {
             aggregate.cycle_id = value.pointer("/data/cycle_id").and_then(Value::as_str).and_then(|s| Uuid::parse_str(s).ok());
         }
         aggregate.breaks.extend(aggregate.verifier.push(&value).into_iter().map(|b| (b, m.seq)));

@@ -189,7 +189,7 @@ fn the_cli_arguments_parse() {
 }
 
 /// The `skp` binary, built by `cargo test` next to this test's own executable.
-fn skp_binary() -> std::path::PathBuf {
+pub(crate) fn skp_binary() -> std::path::PathBuf {
     let exe = std::env::current_exe().unwrap();
     let path = exe.parent().and_then(|deps| deps.parent()).unwrap().join("skp");
     assert!(path.exists(), "{} is built by `cargo test --workspace` (or `cargo build -p skp-cli --bin skp`)", path.display());
@@ -197,7 +197,7 @@ fn skp_binary() -> std::path::PathBuf {
 }
 
 /// Runs `skp` with the app's stream settings; returns (exit code, stdout, stderr).
-fn run_skp(app: &TestApp, line: &[&str]) -> (i32, String, String) {
+pub(crate) fn run_skp(app: &TestApp, line: &[&str]) -> (i32, String, String) {
     let output = std::process::Command::new(skp_binary())
         .args(line)
         .env("SKP_NATS_URL", &app.settings.store.nats_url)

@@ -13,6 +13,7 @@ mod concurrency;
 mod dashboard_browser;
 mod degraded;
 mod development;
+mod development_cli;
 mod durability;
 mod errors;
 mod fuzz_corpus;
