@@ -257,3 +257,31 @@ async fn a_mentor_reads_their_own_actions_only_and_strangers_read_nothing() {
     app.get_as(RATER, &[], &format!("/v1/appraisals/{other}/development")).await.expect_problem(404, "not_found");
     app.get_as(PEER, &[], &format!("/v1/appraisals/{other}/development")).await.expect_problem(403, "forbidden");
 }
+
+/// The demo seed's plans: its low final predikat get pembinaan (running, improved early, not
+/// improved with a follow-up, due on the day without a review, none yet), a few good ones
+/// pengembangan; nothing is overdue at the moment of seeding, and the plans due that day and
+/// the predikat still without a plan become overdue as the days pass. A second run records
+/// nothing.
+#[tokio::test]
+async fn the_demo_seed_opens_plans_for_the_low_predikat_that_become_overdue_as_days_pass() {
+    let app = spawn_app().await;
+    let api = format!("http://{}", app.addr);
+    let secret = app.settings.jwt_secret.expose().as_bytes().to_vec();
+    let seeded = skp_cli::seed::seed_demo(&api, &secret, 220).await.unwrap();
+    assert_eq!(seeded.new_events, seeded.commands);
+    let cycle = seeded.cycle_id.clone();
+    // [due, without_plan, open, overdue, improved, not_improved, followed_up]
+    assert_eq!(counts(&pembinaan(&app, &cycle).await), [7, 1, 4, 0, 1, 1, 1]);
+    let per_unit = app.get(&format!("/v1/cycles/{cycle}/pembinaan")).await.expect(200);
+    assert!(per_unit["by_unit"].as_array().unwrap().iter().all(|u| u["unit"].is_string()), "{per_unit}");
+    assert_eq!(per_unit["by_unit"].as_array().unwrap().iter().map(|u| u["due"].as_i64().unwrap()).sum::<i64>(), 7);
+    let again = skp_cli::seed::seed_demo(&api, &secret, 220).await.unwrap();
+    assert_eq!(again.new_events, 0, "the second run recorded nothing");
+
+    let seeded_on = today(&app);
+    advance_to(&app, seeded_on + Duration::days(1));
+    assert_eq!(counts(&pembinaan(&app, &cycle).await)[3], 1, "the plan due on the day of seeding, not reviewed");
+    advance_to(&app, seeded_on + Duration::days(31));
+    assert_eq!(counts(&pembinaan(&app, &cycle).await)[3], 2, "and the low predikat still without a plan");
+}
