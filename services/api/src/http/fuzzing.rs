@@ -2,6 +2,7 @@
 //! (`fuzz/`) and the test that replays their corpus: bytes in, a command or a clear error
 //! out, never a panic. Built with the `testing` feature only.
 
+use super::development_dto::{ActionBody, CompleteBody, FollowUpBody, OpenPlanBody, ReviewBody, SessionBody};
 use super::dto::{FeedbackBody, ForumBody, ObjectionBody, OpenAppraisalBody, OpenCycleBody, PlanBody, RealisationBody, ScoreBody};
 use super::extract::parse_json;
 
@@ -18,7 +19,7 @@ pub fn command_body(route: u8, bytes: &[u8]) -> String {
             Err(e) => format!("400: {e}"),
         }
     }
-    match route % 8 {
+    match route % 14 {
         0 => run(bytes, |b: &OpenCycleBody| b.to_command(uuid::Uuid::nil()).to_event()),
         1 => run(bytes, |b: &OpenAppraisalBody| {
             Ok::<_, skp_domain::DomainError>((b.employee.to_person("employee")?, b.rater.to_person("rater")?, b.rater_superior.to_person("rater_superior")?))
@@ -28,6 +29,13 @@ pub fn command_body(route: u8, bytes: &[u8]) -> String {
         4 => run(bytes, RealisationBody::to_command),
         5 => run(bytes, ScoreBody::to_command),
         6 => run(bytes, ObjectionBody::to_command),
-        _ => run(bytes, ForumBody::to_command),
+        7 => run(bytes, ForumBody::to_command),
+        // Development plans and pembinaan (issue 14).
+        8 => run(bytes, OpenPlanBody::to_values),
+        9 => run(bytes, ActionBody::to_command),
+        10 => run(bytes, SessionBody::to_command),
+        11 => run(bytes, |b: &CompleteBody| Ok::<_, skp_domain::DomainError>(b.evidence.clone())),
+        12 => run(bytes, ReviewBody::to_command),
+        _ => run(bytes, FollowUpBody::to_command),
     }
 }
