@@ -80,12 +80,15 @@ impl ReadStore {
     }
 
     /// The serving generation of the projection `name`, creating generation 1 (its tables
-    /// made by `migrator`) when there is none.
+    /// made by `migrator`) when there is none. A serving generation made by an earlier
+    /// version gets the migrations added since (an upgrade in place); the ones it has are
+    /// not run again.
     ///
     /// # Errors
     /// When the database fails.
     pub async fn ensure_active(&self, name: &'static str, migrator: &Migrator) -> Result<Generation, ProjectionError> {
         if let Some(active) = self.active(name).await? {
+            self.migrate_schema(&active.schema, migrator).await?;
             return Ok(active);
         }
         let schema = self.schema_of(name, 1);

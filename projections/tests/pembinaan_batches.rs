@@ -298,3 +298,42 @@ async fn check_counts_and_reports(schemas: &Schemas, stream: &Stream) {
     let informed = reports.iter().filter(|r| r["report"]["information"].is_array()).count();
     assert_eq!(informed, 4, "the four low predikat carry whether pembinaan followed");
 }
+
+/// SKP upgraded in place: a progress generation made before development plans existed gets
+/// the pembinaan tables when its projector starts, counting the low predikat already final.
+#[tokio::test]
+async fn an_existing_progress_generation_is_migrated_and_counts_the_low_predikat_already_final() {
+    let dir = std::env::temp_dir().join(format!("skp-migrations-{}", Uuid::new_v4().simple()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let original = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("migrations/progress/0001_progress.sql");
+    std::fs::copy(original, dir.join("0001_progress.sql")).unwrap();
+    let before = sqlx::migrate::Migrator::new(dir.as_path()).await.unwrap();
+    let base = format!("skp_t{}", &Uuid::new_v4().simple().to_string()[..12]);
+    let store = ReadStore::connect(&database_url(), &base, 2).await.unwrap();
+    let old = store.ensure_active("progress", &before).await.unwrap();
+    let cycle = Uuid::now_v7();
+    let insert = format!(
+        "INSERT INTO {}.appraisals VALUES ($1, $2, '199001012015011001', 'Siti', $3, $4, 'Budi', $5, $6, '2026-01-31', NULL, 10, $7)",
+        old.schema
+    );
+    for (unit, status, predikat, at) in [
+        ("Bidang Mutasi", "final", Some("kurang"), datetime!(2026-11-30 20:00 UTC)),
+        ("Bidang Mutasi", "final", Some("sangat_kurang"), datetime!(2026-11-30 23:30 UTC)),
+        ("Sekretariat", "final", Some("baik"), datetime!(2026-11-30 20:00 UTC)),
+        ("Sekretariat", "scored", Some("kurang"), datetime!(2026-11-30 20:00 UTC)),
+    ] {
+        sqlx::query(&insert).bind(Uuid::now_v7()).bind(cycle).bind(unit).bind(RATER).bind(status).bind(predikat).bind(at).execute(store.pool()).await.unwrap();
+    }
+    sqlx::query(&format!("INSERT INTO {}.cycles VALUES ($1, 'BKPSDM', 2026, '2026-01-31', 14, 14)", old.schema)).bind(cycle).execute(store.pool()).await.unwrap();
+
+    let now = store.ensure_active(ProgressProjection::new(None).name(), ProgressProjection::new(None).migrator()).await.unwrap();
+    assert_eq!(now.schema, old.schema, "the same generation, migrated");
+    let on = |day: Date| {
+        let store = &store;
+        async move { cycle_pembinaan(store, cycle, day, None, 10).await.unwrap().unwrap().totals }
+    };
+    assert_eq!(on(date!(2026 - 12 - 30)).await, counts(2, 2, 0, (0, 0), (0, 0), 0));
+    assert_eq!(on(date!(2026 - 12 - 31)).await, counts(2, 2, 0, (2, 0), (0, 0), 0), "overdue from the 31st day");
+    skp_projections::store::drop_base(store.pool(), store.base()).await.unwrap();
+    std::fs::remove_dir_all(&dir).unwrap();
+}

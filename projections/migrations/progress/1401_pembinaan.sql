@@ -37,3 +37,21 @@ CREATE TABLE pembinaan_deadlines (
     count bigint NOT NULL,
     PRIMARY KEY (cycle_id, unit, what, overdue_from)
 );
+
+-- A generation that already holds appraisals (SKP upgraded in place) starts from what is
+-- final there: each low final predikat is due, and without a plan (none could exist before
+-- this version) overdue from the 31st day after it became final, as
+-- skp_domain::development::deadline::plan_missing_overdue_from says. A final appraisal's
+-- last event is its ScoreFinalized (nothing follows final), so updated_at is when it became
+-- final. A fresh generation (a rebuild, a new installation) has no rows yet: nothing to do.
+INSERT INTO pembinaan_units (cycle_id, unit, due, opened, open, improved, not_improved, followed_up)
+SELECT cycle_id, unit, count(*), 0, 0, 0, 0, 0
+FROM appraisals
+WHERE status = 'final' AND predikat IN ('butuh_perbaikan', 'kurang', 'sangat_kurang')
+GROUP BY cycle_id, unit;
+
+INSERT INTO pembinaan_deadlines (cycle_id, unit, what, overdue_from, count)
+SELECT cycle_id, unit, 'plan_missing', (updated_at AT TIME ZONE 'UTC')::date + 31, count(*)
+FROM appraisals
+WHERE status = 'final' AND predikat IN ('butuh_perbaikan', 'kurang', 'sangat_kurang')
+GROUP BY cycle_id, unit, (updated_at AT TIME ZONE 'UTC')::date + 31;
