@@ -339,7 +339,8 @@ impl BundleCheck {
             let _ = writeln!(out, "and of its development plan {}: {} events, head hash {}", plan.plan_id, plan.events, plan.head_hash.as_deref().unwrap_or("-"));
         }
         if self.intact {
-            out.push_str("intact: the hash chains and versions hold, and every state and the audit report follow from the events\n");
+            let chains = if self.development.is_some() { "both hash chains (the appraisal's and its plan's)" } else { "the hash chain" };
+            let _ = writeln!(out, "intact: {chains} and versions hold, and every state and the audit report follow from the events");
         } else {
             let _ = writeln!(out, "NOT INTACT: {} problem(s)", self.problems.len());
             for problem in &self.problems {
