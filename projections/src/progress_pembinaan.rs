@@ -7,8 +7,10 @@
 //! Overdue (docs/domain.md): a low final predikat with no pembinaan plan from the day after
 //! 30 days after finalization, and an open pembinaan plan without a review from the day after
 //! its due date. Each such item is counted once, on its cycle, unit and the day it becomes
-//! overdue (`pembinaan_deadlines`); opening the plan or reviewing it takes it off again. The
-//! overdue count on a day is the sum of the counts whose day has come. The dates are the
+//! overdue (`pembinaan_deadlines`, and per cycle without the unit in
+//! `pembinaan_cycle_deadlines`); opening the plan or reviewing it takes it off again. The
+//! overdue count on a day is the sum of the counts whose day has come: a cycle's reads at most
+//! two rows per day of the year, a page of units two per unit and day. The dates are the
 //! domain's (`skp_domain::development::deadline`).
 
 use crate::error::ProjectionError;
@@ -217,8 +219,27 @@ async fn write_deadlines(tx: &mut PgConnection, deltas: &PembinaanDeltas) -> Res
     .bind(rows.iter().map(|(_, by)| **by).collect::<Vec<i64>>())
     .execute(&mut *tx)
     .await?;
+    // The same per cycle and day, without the unit.
+    let mut per_cycle: BTreeMap<(Uuid, &str, Date), i64> = BTreeMap::new();
+    for ((cycle, _, what, day), by) in &rows {
+        *per_cycle.entry((*cycle, *what, *day)).or_default() += **by;
+    }
+    per_cycle.retain(|_, by| *by != 0);
+    if !per_cycle.is_empty() {
+        sqlx::query(
+            "INSERT INTO pembinaan_cycle_deadlines SELECT * FROM UNNEST($1::uuid[], $2::text[], $3::date[], $4::bigint[]) \
+             ON CONFLICT (cycle_id, what, overdue_from) DO UPDATE SET count = pembinaan_cycle_deadlines.count + EXCLUDED.count",
+        )
+        .bind(per_cycle.keys().map(|(c, ..)| *c).collect::<Vec<Uuid>>())
+        .bind(per_cycle.keys().map(|(_, w, _)| *w).collect::<Vec<&str>>())
+        .bind(per_cycle.keys().map(|(.., d)| *d).collect::<Vec<Date>>())
+        .bind(per_cycle.values().copied().collect::<Vec<i64>>())
+        .execute(&mut *tx)
+        .await?;
+    }
     let cycles: Vec<Uuid> = rows.iter().map(|((c, ..), _)| *c).collect::<BTreeSet<_>>().into_iter().collect();
-    sqlx::query("DELETE FROM pembinaan_deadlines WHERE cycle_id = ANY($1) AND count = 0").bind(cycles).execute(&mut *tx).await?;
+    sqlx::query("DELETE FROM pembinaan_deadlines WHERE cycle_id = ANY($1) AND count = 0").bind(&cycles).execute(&mut *tx).await?;
+    sqlx::query("DELETE FROM pembinaan_cycle_deadlines WHERE cycle_id = ANY($1) AND count = 0").bind(&cycles).execute(&mut *tx).await?;
     Ok(())
 }
 
@@ -293,7 +314,18 @@ fn with_overdue(mut counts: PembinaanCounts) -> PembinaanCounts {
 /// # Errors
 /// When the database fails.
 pub async fn totals(store: &ReadStore, generation: &Generation, cycle: Uuid, today: Date) -> Result<PembinaanCounts, ProjectionError> {
-    let sql = format!("SELECT {} FROM {}.pembinaan_units u WHERE u.cycle_id = $1", COUNTS.replace("{schema}", &generation.schema), generation.schema);
+    let schema = &generation.schema;
+    let overdue = |what: &str| {
+        format!("coalesce((SELECT sum(count) FROM {schema}.pembinaan_cycle_deadlines WHERE cycle_id = $1 AND what = '{what}' AND overdue_from <= $2), 0)::bigint")
+    };
+    let sql = format!(
+        "SELECT coalesce(sum(due), 0)::bigint AS due, coalesce(sum(due - opened), 0)::bigint AS without_plan, coalesce(sum(open), 0)::bigint AS open, \
+         0::bigint AS overdue, {} AS overdue_without_plan, {} AS overdue_without_review, coalesce(sum(improved), 0)::bigint AS improved, \
+         coalesce(sum(not_improved), 0)::bigint AS not_improved, coalesce(sum(followed_up), 0)::bigint AS followed_up \
+         FROM {schema}.pembinaan_units WHERE cycle_id = $1",
+        overdue(PLAN_MISSING),
+        overdue(REVIEW_MISSING)
+    );
     let counts: PembinaanCounts = sqlx::query_as(&sql).bind(cycle).bind(today).fetch_one(store.pool()).await?;
     Ok(with_overdue(counts))
 }

@@ -230,7 +230,7 @@ impl Schemas {
 
     async fn tables(&self) -> Vec<Vec<Value>> {
         let mut out = Vec::new();
-        for (index, table) in [(0, "pembinaan_units"), (0, "pembinaan_deadlines"), (0, "pembinaan_plans"), (1, "development_plans"), (2, "audit_pembinaan"), (2, "audit_reports")] {
+        for (index, table) in [(0, "pembinaan_units"), (0, "pembinaan_deadlines"), (0, "pembinaan_cycle_deadlines"), (0, "pembinaan_plans"), (1, "development_plans"), (2, "audit_pembinaan"), (2, "audit_reports")] {
             out.push(self.rows(index, table).await);
         }
         out

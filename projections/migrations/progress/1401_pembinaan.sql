@@ -38,6 +38,16 @@ CREATE TABLE pembinaan_deadlines (
     PRIMARY KEY (cycle_id, unit, what, overdue_from)
 );
 
+-- The same per cycle and day, without the unit: a cycle's overdue count reads at most two
+-- rows per day of the year, however many units it has.
+CREATE TABLE pembinaan_cycle_deadlines (
+    cycle_id uuid NOT NULL,
+    what text NOT NULL,
+    overdue_from date NOT NULL,
+    count bigint NOT NULL,
+    PRIMARY KEY (cycle_id, what, overdue_from)
+);
+
 -- A generation that already holds appraisals (SKP upgraded in place) starts from what is
 -- final there: each low final predikat is due, and without a plan (none could exist before
 -- this version) overdue from the 31st day after it became final, as
@@ -55,3 +65,8 @@ SELECT cycle_id, unit, 'plan_missing', (updated_at AT TIME ZONE 'UTC')::date + 3
 FROM appraisals
 WHERE status = 'final' AND predikat IN ('butuh_perbaikan', 'kurang', 'sangat_kurang')
 GROUP BY cycle_id, unit, (updated_at AT TIME ZONE 'UTC')::date + 31;
+
+INSERT INTO pembinaan_cycle_deadlines (cycle_id, what, overdue_from, count)
+SELECT cycle_id, what, overdue_from, sum(count)
+FROM pembinaan_deadlines
+GROUP BY cycle_id, what, overdue_from;
