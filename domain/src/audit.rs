@@ -29,8 +29,10 @@
 //!    `forum` after a `ForumResolved`.
 //!
 //! Besides the checks, the report gives information that decides nothing
-//! ([`information`]): the gap between the employee's self-assessment and the decision, and
-//! whether a performance dialogue preceded the score.
+//! ([`AuditReport::information`]): the gap between the employee's self-assessment and the
+//! decision, and whether a performance dialogue preceded the score ([`information`]); and,
+//! added by callers that read the appraisal's development plan, whether pembinaan followed a
+//! low final predikat ([`pembinaan`]).
 //!
 //! "Precedes" is stored order (version order), which is the order the rules decided in. A
 //! check with nothing to look at yet (no score, no objection, not final) passes with a detail
@@ -39,8 +41,10 @@
 mod checks;
 mod history;
 pub mod information;
+pub mod pembinaan;
 
 use history::History;
+pub use pembinaan::{pembinaan_followed, PembinaanRecord, PEMBINAAN_FOLLOWED};
 use skp_events::chain::ChainBreak;
 use skp_events::Envelope;
 use uuid::Uuid;
@@ -84,7 +88,7 @@ pub struct Check {
 /// A piece of information the report gives without judging it (see [`information`]).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Information {
-    /// One of [`information::INFORMATION`].
+    /// One of [`information::INFORMATION`], or [`PEMBINAAN_FOLLOWED`].
     pub name: &'static str,
     /// What was found, naming events as `Type (vN)`; "not applicable yet: ..." before a score.
     pub detail: String,
@@ -120,8 +124,20 @@ pub struct AuditReport {
     pub checks: Vec<Check>,
     /// `Fair`, or the failed checks.
     pub verdict: Verdict,
-    /// Information that decides nothing, in the order of [`information::INFORMATION`].
+    /// Information that decides nothing: those of [`information::INFORMATION`] in that
+    /// order, then [`PEMBINAAN_FOLLOWED`] when a caller that read the development plan adds
+    /// it ([`AuditReport::with_pembinaan`]).
     pub information: Vec<Information>,
+}
+
+impl AuditReport {
+    /// Adds whether pembinaan followed a low final predikat, from the appraisal's envelopes
+    /// and its development plan's record (`None`: no plan). Nothing is added for an appraisal
+    /// that is not final with a low predikat.
+    pub fn with_pembinaan(mut self, envelopes: &[&Envelope], plan: Option<&PembinaanRecord>) -> Self {
+        self.information.extend(pembinaan_followed(envelopes, plan));
+        self
+    }
 }
 
 /// The fairness report of one appraisal from its envelopes in stored order and the breaks

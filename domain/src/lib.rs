@@ -7,6 +7,7 @@
 //! code means over HTTP is the API's business. [`view`] is the appraisal as people read it.
 //! [`survey`] is the closed 360 survey and public feedback of an appraisal, an aggregate of
 //! its own that the employee never reads one answer of.
+//! [`development`] is the plan that follows a final appraisal (pembinaan, pengembangan).
 
 pub mod access;
 pub mod appraisal;
@@ -15,6 +16,7 @@ pub mod career;
 pub mod context;
 pub mod cycle;
 pub mod decision;
+pub mod development;
 pub mod error;
 pub mod matrix;
 pub mod survey;

@@ -1,6 +1,9 @@
 //! Every event SKP records, with its data. The `type` name and the field names are the wire
 //! format (docs/contract.md); golden tests in `tests/golden.rs` pin them.
 
+use crate::development::{
+    ActionAdded, ActionCompleted, ActionConfirmed, DevelopmentPlanOpened, FollowUpDecided, ImprovementReviewed, SessionRecorded,
+};
 use crate::values::{
     FeedbackAbout, FinalizedVia, ForumOutcome, Nip, Person, PlannedResult, Predikat, Rating,
 };
@@ -57,10 +60,25 @@ pub enum Event {
     BehaviourRated(BehaviourRated),
     /// The service desk recorded the public's feedback (survey aggregate).
     PublicFeedbackRecorded(PublicFeedbackRecorded),
+    // Development plans and pembinaan (issue 14), on the `development` aggregate.
+    /// A development plan was opened for a final appraisal.
+    DevelopmentPlanOpened(DevelopmentPlanOpened),
+    /// The rater added an action to the plan.
+    ActionAdded(ActionAdded),
+    /// The rater or the action's mentor recorded a session.
+    SessionRecorded(SessionRecorded),
+    /// The employee completed an action, with evidence.
+    ActionCompleted(ActionCompleted),
+    /// The rater confirmed an action's completion.
+    ActionConfirmed(ActionConfirmed),
+    /// The rater reviewed the improvement; the plan is closed.
+    ImprovementReviewed(ImprovementReviewed),
+    /// An admin recorded the follow-up decided after `not_improved`.
+    FollowUpDecided(FollowUpDecided),
 }
 
 /// The names of all event types, as they appear in `type` and `Skp-Event-Type`.
-pub const EVENT_TYPES: [&str; 20] = [
+pub const EVENT_TYPES: [&str; 27] = [
     "CycleOpened",
     "AppraisalOpened",
     "PlanDrafted",
@@ -82,6 +100,14 @@ pub const EVENT_TYPES: [&str; 20] = [
     "EvaluatorsNominated",
     "BehaviourRated",
     "PublicFeedbackRecorded",
+    // Development plans and pembinaan (issue 14).
+    "DevelopmentPlanOpened",
+    "ActionAdded",
+    "SessionRecorded",
+    "ActionCompleted",
+    "ActionConfirmed",
+    "ImprovementReviewed",
+    "FollowUpDecided",
 ];
 
 impl Event {
@@ -109,6 +135,14 @@ impl Event {
             Event::EvaluatorsNominated(_) => 17,
             Event::BehaviourRated(_) => 18,
             Event::PublicFeedbackRecorded(_) => 19,
+            // Development plans and pembinaan (issue 14).
+            Event::DevelopmentPlanOpened(_) => 20,
+            Event::ActionAdded(_) => 21,
+            Event::SessionRecorded(_) => 22,
+            Event::ActionCompleted(_) => 23,
+            Event::ActionConfirmed(_) => 24,
+            Event::ImprovementReviewed(_) => 25,
+            Event::FollowUpDecided(_) => 26,
         };
         EVENT_TYPES[index]
     }

@@ -29,15 +29,18 @@ pub enum AggregateType {
     /// The closed 360 survey and public feedback of one appraisal (same id as the appraisal);
     /// never read by the employee.
     Survey,
+    /// The development plan that follows a final appraisal.
+    Development,
 }
 
 impl AggregateType {
-    /// The wire name, `cycle`, `appraisal`, `survey`.
+    /// The wire name, `cycle`, `appraisal`, `survey`, `development`.
     pub fn as_str(self) -> &'static str {
         match self {
             AggregateType::Cycle => "cycle",
             AggregateType::Appraisal => "appraisal",
             AggregateType::Survey => "survey",
+            AggregateType::Development => "development",
         }
     }
 }
@@ -61,6 +64,8 @@ pub enum ActorRole {
     Subordinate,
     /// The service desk, recording the public's feedback.
     ServiceDesk,
+    /// The mentor named on an action of a development plan (records that action's sessions).
+    Mentor,
 }
 
 /// Who did it.

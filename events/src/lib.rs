@@ -2,7 +2,8 @@
 //!
 //! - [`envelope`]: the envelope around every event and its hash; [`decode`]: why bytes are
 //!   not an envelope;
-//! - [`data`]: every event type and its data;
+//! - [`data`]: every event type and its data; [`development`]: the data and values of the
+//!   development plan's events;
 //! - [`values`]: validated values inside events (NIP, ratings, predikat, plans);
 //! - [`canonical`]: canonical JSON (RFC 8785) used by the hash;
 //! - [`chain`]: re-checking an aggregate's hash chain from stored JSON;
@@ -17,6 +18,7 @@ pub mod canonical;
 pub mod chain;
 pub mod data;
 pub mod decode;
+pub mod development;
 pub mod envelope;
 pub mod ids;
 pub mod public;

@@ -50,6 +50,7 @@ impl Subjects {
             "cycle" => AggregateType::Cycle,
             "appraisal" => AggregateType::Appraisal,
             "survey" => AggregateType::Survey,
+            "development" => AggregateType::Development,
             _ => return None,
         };
         Some((kind, Uuid::parse_str(id).ok()?))
@@ -76,5 +77,14 @@ mod tests {
         let survey = subjects.aggregate(AggregateType::Survey, id);
         assert_eq!(survey, format!("skp.events.survey.{id}"));
         assert_eq!(subjects.parse(&survey), Some((AggregateType::Survey, id)));
+    }
+
+    #[test]
+    fn a_development_plan_subject_reads_back() {
+        let subjects = Subjects::default();
+        let id = Uuid::from_u128(9);
+        let subject = subjects.aggregate(AggregateType::Development, id);
+        assert_eq!(subject, format!("skp.events.development.{id}"));
+        assert_eq!(subjects.parse(&subject), Some((AggregateType::Development, id)));
     }
 }

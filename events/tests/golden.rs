@@ -1,6 +1,6 @@
 //! Golden tests of the wire form (docs/contract.md, section NATS).
 //!
-//! Each of the 20 event types is built in its envelope from fixed values, written with
+//! Each event type is built in its envelope from fixed values, written with
 //! `to_canonical_bytes` and compared byte for byte with `tests/golden/<Type>.json`, then the
 //! fixture is decoded back and compared with the value. The fixtures were written by hand from
 //! docs/contract.md and their `hash` computed outside this crate (`sha256sum` over `prev_hash` and
@@ -15,6 +15,10 @@ use skp_events::data::{
     AppraisalOpened, CycleOpened, Empty, FeedbackGiven, ForumResolved, PlanDrafted, PlanReturned, RealisationRecorded,
     ScoreFinalized, ScoreGiven, ScoreObjected, EVENT_TYPES,
 };
+use skp_events::development::{
+    ActionAdded, ActionCompleted, ActionConfirmed, ActionType, DevelopmentKind, DevelopmentPlanOpened, FollowUpDecided,
+    FollowUpMeasure, ImprovementOutcome, ImprovementReviewed, SessionRecorded,
+};
 use skp_events::DecodeError;
 use skp_events::values::{FeedbackAbout, FinalizedVia, ForumOutcome, Indicator, Person, PlannedResult, Target};
 use skp_events::voices::{
@@ -28,6 +32,9 @@ use uuid::Uuid;
 
 const APPRAISAL_ID: &str = "6f1c2b9e-4d3a-5e8f-9a1b-2c3d4e5f6a7b";
 const CYCLE_ID: &str = "0b7e1f2a-3c4d-4e5f-8a9b-0c1d2e3f4a5b";
+/// The development plan of `APPRAISAL_ID`: UUID v5 of `"<APPRAISAL_ID>/development"` in the
+/// SKP namespace, computed outside this crate (Python's `uuid.uuid5`).
+const PLAN_ID: &str = "b98519b6-2f66-5c7a-a5e5-c69b08152901";
 const COMMAND_ID: &str = "7d2e9f10-1a2b-4c3d-8e4f-5a6b7c8d9e0f";
 const CORRELATION_ID: &str = "c0ffee00-0000-4000-8000-000000000001";
 /// `prev_hash` of every fixture after a first event: any 64 lower-case hex digits.
@@ -255,18 +262,121 @@ fn voices_event_of(type_name: &str) -> (u64, Event, &'static str, ActorRole) {
             SERVICE_DESK,
             ActorRole::ServiceDesk,
         ),
+        other => development_event_of(other),
+    }
+}
+
+/// The development plan's events as the fixtures hold them (issue 14).
+fn development_event_of(type_name: &str) -> (u64, Event, &'static str, ActorRole) {
+    let action = || "A1".to_owned();
+    match type_name {
+        "DevelopmentPlanOpened" => (
+            1,
+            Event::DevelopmentPlanOpened(DevelopmentPlanOpened {
+                kind: DevelopmentKind::Pembinaan,
+                due: date!(2025 - 09 - 01),
+                appraisal_id: uuid(APPRAISAL_ID),
+                cycle_id: uuid(CYCLE_ID),
+                year: 2025,
+                employee: person(EMPLOYEE, "Siti Rahmawati", "Analis Kebijakan Ahli Muda", "Bidang Perencanaan"),
+                rater: person(RATER, "Bambang Sutrisno", "Kepala Bidang Perencanaan", "Bidang Perencanaan"),
+                rater_superior: person(SUPERIOR, "Dewi Lestari", "Sekretaris Badan", "Sekretariat"),
+                predikat: Predikat::Kurang,
+                finalized_at: datetime!(2025-03-01 02:30 UTC),
+            }),
+            RATER,
+            ActorRole::Rater,
+        ),
+        "ActionAdded" => (
+            2,
+            Event::ActionAdded(ActionAdded {
+                action_id: action(),
+                action_type: ActionType::Coaching,
+                description: "Coaching manajemen waktu dan disiplin kerja".into(),
+                due: date!(2025 - 06 - 30),
+                mentor_nip: Some(nip(PEER)),
+            }),
+            RATER,
+            ActorRole::Rater,
+        ),
+        "SessionRecorded" => (
+            3,
+            Event::SessionRecorded(SessionRecorded {
+                action_id: action(),
+                held_on: date!(2025 - 03 - 15),
+                notes: "Sesi 1: jadwal harian disepakati".into(),
+                next_steps: Some("Catatan kehadiran dua minggu".into()),
+            }),
+            PEER,
+            ActorRole::Mentor,
+        ),
+        "ActionCompleted" => (
+            4,
+            Event::ActionCompleted(ActionCompleted { action_id: action(), evidence: "Laporan coaching ND-2025/201".into() }),
+            EMPLOYEE,
+            ActorRole::Employee,
+        ),
+        "ActionConfirmed" => (5, Event::ActionConfirmed(ActionConfirmed { action_id: action() }), RATER, ActorRole::Rater),
+        "ImprovementReviewed" => (
+            6,
+            Event::ImprovementReviewed(ImprovementReviewed {
+                outcome: ImprovementOutcome::NotImproved,
+                basis: "Capaian triwulan III tetap di bawah target".into(),
+            }),
+            RATER,
+            ActorRole::Rater,
+        ),
+        "FollowUpDecided" => (
+            7,
+            Event::FollowUpDecided(FollowUpDecided {
+                measure: FollowUpMeasure::UjiKompetensi,
+                basis: "Keputusan Kepala BKPSDM 800/123/2025".into(),
+            }),
+            ADMIN,
+            ActorRole::Admin,
+        ),
         other => panic!("no golden value for {other}"),
     }
+}
+
+/// The number in the fixture's `event_id`, fixed when the fixture was written: the type's
+/// place in its feature's block of [`EVENT_TYPES`] (the first 13 types, then each later
+/// feature's types numbered from 14 on, as they were on the branch that wrote them). A new
+/// type never renumbers an older fixture, so its bytes and hash stay as they were.
+fn fixture_number(type_name: &str) -> usize {
+    const BLOCKS: [&[&str]; 3] = [
+        &[
+            "CycleOpened", "AppraisalOpened", "PlanDrafted", "PlanSubmitted", "PlanReturned", "TargetsAgreed", "FeedbackGiven",
+            "RealisationRecorded", "ScoreGiven", "ScoreAccepted", "ScoreObjected", "ForumResolved", "ScoreFinalized",
+        ],
+        // Voices beyond the rater (issue 13).
+        &["ExpectationsSet", "DialogueHeld", "DialogueAcknowledged", "SelfAssessed", "EvaluatorsNominated", "BehaviourRated", "PublicFeedbackRecorded"],
+        // Development plans and pembinaan (issue 14).
+        &["DevelopmentPlanOpened", "ActionAdded", "SessionRecorded", "ActionCompleted", "ActionConfirmed", "ImprovementReviewed", "FollowUpDecided"],
+    ];
+    let (block, position) = BLOCKS
+        .iter()
+        .enumerate()
+        .find_map(|(b, types)| types.iter().position(|t| *t == type_name).map(|p| (b, p)))
+        .unwrap_or_else(|| panic!("{type_name} has no fixture number"));
+    if block == 0 { position + 1 } else { 14 + position }
 }
 
 /// The sealed envelope of the fixture `type_name`.
 fn golden_envelope(type_name: &str) -> Envelope {
     let (version, event, actor, role) = event_of(type_name);
-    let index = EVENT_TYPES.iter().position(|t| *t == type_name).expect("a known type") + 1;
+    let index = fixture_number(type_name);
     let (aggregate_type, aggregate_id) = match event {
         Event::CycleOpened(_) => (AggregateType::Cycle, CYCLE_ID),
         // The survey of an appraisal has the appraisal's id, on its own subject.
         Event::BehaviourRated(_) | Event::PublicFeedbackRecorded(_) => (AggregateType::Survey, APPRAISAL_ID),
+        Event::DevelopmentPlanOpened(_)
+        | Event::ActionAdded(_)
+        | Event::SessionRecorded(_)
+        | Event::ActionCompleted(_)
+        | Event::ActionConfirmed(_)
+        | Event::ImprovementReviewed(_)
+        | Event::FollowUpDecided(_) => (AggregateType::Development, PLAN_ID),
         _ => (AggregateType::Appraisal, APPRAISAL_ID),
     };
     Envelope {
@@ -342,6 +452,14 @@ golden! {
     evaluators_nominated_keeps_its_wire_form => "EvaluatorsNominated",
     behaviour_rated_keeps_its_wire_form => "BehaviourRated",
     public_feedback_recorded_keeps_its_wire_form => "PublicFeedbackRecorded",
+    // Development plans and pembinaan (issue 14).
+    development_plan_opened_keeps_its_wire_form => "DevelopmentPlanOpened",
+    action_added_keeps_its_wire_form => "ActionAdded",
+    session_recorded_keeps_its_wire_form => "SessionRecorded",
+    action_completed_keeps_its_wire_form => "ActionCompleted",
+    action_confirmed_keeps_its_wire_form => "ActionConfirmed",
+    improvement_reviewed_keeps_its_wire_form => "ImprovementReviewed",
+    follow_up_decided_keeps_its_wire_form => "FollowUpDecided",
 }
 
 #[test]
@@ -431,6 +549,31 @@ fn a_schema_version_newer_than_this_code_is_refused_not_misread() {
 fn an_invalid_nip_in_a_stored_event_is_refused() {
     let text = fixture("ScoreFinalized").replace(EMPLOYEE, "198513152010011002");
     assert!(Envelope::decode(text.as_bytes()).is_err());
+}
+
+#[test]
+fn a_development_plans_id_is_uuid_v5_of_its_appraisals() {
+    assert_eq!(skp_events::ids::development_plan_id(uuid(APPRAISAL_ID)), uuid(PLAN_ID));
+}
+
+#[test]
+fn the_optional_fields_of_the_development_events_are_left_out_when_absent() {
+    let action = Event::ActionAdded(ActionAdded {
+        action_id: "A2".into(),
+        action_type: ActionType::PenugasanKhusus,
+        description: "d".into(),
+        due: date!(2025 - 06 - 30),
+        mentor_nip: None,
+    });
+    let session = Event::SessionRecorded(SessionRecorded { action_id: "A2".into(), held_on: date!(2025 - 04 - 01), notes: "n".into(), next_steps: None });
+    let expected = [
+        json!({"type": "ActionAdded", "data": {"action_id": "A2", "type": "penugasan_khusus", "description": "d", "due": "2025-06-30"}}),
+        json!({"type": "SessionRecorded", "data": {"action_id": "A2", "held_on": "2025-04-01", "notes": "n"}}),
+    ];
+    for (event, expected) in [action, session].into_iter().zip(expected) {
+        assert_eq!(serde_json::to_value(&event).expect("JSON"), expected);
+        assert_eq!(serde_json::from_value::<Event>(expected).expect("reads back"), event);
+    }
 }
 
 #[test]

@@ -15,7 +15,8 @@ use crate::projection::Projection;
 use futures::future::BoxFuture;
 use serde::Serialize;
 use serde_json::Value;
-use skp_domain::audit::{audit, audit_refs, AuditReport, Verdict};
+use crate::audit_pembinaan::Records;
+use skp_domain::audit::{audit, audit_refs, AuditReport, Information, PembinaanRecord, Verdict};
 use skp_events::chain::{verify_chain, ChainBreak, ChainVerifier};
 use skp_events::{AggregateType, Envelope, Event};
 use sqlx::postgres::PgCopyIn;
@@ -56,12 +57,13 @@ pub struct ReportView {
     pub verdict: &'static str,
     /// The failed checks.
     pub findings: Vec<&'static str>,
-    /// What the audit gives as information, never as a finding (issue 13: the gap between
-    /// self-assessment and decision, and whether a dialogue preceded the score).
+    /// What the audit gives as information, never as a finding: the gap between
+    /// self-assessment and decision, whether a dialogue preceded the score, and for a low
+    /// final predikat whether pembinaan followed.
     pub information: Vec<InformationView>,
 }
 
-/// One piece of information as served.
+/// One item of information as served.
 #[derive(Debug, Clone, Serialize, PartialEq, Eq)]
 pub struct InformationView {
     /// Its stable name.
@@ -70,6 +72,12 @@ pub struct InformationView {
     pub detail: String,
     /// The events it rests on.
     pub event_ids: Vec<Uuid>,
+}
+
+impl From<Information> for InformationView {
+    fn from(i: Information) -> Self {
+        Self { name: i.name, detail: i.detail, event_ids: i.event_ids }
+    }
 }
 
 impl ReportView {
@@ -85,18 +93,24 @@ impl ReportView {
             verdict: report.verdict.as_str(),
             checks: report.checks.into_iter().map(|c| CheckView { name: c.name, passed: c.passed, detail: c.detail, event_ids: c.event_ids }).collect(),
             findings,
-            information: report.information.into_iter().map(|i| InformationView { name: i.name, detail: i.detail, event_ids: i.event_ids }).collect(),
+            information: report.information.into_iter().map(InformationView::from).collect(),
         }
     }
 }
 
-/// The report of an appraisal from its stored bodies in order. Undecodable bodies break the
-/// chain check and are left out of the other checks.
+/// The report of an appraisal with no development plan from its stored bodies in order.
+/// Undecodable bodies break the chain check and are left out of the other checks.
 pub fn report_of(appraisal_id: Uuid, bodies: &[String]) -> ReportView {
+    report_with_plan(appraisal_id, bodies, None)
+}
+
+/// [`report_of`] with what the appraisal's development plan recorded (`None`: no plan).
+pub fn report_with_plan(appraisal_id: Uuid, bodies: &[String], plan: Option<&PembinaanRecord>) -> ReportView {
     let values: Vec<Value> = bodies.iter().map(|b| serde_json::from_str(b).unwrap_or(Value::Null)).collect();
     let breaks = verify_chain(&values);
     let envelopes: Vec<Envelope> = values.into_iter().filter_map(|v| Envelope::from_value(v).ok()).collect();
-    ReportView::new(appraisal_id, audit(&envelopes, &breaks))
+    let refs: Vec<&Envelope> = envelopes.iter().collect();
+    ReportView::new(appraisal_id, audit(&envelopes, &breaks).with_pembinaan(&refs, plan))
 }
 
 impl Projection for AuditProjection {
@@ -162,10 +176,17 @@ impl Trail<'_> {
 
 async fn apply_batch(tx: &mut PgConnection, events: &[StoredEvent]) -> Result<Vec<Uuid>, ProjectionError> {
     let appraisal_events: Vec<&StoredEvent> = events.iter().filter(|e| e.envelope.aggregate_type == AggregateType::Appraisal).collect();
-    if appraisal_events.is_empty() {
+    let plan_events: Vec<&Envelope> = events.iter().filter(|e| e.envelope.aggregate_type == AggregateType::Development).map(|e| &e.envelope).collect();
+    if appraisal_events.is_empty() && plan_events.is_empty() {
         return Ok(Vec::new());
     }
-    let ids: Vec<Uuid> = appraisal_events.iter().map(|e| e.envelope.aggregate_id).collect::<BTreeSet<_>>().into_iter().collect();
+    // Development plans (issue 14): a plan's change recomputes its appraisal's report.
+    let mut plans = Records::applied(tx, &plan_events).await?;
+    let mut ids: BTreeSet<Uuid> = appraisal_events.iter().map(|e| e.envelope.aggregate_id).collect();
+    ids.extend(plans.changed_appraisals());
+    let ids: Vec<Uuid> = ids.into_iter().collect();
+    plans.read_for_appraisals(tx, &ids).await?;
+    plans.write(tx).await?;
     let mut trails = read_trails(tx, &ids).await?;
     let mut rows = EventRows::default();
     for stored in &appraisal_events {
@@ -177,7 +198,7 @@ async fn apply_batch(tx: &mut PgConnection, events: &[StoredEvent]) -> Result<Ve
     }
     // PostgreSQL stores the bodies while the chains are checked and the reports computed.
     let copy = rows.send(tx).await?;
-    let reports = check_and_report(&appraisal_events, &mut trails);
+    let reports = check_and_report(&appraisal_events, &mut trails, &plans);
     match reports {
         Ok(reports) => {
             copy.finish().await?;
@@ -193,15 +214,17 @@ async fn apply_batch(tx: &mut PgConnection, events: &[StoredEvent]) -> Result<Ve
 
 /// Checks each new event's chain on its exact stored text, in stored order, then computes
 /// the report of every appraisal touched (the decoded envelopes are the runtime's).
-fn check_and_report(events: &[&StoredEvent], trails: &mut BTreeMap<Uuid, Trail<'_>>) -> Result<ReportRows, ProjectionError> {
+fn check_and_report(events: &[&StoredEvent], trails: &mut BTreeMap<Uuid, Trail<'_>>, plans: &Records) -> Result<ReportRows, ProjectionError> {
     for stored in events {
         if let Some(trail) = trails.get_mut(&stored.envelope.aggregate_id) {
             trail.breaks.extend(trail.verifier.push_stored(&stored.body));
         }
     }
     let mut rows = ReportRows::default();
-    for (id, trail) in trails.iter() {
-        rows.push(*id, trail)?;
+    // An appraisal with nothing stored and nothing new (a plan whose appraisal this read
+    // model never saw) has no report to write.
+    for (id, trail) in trails.iter().filter(|(_, t)| !t.earlier.is_empty() || !t.fresh.is_empty() || t.verifier.checked() > 0) {
+        rows.push(*id, trail, plans.record_of(*id).as_ref())?;
     }
     Ok(rows)
 }
@@ -303,7 +326,7 @@ struct ReportRows {
 }
 
 impl ReportRows {
-    fn push(&mut self, id: Uuid, trail: &Trail<'_>) -> Result<(), ProjectionError> {
+    fn push(&mut self, id: Uuid, trail: &Trail<'_>, plan: Option<&PembinaanRecord>) -> Result<(), ProjectionError> {
         let envelopes: Vec<&Envelope> = trail.earlier.iter().chain(trail.fresh.iter().copied()).collect();
         let opened = envelopes.first().and_then(|e| match &e.event {
             Event::AppraisalOpened(o) => Some(o),
@@ -313,7 +336,7 @@ impl ReportRows {
         self.cycles.push(opened.map(|o| o.cycle_id));
         self.units.push(opened.map(|o| o.employee.unit.clone()));
         self.raters.push(opened.map(|o| o.rater.nip.to_string()));
-        let report = ReportView::new(id, audit_refs(&envelopes, &trail.breaks));
+        let report = ReportView::new(id, audit_refs(&envelopes, &trail.breaks).with_pembinaan(&envelopes, plan));
         self.valid.push(report.chain_valid);
         self.verdicts.push(report.verdict);
         self.findings.push(report.findings.join(","));

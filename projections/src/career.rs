@@ -1,12 +1,14 @@
 //! Career: the final predikat of every employee per year, from `ScoreFinalized` (the year
 //! and employee come from the appraisal's opening). Eligibility is derived at query time by
-//! the domain's career rules.
+//! the domain's career rules. Development plans are kept beside them
+//! ([`crate::career_development`]).
 
 use crate::event::StoredEvent;
 use crate::error::ProjectionError;
+use crate::career_development::PlanChanges;
 use crate::projection::Projection;
 use futures::future::BoxFuture;
-use skp_events::Event;
+use skp_events::{AggregateType, Event};
 use sqlx::PgConnection;
 use std::collections::{BTreeMap, HashMap};
 use time::OffsetDateTime;
@@ -39,6 +41,7 @@ impl Projection for CareerProjection {
         Box::pin(async move {
             let mut owners: HashMap<Uuid, (String, i32)> = HashMap::new();
             let mut finals: Vec<Final> = Vec::new();
+            let mut plans = PlanChanges::default();
             for stored in events {
                 let e = &stored.envelope;
                 match &e.event {
@@ -52,11 +55,13 @@ impl Projection for CareerProjection {
                         };
                         finals.push(Final { nip: f.employee_nip.to_string(), year, appraisal_id: e.aggregate_id, predikat: f.predikat.as_str(), at: e.occurred_at });
                     }
+                    _ if e.aggregate_type == AggregateType::Development => plans.push(e),
                     _ => {}
                 }
             }
             write_owners(tx, &owners).await?;
             write_finals(tx, finals).await?;
+            plans.write(tx).await?;
             Ok(Vec::new())
         })
     }

@@ -9,18 +9,22 @@
 //!   one serves, then swapped in atomically;
 //! - [`store`]: the PostgreSQL side (control schema, generations, migrations);
 //! - [`progress`], [`career`], [`audit`], [`relay`], [`voices`]: the read models;
-//!   [`catalog`]: the list of them and their settings;
+//!   [`catalog`]: the list of them and their settings; development plans and pembinaan in
+//!   them: [`progress_pembinaan`], [`career_development`], [`audit_pembinaan`];
 //! - [`query`]: what the API asks of them;
 //! - [`error`]: the projections' error type.
 
 pub mod audit;
+pub mod audit_pembinaan;
 pub mod career;
+pub mod career_development;
 pub mod catalog;
 pub mod error;
 pub mod event;
 #[cfg(feature = "testing")]
 pub mod fault;
 pub mod progress;
+pub mod progress_pembinaan;
 pub mod projection;
 pub mod query;
 pub mod rebuild;

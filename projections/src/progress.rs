@@ -1,9 +1,11 @@
 //! Dashboard progress: one row per cycle and per appraisal (status, current predikat, unit,
 //! rater, deadlines). A batch loads the rows it touches in one statement, applies the events
-//! in memory with the pure [`apply`], and writes them back in one statement.
+//! in memory with the pure [`apply`], and writes them back in one statement. Pembinaan after
+//! a low final predikat is kept by deltas beside them ([`crate::progress_pembinaan`]).
 
 use crate::event::StoredEvent;
 use crate::error::ProjectionError;
+use crate::progress_pembinaan as pembinaan;
 use crate::projection::Projection;
 use crate::store::{Generation, ReadStore};
 use futures::future::BoxFuture;
@@ -188,6 +190,9 @@ impl Projection for ProgressProjection {
 }
 
 async fn apply_batch(tx: &mut PgConnection, events: &[StoredEvent]) -> Result<Vec<Uuid>, ProjectionError> {
+    // Pembinaan (issue 14): the stored rows of the development plans the batch touches.
+    let plans = pembinaan::plan_ids(events.iter().filter(|e| e.envelope.aggregate_type == AggregateType::Development).map(|e| &e.envelope));
+    let mut pembinaan = pembinaan::PembinaanDeltas::with_plans(pembinaan::load(tx, &plans).await?);
     let mut cycles: BTreeMap<Uuid, &skp_events::data::CycleOpened> = BTreeMap::new();
     let ids: Vec<Uuid> = events.iter().filter(|e| e.envelope.aggregate_type == AggregateType::Appraisal).map(|e| e.envelope.aggregate_id).collect();
     let mut rows: HashMap<Uuid, AppraisalRow> = sqlx::query_as::<_, AppraisalRow>("SELECT * FROM appraisals WHERE appraisal_id = ANY($1)")
@@ -206,18 +211,24 @@ async fn apply_batch(tx: &mut PgConnection, events: &[StoredEvent]) -> Result<Ve
             }
             (AggregateType::Appraisal, event) => {
                 if let Some(row) = apply(rows.remove(&e.aggregate_id), e.aggregate_id, event, e.version, e.occurred_at)? {
+                    if let Event::ScoreFinalized(f) = event {
+                        pembinaan.finalized(row.cycle_id, &row.unit, f.predikat, e.occurred_at.date());
+                    }
                     changed.insert(row.appraisal_id);
                     rows.insert(row.appraisal_id, row);
                 }
             }
+            (AggregateType::Development, event) => pembinaan.plan_event(e.aggregate_id, event),
             _ => {}
         }
     }
     write_cycles(tx, &cycles).await?;
     let changed: Vec<AppraisalRow> = changed.into_iter().filter_map(|id| rows.remove(&id)).collect();
     write_rows(tx, &changed).await?;
+    pembinaan::write(tx, &pembinaan).await?;
     let mut touched: BTreeSet<Uuid> = cycles.keys().copied().collect();
     touched.extend(changed.iter().map(|r| r.cycle_id));
+    touched.extend(pembinaan.cycles());
     Ok(touched.into_iter().collect())
 }
 

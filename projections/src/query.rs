@@ -2,6 +2,7 @@
 //! appraisal's audit report and a cycle's findings, each from the serving generation.
 
 use crate::error::ProjectionError;
+use crate::progress_pembinaan::PembinaanCounts;
 use crate::store::{Generation, ReadStore};
 use serde::Serialize;
 use skp_domain::appraisal::Status;
@@ -47,6 +48,9 @@ pub struct Overdue {
     pub plans: i64,
     /// Objections undecided past the decision window.
     pub objections: i64,
+    /// Pembinaan (issue 14): a low final predikat with no pembinaan plan more than 30 days
+    /// after finalization, and open pembinaan plans past their due date without a review.
+    pub pembinaan: i64,
 }
 
 /// `GET /v1/cycles/{id}/progress`.
@@ -64,7 +68,7 @@ pub struct Progress {
     pub by_status: BTreeMap<&'static str, i64>,
     /// Scored appraisals by their current predikat (every predikat, zeros included).
     pub by_predikat: BTreeMap<&'static str, i64>,
-    /// Overdue plans plus overdue objections.
+    /// Overdue plans, objections and pembinaan.
     pub overdue: i64,
     /// The two kinds of overdue items.
     pub overdue_detail: Overdue,
@@ -72,6 +76,9 @@ pub struct Progress {
     pub by_unit: Vec<GroupProgress>,
     /// Per rater.
     pub by_rater: Vec<GroupProgress>,
+    /// Pembinaan after a low final predikat, for the whole cycle (per unit:
+    /// `GET /v1/cycles/{id}/pembinaan`).
+    pub pembinaan: PembinaanCounts,
     /// The stream sequence the read model has reached.
     pub as_of_sequence: u64,
 }
@@ -177,8 +184,10 @@ async fn progress_at(store: &ReadStore, generation: &Generation, cycle: Uuid, no
         overdue_detail: Overdue::default(),
         by_unit: Vec::new(),
         by_rater: Vec::new(),
+        pembinaan: crate::progress_pembinaan::totals(store, generation, cycle, now.date()).await?,
         as_of_sequence: checkpoint_of(store, "progress", generation).await?,
     };
+    progress.overdue_detail.pembinaan = progress.pembinaan.overdue;
     let (mut units, mut raters) = (BTreeMap::new(), BTreeMap::new());
     for cell in &cells {
         progress.total += cell.count;
@@ -192,7 +201,7 @@ async fn progress_at(store: &ReadStore, generation: &Generation, cycle: Uuid, no
         count_into(group(&mut units, &cell.unit, None), cell);
         count_into(group(&mut raters, &cell.rater_nip, Some(&cell.rater_name)), cell);
     }
-    progress.overdue = progress.overdue_detail.plans + progress.overdue_detail.objections;
+    progress.overdue = progress.overdue_detail.plans + progress.overdue_detail.objections + progress.overdue_detail.pembinaan;
     let with_warnings = |mut g: GroupProgress| {
         g.warnings = curve_warnings(&g);
         g
@@ -255,15 +264,18 @@ pub struct Career {
     pub eligibility: BTreeMap<&'static str, Eligibility>,
     /// The flags raised by the latest year.
     pub flags: Vec<Flag>,
+    /// The development plan after the latest final appraisal and its status today (issue 14).
+    pub development: crate::career_development::CareerDevelopment,
     /// The stream sequence the read model has reached.
     pub as_of_sequence: u64,
 }
 
-/// The career of `nip` (an empty history when nothing is final yet).
+/// The career of `nip` (an empty history when nothing is final yet), its development plan's
+/// status as on `today`.
 ///
 /// # Errors
 /// When the database fails.
-pub async fn career(store: &ReadStore, nip: &str) -> Result<Career, ProjectionError> {
+pub async fn career(store: &ReadStore, nip: &str, today: time::Date) -> Result<Career, ProjectionError> {
     use skp_domain::career::{assess, YearResult};
     let generation = store.active("career").await?;
     let rows: Vec<(i32, String, OffsetDateTime)> = match &generation {
@@ -278,6 +290,10 @@ pub async fn career(store: &ReadStore, nip: &str) -> Result<Career, ProjectionEr
         .filter_map(|(year, p, finalized_at)| Predikat::ALL.into_iter().find(|k| k.as_str() == p).map(|predikat| YearResult { year, predikat, finalized_at }))
         .collect();
     let assessment = assess(&results);
+    let development = match &generation {
+        Some(g) => crate::career_development::development_of(store, g, nip, today).await?,
+        None => crate::career_development::development_of_nothing(),
+    };
     Ok(Career {
         nip: nip.to_owned(),
         history: assessment
@@ -287,6 +303,7 @@ pub async fn career(store: &ReadStore, nip: &str) -> Result<Career, ProjectionEr
             .collect(),
         eligibility: assessment.eligibility.into_iter().map(|r| (r.rule, Eligibility { eligible: r.eligible, reasons: r.reasons, years: r.years })).collect(),
         flags: assessment.flags.into_iter().map(|f| Flag { flag: f.flag, reason: f.reason, year: f.year }).collect(),
+        development,
         as_of_sequence: generation.map_or(0, |g| g.last_seq),
     })
 }

@@ -80,12 +80,17 @@ impl ReadStore {
     }
 
     /// The serving generation of the projection `name`, creating generation 1 (its tables
-    /// made by `migrator`) when there is none.
+    /// made by `migrator`) when there is none. A serving generation made by an earlier
+    /// version gets the migrations added since (an upgrade in place); the ones it has are
+    /// not run again.
     ///
     /// # Errors
     /// When the database fails.
     pub async fn ensure_active(&self, name: &'static str, migrator: &Migrator) -> Result<Generation, ProjectionError> {
         if let Some(active) = self.active(name).await? {
+            if self.pending(&active.schema, migrator).await? {
+                self.migrate_schema(&active.schema, migrator).await?;
+            }
             return Ok(active);
         }
         let schema = self.schema_of(name, 1);
@@ -94,6 +99,18 @@ impl ReadStore {
         let insert = format!("INSERT INTO {}.projection_state (projection, generation, active) VALUES ($1, 1, true) ON CONFLICT DO NOTHING", self.base);
         sqlx::query(&insert).bind(name).execute(&mut *conn).await?;
         self.active(name).await?.ok_or(ProjectionError::NoGeneration(name))
+    }
+
+    /// Whether `schema` lacks a migration of `migrator`: one query, so that a projector's
+    /// start takes the migration lock only when there is something to migrate.
+    async fn pending(&self, schema: &str, migrator: &Migrator) -> Result<bool, ProjectionError> {
+        let table = format!("{schema}._sqlx_migrations");
+        let (exists,): (Option<String>,) = sqlx::query_as("SELECT to_regclass($1)::text").bind(&table).fetch_one(&self.pool).await?;
+        if exists.is_none() {
+            return Ok(true);
+        }
+        let applied: Vec<i64> = sqlx::query_scalar(&format!("SELECT version FROM {table} WHERE success")).fetch_all(&self.pool).await?;
+        Ok(migrator.iter().any(|m| !m.migration_type.is_down_migration() && !applied.contains(&m.version)))
     }
 
     /// The serving generation of `projection`, if any.

@@ -193,6 +193,14 @@ impl Appraisal {
             | Event::SelfAssessed(_)
             | Event::EvaluatorsNominated(_) => self.voices.apply(envelope, stamp),
             Event::BehaviourRated(_) | Event::PublicFeedbackRecorded(_) => {}
+            // Events of other aggregates (development plans, issue 14).
+            Event::DevelopmentPlanOpened(_)
+            | Event::ActionAdded(_)
+            | Event::SessionRecorded(_)
+            | Event::ActionCompleted(_)
+            | Event::ActionConfirmed(_)
+            | Event::ImprovementReviewed(_)
+            | Event::FollowUpDecided(_) => {}
         }
     }
 
@@ -225,6 +233,14 @@ pub fn status_after(current: Status, event: &Event) -> Status {
         | Event::EvaluatorsNominated(_)
         | Event::BehaviourRated(_)
         | Event::PublicFeedbackRecorded(_) => current,
+        // Events of other aggregates (development plans, issue 14).
+        Event::DevelopmentPlanOpened(_)
+        | Event::ActionAdded(_)
+        | Event::SessionRecorded(_)
+        | Event::ActionCompleted(_)
+        | Event::ActionConfirmed(_)
+        | Event::ImprovementReviewed(_)
+        | Event::FollowUpDecided(_) => current,
     }
 }
 

@@ -151,6 +151,7 @@ pub(super) fn role_name(role: ActorRole) -> &'static str {
         ActorRole::Peer => "peer",
         ActorRole::Subordinate => "subordinate",
         ActorRole::ServiceDesk => "service_desk",
+        ActorRole::Mentor => "mentor",
     }
 }
 

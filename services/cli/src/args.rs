@@ -26,15 +26,15 @@ pub struct Cli {
 /// The subcommands.
 #[derive(Debug, Subcommand)]
 pub enum Command {
-    /// Replays one appraisal from the stream: its timeline (who did what, when), its state at
-    /// that point and its chain check.
+    /// Replays one appraisal (or development plan) from the stream: its timeline (who did
+    /// what, when), its state at that point and its chain check.
     Replay(ReplayArgs),
     /// Re-checks every hash chain and version sequence (of the stream, of one cycle, or of an
     /// evidence bundle, offline); exit 1 on a break.
     Verify(VerifyArgs),
-    /// Writes one appraisal's evidence bundle: its events as stored, the state after each
-    /// version and the fairness report, for `skp verify --bundle`; with its survey chain for a
-    /// caller who may read it (--token).
+    /// Writes one appraisal's evidence bundle: its events as stored (and its development
+    /// plan's), the state after each version and the fairness report, for `skp verify
+    /// --bundle`; with its survey chain for a caller who may read it (--token).
     Export(ExportArgs),
     /// Read-model maintenance.
     Projections {
@@ -52,7 +52,7 @@ pub enum Command {
 /// `skp replay`.
 #[derive(Debug, Args)]
 pub struct ReplayArgs {
-    /// The appraisal's id.
+    /// The appraisal's id, or a development plan's.
     pub appraisal_id: Uuid,
     /// Stop after this version (1, 2, ...).
     #[arg(long, value_name = "N", value_parser = clap::value_parser!(u64).range(1..), conflicts_with = "as_of")]
@@ -86,7 +86,7 @@ pub struct VerifyArgs {
     /// Every aggregate of the stream (the default).
     #[arg(long, conflicts_with_all = ["cycle", "bundle"])]
     pub all: bool,
-    /// One cycle and the appraisals opened in it.
+    /// One cycle, the appraisals opened in it and their development plans.
     #[arg(long, value_name = "CYCLE_ID", conflicts_with = "bundle")]
     pub cycle: Option<Uuid>,
     /// An evidence bundle written by `skp export`, checked offline.
@@ -107,7 +107,7 @@ impl VerifyArgs {
 /// `skp export`.
 #[derive(Debug, Args)]
 pub struct ExportArgs {
-    /// The appraisal's id.
+    /// The appraisal's id (or its development plan's: the bundle is the appraisal's).
     pub appraisal_id: Uuid,
     /// Where to write the bundle (`-`: standard output). Default: <appraisal-id>.skp-bundle.json.
     #[arg(long, short, value_name = "FILE")]

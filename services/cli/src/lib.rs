@@ -4,8 +4,8 @@
 //! - [`args`]: the command line (clap);
 //! - [`replay`], [`verify`], [`export`]: straight from the event stream ([`stream`]), with
 //!   the lines of [`timeline`];
-//! - [`bundle`]: evidence bundles and their offline check, with an appraisal's survey chain
-//!   for a caller who may read it ([`survey_bundle`]);
+//! - [`bundle`]: evidence bundles and their offline check, with an appraisal's development
+//!   plan and its survey chain for a caller who may read it;
 //! - [`token`]: development tokens; [`seed`]: the demo agency, through the HTTP API.
 
 pub mod args;
@@ -14,7 +14,6 @@ pub mod export;
 pub mod replay;
 pub mod seed;
 pub mod stream;
-pub mod survey_bundle;
 pub mod timeline;
 pub mod token;
 pub mod verify;

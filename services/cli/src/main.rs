@@ -169,23 +169,29 @@ async fn export(args: ExportArgs) -> ExitCode {
     if let Err(e) = std::fs::write(&output, text + "\n") {
         return fail("export", &format!("{}: {e}", output.display()), 1);
     }
+    let plan = bundle.development.as_ref().map(|p| json!({"plan_id": p.plan_id, "events": p.events.len(), "chain_valid": p.chain_valid, "head_hash": p.head_hash}));
     let survey_events = bundle.survey.as_ref().map(|s| s.events.len());
     let summary = json!({"file": output, "appraisal_id": bundle.appraisal_id, "events": bundle.events.len(), "chain_valid": bundle.chain_valid, "head_hash": bundle.head_hash, "verdict": bundle.audit["verdict"],
-        "survey_events": survey_events, "survey_chain_valid": bundle.survey.as_ref().map(|s| s.chain_valid), "survey_withheld": bundle.survey_withheld});
+        "development": plan, "survey_events": survey_events, "survey_chain_valid": bundle.survey.as_ref().map(|s| s.chain_valid), "survey_withheld": bundle.survey_withheld});
     if args.json {
         say_json(&summary);
     } else {
+        let intact = |valid: bool| if valid { "intact" } else { "BROKEN" };
+        let plan = match &bundle.development {
+            Some(p) => format!(" and {} events of its development plan {} (chain {})", p.events.len(), p.plan_id, intact(p.chain_valid)),
+            None => String::new(),
+        };
         let survey = match (&bundle.survey, &bundle.survey_withheld) {
-            (Some(s), _) => format!("; survey: {} events, chain {}", s.events.len(), if s.chain_valid { "intact" } else { "BROKEN" }),
+            (Some(s), _) => format!("; survey: {} events, chain {}", s.events.len(), intact(s.chain_valid)),
             (None, Some(why)) => format!("; no survey ({why})"),
             (None, None) => String::new(),
         };
         say(&format!(
-            "wrote {}: {} events of appraisal {}, chain {}, audit verdict {}{survey}; check it with: skp verify --bundle {}",
+            "wrote {}: {} events of appraisal {}, chain {}{plan}, audit verdict {}{survey}; check it with: skp verify --bundle {}",
             output.display(),
             bundle.events.len(),
             bundle.appraisal_id,
-            if bundle.chain_valid { "intact" } else { "BROKEN" },
+            intact(bundle.chain_valid),
             bundle.audit["verdict"].as_str().unwrap_or("-"),
             output.display()
         ));

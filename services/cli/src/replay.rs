@@ -1,11 +1,14 @@
-//! `skp replay`: one appraisal's timeline, its state at a version or an instant (the
-//! domain's [`AppraisalView`]), and its chain check.
+//! `skp replay`: one appraisal's (or development plan's) timeline, its state at a version or
+//! an instant (the domain's [`AppraisalView`], or [`PlanView`] for a plan), and its chain
+//! check. The id names either: an appraisal's subject is read first, then a plan's.
 
 use crate::stream::{parse_body, read_all, InspectError};
 use crate::timeline::{describe, entry, str_field, TimelineEntry};
 use serde::Serialize;
 use serde_json::Value;
 use skp_domain::appraisal::Appraisal;
+use skp_domain::development::view::PlanView;
+use skp_domain::development::DevelopmentPlan;
 use skp_domain::view::AppraisalView;
 use skp_events::chain::{verify_chain, ChainBreak};
 use skp_events::subject::Subjects;
@@ -30,8 +33,14 @@ pub enum AsOf {
 /// What `skp replay` found.
 #[derive(Debug, Clone, Serialize)]
 pub struct ReplayReport {
-    /// The appraisal.
+    /// `appraisal` or `development`.
+    pub aggregate_type: &'static str,
+    /// The appraisal (for a development plan: the appraisal it follows, when its opening is
+    /// among the events read).
     pub appraisal_id: Uuid,
+    /// The development plan replayed; absent for an appraisal.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub plan_id: Option<Uuid>,
     /// Whether the stored chain (all of it, not only up to the replay point) is intact.
     pub chain_valid: bool,
     /// Every break of the stored chain.
@@ -40,24 +49,36 @@ pub struct ReplayReport {
     pub stored_events: u64,
     /// The events replayed, in stored order.
     pub timeline: Vec<TimelineEntry>,
-    /// The state after them (`AppraisalView`), `null` when not yet opened at that point.
+    /// The state after them (`AppraisalView`, or the plan's `PlanView`), `null` when not yet
+    /// opened at that point.
     pub state: Value,
     /// Events that could not be decoded (left out of the state), as `position: why`.
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub undecodable: Vec<String>,
 }
 
-/// Replays one appraisal from the stream.
-///
-/// # Errors
-/// [`InspectError`] when the stream cannot be read, the appraisal has no events or the
-/// version asked for is not in it.
-pub async fn replay(settings: &StoreSettings, appraisal_id: Uuid, as_of: AsOf) -> Result<ReplayReport, InspectError> {
-    let subject = Subjects::new(settings.subject_prefix.clone()).aggregate(AggregateType::Appraisal, appraisal_id);
+/// The stored messages of one aggregate: `(stream sequence, body as JSON)` in stream order.
+async fn stored_of(settings: &StoreSettings, kind: AggregateType, id: Uuid) -> Result<Vec<(u64, Value)>, InspectError> {
+    let subject = Subjects::new(settings.subject_prefix.clone()).aggregate(kind, id);
     let mut stored = Vec::new();
     read_all(settings, &subject, |m| stored.push((m.seq, parse_body(&m.body)))).await?;
+    Ok(stored)
+}
+
+/// Replays one appraisal, or one development plan, from the stream.
+///
+/// # Errors
+/// [`InspectError`] when the stream cannot be read, neither has events or the version asked
+/// for is not in it.
+pub async fn replay(settings: &StoreSettings, id: Uuid, as_of: AsOf) -> Result<ReplayReport, InspectError> {
+    let mut kind = AggregateType::Appraisal;
+    let mut stored = stored_of(settings, kind, id).await?;
     if stored.is_empty() {
-        return Err(InspectError::NotFound { what: "appraisal", id: appraisal_id });
+        kind = AggregateType::Development;
+        stored = stored_of(settings, kind, id).await?;
+    }
+    if stored.is_empty() {
+        return Err(InspectError::NotFound { what: "appraisal or development plan", id });
     }
     let values: Vec<&Value> = stored.iter().map(|(_, v)| v).collect();
     let chain_breaks = verify_chain(values.iter().copied());
@@ -86,16 +107,39 @@ pub async fn replay(settings: &StoreSettings, appraisal_id: Uuid, as_of: AsOf) -
             Err(e) => undecodable.push(format!("{position}: {e}")),
         }
     }
-    let state = Appraisal::from_events(appraisal_id, envelopes.iter());
-    let state = AppraisalView::of(&state).map(|view| serde_json::to_value(view).unwrap_or(Value::Null)).unwrap_or(Value::Null);
-    Ok(ReplayReport { appraisal_id, chain_valid: chain_breaks.is_empty(), chain_breaks, stored_events: stored.len() as u64, timeline, state, undecodable })
+    let (appraisal_id, plan_id, state) = match kind {
+        AggregateType::Development => {
+            let appraisal = values.first().and_then(|v| v.pointer("/data/appraisal_id")).and_then(Value::as_str).and_then(|s| Uuid::parse_str(s).ok());
+            let plan = PlanView::of(&DevelopmentPlan::from_events(id, envelopes.iter()));
+            (appraisal.unwrap_or_default(), Some(id), plan.map(|v| serde_json::to_value(v).unwrap_or(Value::Null)).unwrap_or(Value::Null))
+        }
+        _ => {
+            let view = AppraisalView::of(&Appraisal::from_events(id, envelopes.iter()));
+            (id, None, view.map(|v| serde_json::to_value(v).unwrap_or(Value::Null)).unwrap_or(Value::Null))
+        }
+    };
+    Ok(ReplayReport {
+        aggregate_type: kind.as_str(),
+        appraisal_id,
+        plan_id,
+        chain_valid: chain_breaks.is_empty(),
+        chain_breaks,
+        stored_events: stored.len() as u64,
+        timeline,
+        state,
+        undecodable,
+    })
 }
 
 impl ReplayReport {
     /// The report for a person.
     pub fn to_text(&self) -> String {
         let mut out = String::new();
-        let _ = writeln!(out, "appraisal {}: {} stored events, {} replayed", self.appraisal_id, self.stored_events, self.timeline.len());
+        let what = match self.plan_id {
+            Some(plan) => format!("development plan {plan} (of appraisal {})", self.appraisal_id),
+            None => format!("appraisal {}", self.appraisal_id),
+        };
+        let _ = writeln!(out, "{what}: {} stored events, {} replayed", self.stored_events, self.timeline.len());
         if self.chain_valid {
             let _ = writeln!(out, "chain: valid");
         } else {

@@ -119,6 +119,20 @@ pub fn summary(event_type: &str, data: &Value) -> String {
         }
         "BehaviourRated" => format!("{}: {} value(s) rated", s("period"), data.get("ratings").and_then(Value::as_object).map_or(0, |r| r.len())),
         "PublicFeedbackRecorded" => format!("{} {}: score {}", s("channel"), s("service_ref"), s("score")),
+        // Development plans and pembinaan (issue 14).
+        "DevelopmentPlanOpened" => format!("{} after predikat {} (final {}), due {}; appraisal {}", s("kind"), s("predikat"), s("finalized_at"), s("due"), s("appraisal_id")),
+        "ActionAdded" => {
+            let mentor = if has("mentor_nip") { format!("; mentor {}", s("mentor_nip")) } else { String::new() };
+            format!("{} {}: {}; due {}{mentor}", s("action_id"), s("type"), s("description"), s("due"))
+        }
+        "SessionRecorded" => {
+            let next = if has("next_steps") { format!("; next: {}", s("next_steps")) } else { String::new() };
+            format!("{} held on {}: {}{next}", s("action_id"), s("held_on"), s("notes"))
+        }
+        "ActionCompleted" => format!("{}: evidence {}", s("action_id"), s("evidence")),
+        "ActionConfirmed" => s("action_id"),
+        "ImprovementReviewed" => format!("outcome {}: {}", s("outcome"), s("basis")),
+        "FollowUpDecided" => format!("measure {}: {}", s("measure"), s("basis")),
         _ => data.to_string(),
     };
     shorten(&line, 140)

@@ -19,7 +19,8 @@ use uuid::Uuid;
 pub enum Scope {
     /// Every aggregate of the stream.
     All,
-    /// One cycle, the appraisals whose `AppraisalOpened.cycle_id` is it, and their surveys.
+    /// One cycle, the appraisals whose `AppraisalOpened.cycle_id` is it and their surveys,
+    /// and the development plans whose `DevelopmentPlanOpened.cycle_id` is it.
     Cycle(Uuid),
 }
 
@@ -28,7 +29,8 @@ pub enum Scope {
 pub struct AggregateBreak {
     /// The aggregate's subject.
     pub subject: String,
-    /// `cycle`, `appraisal` or `survey`; `None` when the subject is not an aggregate's.
+    /// `cycle`, `appraisal`, `survey` or `development`; `None` when the subject is not an
+    /// aggregate's.
     pub aggregate_type: Option<&'static str>,
     /// The aggregate's id, when the subject names one.
     pub aggregate_id: Option<Uuid>,
@@ -78,7 +80,8 @@ pub async fn verify(settings: &StoreSettings, scope: Scope) -> Result<VerifyRepo
     read_all(settings, "", |m| {
         let value = parse_body(&m.body);
         let aggregate = aggregates.entry(m.subject).or_default();
-        if aggregate.cycle_id.is_none() && value.get("type").and_then(Value::as_str) == Some("AppraisalOpened") {
+        let opening = matches!(value.get("type").and_then(Value::as_str), Some("AppraisalOpened" | "DevelopmentPlanOpened"));
+        if aggregate.cycle_id.is_none() && opening {
             aggregate.cycle_id = value.pointer("/data/cycle_id").and_then(Value::as_str).and_then(|s| Uuid::parse_str(s).ok());
         }
         aggregate.breaks.extend(aggregate.verifier.push(&value).into_iter().map(|b| (b, m.seq)));
@@ -94,7 +97,7 @@ pub async fn verify(settings: &StoreSettings, scope: Scope) -> Result<VerifyRepo
         Scope::Cycle(id) => aggregates
             .iter()
             .filter(|(_, a)| a.cycle_id == Some(id))
-            .filter_map(|(subject, _)| subjects.parse(subject).map(|(_, appraisal)| appraisal))
+            .filter_map(|(subject, _)| subjects.parse(subject).filter(|(kind, _)| *kind == AggregateType::Appraisal).map(|(_, appraisal)| appraisal))
             .collect(),
     };
     let in_scope = |subject: &str, a: &Aggregate| match scope {

@@ -476,3 +476,190 @@ async fn the_360_view_is_read_in_full_by_the_raters_side_as_aggregates_by_the_em
     let unknown = uuid::Uuid::new_v4();
     call(&app, Admin, &format!("/v1/appraisals/{unknown}/feedback-360"), None).await.expect_problem(404, "not_found");
 }
+
+// ---------------------------------------------------------------- development plans (issue 14)
+
+/// A mentor named on an action of a development plan, with no other part in the appraisal.
+const MENTOR: &str = "198704042012011004";
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum PlanWho {
+    Is(Who),
+    Mentor,
+}
+
+const PLAN_CALLERS: [PlanWho; 8] = [
+    PlanWho::Is(Employee),
+    PlanWho::Is(Rater),
+    PlanWho::Is(Superior),
+    PlanWho::Is(Peer),
+    PlanWho::Mentor,
+    PlanWho::Is(Admin),
+    PlanWho::Is(Inspector),
+    PlanWho::Is(Nobody),
+];
+
+async fn plan_call(app: &TestApp, who: PlanWho, path: &str, body: Option<Value>) -> Answer {
+    match who {
+        PlanWho::Is(who) => call(app, who, path, body).await,
+        PlanWho::Mentor => {
+            let request = match &body {
+                Some(body) => app.http.post(app.url(path)).json(body),
+                None => app.http.get(app.url(path)),
+            };
+            app.send(request.bearer_auth(app.token(MENTOR, &[]))).await
+        }
+    }
+}
+
+#[track_caller]
+fn assert_plan_refused(answer: Answer, who: PlanWho, what: &str) {
+    match who {
+        PlanWho::Is(who) => assert_refused(answer, who, what),
+        PlanWho::Mentor => assert_refused(answer, Peer, what),
+    }
+}
+
+/// How far a fresh plan is brought before a command is tried on it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+enum PlanStage {
+    /// The appraisal is final, no plan yet.
+    Final,
+    /// Opened, with action A1 (mentor [`MENTOR`]).
+    WithAction,
+    /// A1 completed by the employee.
+    Completed,
+    /// Reviewed `not_improved`.
+    NotImproved,
+}
+
+/// A fresh final appraisal (`baik`, in a cycle of its own) and its plan at `stage`: (appraisal
+/// id, plan id).
+async fn plan_at(app: &TestApp, stage: PlanStage) -> (String, String) {
+    let id = appraisal_at(app, Stage::Accepted).await;
+    app.post(RATER, &format!("/v1/appraisals/{id}/finalize"), json!({})).await.expect(200);
+    let plan = skp_events::ids::development_plan_id(uuid::Uuid::parse_str(&id).unwrap()).to_string();
+    if stage == PlanStage::Final {
+        return (id, plan);
+    }
+    app.post(RATER, &format!("/v1/appraisals/{id}/development"), json!({})).await.expect(201);
+    let due = app.clock.now().date().to_string();
+    let action = json!({"action_id": "A1", "type": "mentoring", "description": "Pendampingan", "due": due, "mentor_nip": MENTOR});
+    app.post(RATER, &format!("/v1/development/{plan}/actions"), action).await.expect(200);
+    if stage >= PlanStage::Completed {
+        app.post(EMPLOYEE, &format!("/v1/development/{plan}/actions/A1/complete"), json!({"evidence": "Laporan"})).await.expect(200);
+    }
+    if stage == PlanStage::NotImproved {
+        app.post(RATER, &format!("/v1/development/{plan}/review"), json!({"outcome": "not_improved", "basis": "Belum membaik"})).await.expect(200);
+    }
+    (id, plan)
+}
+
+impl PartialOrd for PlanStage {
+    fn partial_cmp(&self, other: &Self) -> Option<std::cmp::Ordering> {
+        let rank = |s: &PlanStage| *s as u8;
+        rank(self).partial_cmp(&rank(other))
+    }
+}
+
+async fn plan_version(app: &TestApp, plan: &str) -> Option<u64> {
+    let answer = call(app, Admin, &format!("/v1/development/{plan}"), None).await;
+    (answer.status == 200).then(|| answer.body["version"].as_u64().unwrap())
+}
+
+/// Every development route, sent by every kind of caller (the employee, the rater, the rater's
+/// superior, a peer, an action's mentor, an admin, an inspector, no token): the allowed get
+/// 200/201 and one new event (or the plan as they read it), the others 403 (401 without a
+/// token) and nothing recorded.
+#[tokio::test]
+async fn every_development_route_is_allowed_to_its_people_only_and_a_refusal_records_nothing() {
+    let app = spawn_app().await;
+    let today = app.clock.now().date().to_string();
+    struct PlanRow {
+        route: &'static str,
+        from: PlanStage,
+        body: Value,
+        allowed: Vec<PlanWho>,
+        /// Whether the command leaves the plan able to take it again from another caller.
+        repeatable: bool,
+    }
+    let (rater, mentor, admin) = (PlanWho::Is(Rater), PlanWho::Mentor, PlanWho::Is(Admin));
+    let rows = [
+        PlanRow { route: "open", from: PlanStage::Final, body: json!({}), allowed: vec![rater, admin], repeatable: false },
+        PlanRow {
+            route: "/actions",
+            from: PlanStage::WithAction,
+            body: json!({"action_id": "A2", "type": "pelatihan", "description": "Diklat", "due": today}),
+            allowed: vec![rater],
+            repeatable: false,
+        },
+        PlanRow {
+            route: "/sessions",
+            from: PlanStage::WithAction,
+            body: json!({"action_id": "A1", "held_on": today, "notes": "Sesi pendampingan"}),
+            allowed: vec![rater, mentor],
+            repeatable: true,
+        },
+        PlanRow { route: "/actions/A1/complete", from: PlanStage::WithAction, body: json!({"evidence": "Laporan"}), allowed: vec![PlanWho::Is(Employee)], repeatable: false },
+        PlanRow { route: "/actions/A1/confirm", from: PlanStage::Completed, body: json!({}), allowed: vec![rater], repeatable: false },
+        PlanRow { route: "/review", from: PlanStage::WithAction, body: json!({"outcome": "improved", "basis": "Membaik"}), allowed: vec![rater], repeatable: false },
+        PlanRow { route: "/follow-up", from: PlanStage::NotImproved, body: json!({"measure": "mutasi", "basis": "SK 800/1"}), allowed: vec![admin], repeatable: false },
+    ];
+    let mut checked = 0;
+    for row in &rows {
+        let (appraisal, plan) = plan_at(&app, row.from).await;
+        let path = |plan: &str, appraisal: &str| if row.route == "open" { format!("/v1/appraisals/{appraisal}/development") } else { format!("/v1/development/{plan}{}", row.route) };
+        for who in PLAN_CALLERS.into_iter().filter(|w| !row.allowed.contains(w)) {
+            let before = plan_version(&app, &plan).await;
+            let answer = plan_call(&app, who, &path(&plan, &appraisal), Some(row.body.clone())).await;
+            assert_plan_refused(answer, who, row.route);
+            assert_eq!(plan_version(&app, &plan).await, before, "a refused {} as {who:?} recorded nothing", row.route);
+            checked += 1;
+        }
+        for (n, &who) in row.allowed.iter().enumerate() {
+            let (appraisal, plan) = if row.repeatable || n == 0 { (appraisal.clone(), plan.clone()) } else { plan_at(&app, row.from).await };
+            let before = plan_version(&app, &plan).await.unwrap_or(0);
+            let answer = plan_call(&app, who, &path(&plan, &appraisal), Some(row.body.clone())).await;
+            let body = answer.expect(if row.route == "open" { 201 } else { 200 });
+            assert_eq!(body["aggregate_id"], plan.as_str(), "{} as {who:?}", row.route);
+            assert_eq!(body["version"], before + 1, "{} as {who:?}: one new event", row.route);
+            checked += 1;
+        }
+    }
+    assert_eq!(checked, rows.len() * PLAN_CALLERS.len());
+
+    // Reads: the plan, the appraisal's plan, the plan's history, the cycle's pembinaan.
+    let (appraisal, plan) = plan_at(&app, PlanStage::WithAction).await;
+    let cycle = call(&app, Admin, &format!("/v1/appraisals/{appraisal}"), None).await.expect(200)["cycle_id"].as_str().unwrap().to_owned();
+    let last = app.app_state.bus.store().last_sequence().await.unwrap();
+    call(&app, Admin, &format!("/v1/cycles/{cycle}/pembinaan?min_sequence={last}"), None).await.expect(200);
+    let people = [PlanWho::Is(Employee), PlanWho::Is(Rater), PlanWho::Is(Superior), PlanWho::Is(Admin), PlanWho::Is(Inspector)];
+    let reads: [(String, &[PlanWho], Option<PlanWho>); 4] = [
+        (format!("/v1/development/{plan}"), &people, Some(mentor)),
+        (format!("/v1/appraisals/{appraisal}/development"), &people, Some(mentor)),
+        (format!("/v1/development/{plan}/history"), &people, None),
+        (format!("/v1/cycles/{cycle}/pembinaan"), &[PlanWho::Is(Admin), PlanWho::Is(Inspector)], None),
+    ];
+    for (path, whole, part) in &reads {
+        for who in PLAN_CALLERS {
+            let answer = plan_call(&app, who, path, None).await;
+            if whole.contains(&who) {
+                let body = answer.expect(200);
+                if path.ends_with("/history") {
+                    assert_eq!(body["chain_valid"], true, "{path} as {who:?}");
+                } else if path.ends_with("/pembinaan") {
+                    assert_eq!(body["cycle_id"], cycle.as_str(), "{path} as {who:?}");
+                } else {
+                    assert_eq!((body["plan_id"].as_str(), body["rater"]["nip"].as_str()), (Some(plan.as_str()), Some(RATER)), "{path} as {who:?}");
+                }
+            } else if *part == Some(who) {
+                let body = answer.expect(200);
+                assert!(body.get("rater").is_none() && body["actions"].as_array().map(Vec::len) == Some(1), "{path} as the mentor: {body}");
+            } else {
+                assert_plan_refused(answer, who, path);
+            }
+            checked += 1;
+        }
+    }
+    assert_eq!(checked, (rows.len() + reads.len()) * PLAN_CALLERS.len());
+}

@@ -172,6 +172,25 @@ async fn the_dashboard_follows_a_change_made_through_the_api_live() {
     let detail = session.text("voices-detail").await;
     assert!(detail.contains("Umpan balik 360") && detail.contains("Berorientasi Pelayanan"), "{detail}");
     session.eval("document.getElementById('voices-detail').scrollIntoView(); return true").await;
+    // Pembinaan (issue 14): per unit, and the plan's timeline in the drill-down of an appraisal
+    // that has one.
+    session.until("pembinaan per unit", "return document.querySelectorAll('#pembinaan-units tr').length > 0 && document.getElementById('pembinaan-total').textContent.includes('Jumlah')").await;
+    let card = session.text("pembinaan-card").await;
+    assert!(card.contains("Wajib pembinaan") && card.contains("Lewat tenggat") && card.contains("Membaik"), "Indonesian labels: {card}");
+    let finals = app.get(&format!("/v1/cycles/{cycle}/appraisals?status=final")).await.expect(200);
+    let mut with_plan = None;
+    for a in finals["appraisals"].as_array().unwrap() {
+        let id = a["appraisal_id"].as_str().unwrap();
+        if app.get(&format!("/v1/appraisals/{id}/development")).await.status == 200 {
+            with_plan = Some(id.to_owned());
+            break;
+        }
+    }
+    let with_plan = with_plan.expect("the seed opened a plan");
+    session.click(&format!("#appraisals tr[data-id='{with_plan}']")).await;
+    session.until("the plan's timeline", "return document.querySelectorAll('#plan-timeline li').length > 0").await;
+    let plan = session.text("plan-detail").await;
+    assert!(plan.contains("Rencana dibuka") && plan.contains("Tindakan ditambahkan") && plan.contains("jatuh tempo"), "the plan in Indonesian: {plan}");
 
     let shot = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../target/dashboard.png");
     session.screenshot(&shot).await;

@@ -12,6 +12,8 @@ mod cluster;
 mod concurrency;
 mod dashboard_browser;
 mod degraded;
+mod development;
+mod development_cli;
 mod durability;
 mod errors;
 mod fuzz_corpus;

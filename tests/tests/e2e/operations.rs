@@ -63,6 +63,17 @@ async fn the_openapi_document_lists_every_route() {
         "/v1/appraisals/{id}/public-feedback",
         "/v1/appraisals/{id}/feedback-360",
         "/v1/cycles/{id}/voices",
+        // Development plans and pembinaan (issue 14).
+        "/v1/appraisals/{id}/development",
+        "/v1/development/{plan_id}",
+        "/v1/development/{plan_id}/history",
+        "/v1/development/{plan_id}/actions",
+        "/v1/development/{plan_id}/sessions",
+        "/v1/development/{plan_id}/actions/{action_id}/complete",
+        "/v1/development/{plan_id}/actions/{action_id}/confirm",
+        "/v1/development/{plan_id}/review",
+        "/v1/development/{plan_id}/follow-up",
+        "/v1/cycles/{id}/pembinaan",
     ] {
         assert!(paths.contains_key(path), "{path} missing from /openapi.json");
     }

@@ -92,7 +92,7 @@ function render(progress) {
   $("kpi-final").textContent = progress.by_status.final || 0;
   $("kpi-objected").textContent = progress.by_status.objected || 0;
   $("kpi-overdue").textContent = progress.overdue;
-  $("kpi-overdue-detail").textContent = `rencana ${progress.overdue_detail.plans} · keberatan ${progress.overdue_detail.objections}`;
+  $("kpi-overdue-detail").textContent = `rencana ${progress.overdue_detail.plans} · keberatan ${progress.overdue_detail.objections} · pembinaan ${progress.overdue_detail.pembinaan || 0}`;
   state.charts.status.data.datasets[0].data = STATUSES.map(([k]) => progress.by_status[k] || 0);
   state.charts.status.update();
   const scored = PREDIKAT.reduce((sum, [k]) => sum + (progress.by_predikat[k] || 0), 0);

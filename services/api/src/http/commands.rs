@@ -16,6 +16,7 @@ use skp_domain::{Caller, Ctx, DomainError};
 use skp_events::ids::{appraisal_id, SKP_NAMESPACE};
 use uuid::Uuid;
 
+/// The command's meta data: who asks, its ids and its name.
 pub(crate) fn meta(caller: Caller, ids: CommandIds, name: &'static str) -> CommandMeta {
     CommandMeta { command_id: ids.command_id, correlation_id: ids.correlation_id, caller, name }
 }
@@ -24,6 +25,8 @@ pub(crate) fn meta(caller: Caller, ids: CommandIds, name: &'static str) -> Comma
 /// again): the original result, nothing new recorded.
 pub const IDEMPOTENT_REPLAYED: &str = "idempotent-replayed";
 
+/// The answer to a command: the event's place, `Location` for an opening, and the header of
+/// a replayed answer.
 pub(crate) fn answer(status: StatusCode, committed: Committed, location: Option<String>) -> Response {
     let body = CommandResponse {
         aggregate_id: committed.aggregate_id,

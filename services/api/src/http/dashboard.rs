@@ -11,6 +11,8 @@ const CSS: &str = include_str!("../../assets/dashboard/dashboard.css");
 const JS: &str = include_str!("../../assets/dashboard/dashboard.js");
 const VOICES_JS: &str = include_str!("../../assets/dashboard/voices.js");
 const CHART_JS: &str = include_str!("../../assets/dashboard/vendor/chart.umd.min.js");
+// Development plans and pembinaan (issue 14).
+const PEMBINAAN_JS: &str = include_str!("../../assets/dashboard/pembinaan.js");
 
 /// Scripts, styles and connections from this origin only; no inline script, no frames.
 const CSP: &str = "default-src 'none'; script-src 'self'; style-src 'self'; connect-src 'self'; img-src 'self' data:; base-uri 'none'; form-action 'self'; frame-ancestors 'none'";
@@ -48,4 +50,9 @@ pub async fn voices_script() -> Response {
 /// Chart.js, which changes only with SKP's version.
 pub async fn chart_js() -> Response {
     asset(CHART_JS, "text/javascript; charset=utf-8", "public, max-age=86400")
+}
+
+/// The pembinaan part of the page (issue 14): per unit, and the plan in the drill-down.
+pub async fn pembinaan_script() -> Response {
+    asset(PEMBINAAN_JS, "text/javascript; charset=utf-8", "no-cache")
 }

@@ -186,6 +186,7 @@ mod tests {
         assert_eq!(status(DomainError::ObjectionWindowClosed { closed_at: String::new() }), 422);
         assert_eq!(status(DomainError::invalid("invalid_plan", "x")), 422);
         assert_eq!(status(DomainError::conflict("already_rated", "x")), 409);
+        assert_eq!(status(DomainError::conflict("improvement_window_open", "x")), 409);
     }
 
     #[test]

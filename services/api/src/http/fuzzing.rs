@@ -2,6 +2,7 @@
 //! (`fuzz/`) and the test that replays their corpus: bytes in, a command or a clear error
 //! out, never a panic. Built with the `testing` feature only.
 
+use super::development_dto::{ActionBody, CompleteBody, FollowUpBody, OpenPlanBody, ReviewBody, SessionBody};
 use super::dto::{FeedbackBody, ForumBody, ObjectionBody, OpenAppraisalBody, OpenCycleBody, PlanBody, RealisationBody, ScoreBody};
 use super::extract::parse_json;
 use super::voices_dto::{DialogueBody, EvaluatorsBody, ExpectationsBody, PublicFeedbackBody, SelfAssessmentBody, SurveyBody};
@@ -19,7 +20,7 @@ pub fn command_body(route: u8, bytes: &[u8]) -> String {
             Err(e) => format!("400: {e}"),
         }
     }
-    match route % 14 {
+    match route % 20 {
         0 => run(bytes, |b: &OpenCycleBody| b.to_command(uuid::Uuid::nil()).to_event()),
         1 => run(bytes, |b: &OpenAppraisalBody| {
             Ok::<_, skp_domain::DomainError>((b.employee.to_person("employee")?, b.rater.to_person("rater")?, b.rater_superior.to_person("rater_superior")?))
@@ -36,6 +37,13 @@ pub fn command_body(route: u8, bytes: &[u8]) -> String {
         10 => run(bytes, SelfAssessmentBody::to_command),
         11 => run(bytes, EvaluatorsBody::to_command),
         12 => run(bytes, SurveyBody::to_command),
-        _ => run(bytes, PublicFeedbackBody::to_command),
+        13 => run(bytes, PublicFeedbackBody::to_command),
+        // Development plans and pembinaan (issue 14).
+        14 => run(bytes, OpenPlanBody::to_values),
+        15 => run(bytes, ActionBody::to_command),
+        16 => run(bytes, SessionBody::to_command),
+        17 => run(bytes, |b: &CompleteBody| Ok::<_, skp_domain::DomainError>(b.evidence.clone())),
+        18 => run(bytes, ReviewBody::to_command),
+        _ => run(bytes, FollowUpBody::to_command),
     }
 }

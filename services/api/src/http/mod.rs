@@ -6,6 +6,8 @@
 pub mod auth;
 pub mod commands;
 pub mod dashboard;
+pub mod development;
+pub mod development_dto;
 pub mod dto;
 pub mod error;
 pub mod extract;
@@ -94,6 +96,18 @@ pub fn router(state: AppState) -> Router {
         .route("/v1/appraisals/{id}/feedback-360", get(voices::get_feedback_360))
         .route("/v1/cycles/{id}/voices", get(voices::get_cycle_voices))
         .route("/dashboard/voices.js", get(dashboard::voices_script))
+        // Development plans and pembinaan (issue 14).
+        .route("/v1/appraisals/{id}/development", post(development::open_plan).get(development::get_appraisal_plan))
+        .route("/v1/development/{plan_id}", get(development::get_plan))
+        .route("/v1/development/{plan_id}/history", get(development::get_plan_history))
+        .route("/v1/development/{plan_id}/actions", post(development::add_action))
+        .route("/v1/development/{plan_id}/sessions", post(development::record_session))
+        .route("/v1/development/{plan_id}/actions/{action_id}/complete", post(development::complete_action))
+        .route("/v1/development/{plan_id}/actions/{action_id}/confirm", post(development::confirm_action))
+        .route("/v1/development/{plan_id}/review", post(development::review))
+        .route("/v1/development/{plan_id}/follow-up", post(development::follow_up))
+        .route("/v1/cycles/{id}/pembinaan", get(development::get_pembinaan))
+        .route("/dashboard/pembinaan.js", get(dashboard::pembinaan_script))
         .route("/dashboard", get(dashboard::page))
         .route("/dashboard/dashboard.css", get(dashboard::stylesheet))
         .route("/dashboard/dashboard.js", get(dashboard::script))

@@ -1,6 +1,6 @@
 //! The OpenAPI document, assembled from the route and type annotations.
 
-use super::{commands, dto, queries, reads, schema, voices};
+use super::{commands, development, development_dto, dto, queries, reads, schema, voices};
 use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
 use utoipa::{Modify, OpenApi};
 
@@ -16,8 +16,14 @@ use utoipa::{Modify, OpenApi};
         // Voices beyond the rater (issue 13).
         voices::set_expectations, voices::hold_dialogue, voices::acknowledge_dialogue, voices::self_assess, voices::nominate_evaluators,
         voices::rate_behaviour, voices::record_public_feedback, voices::get_feedback_360, voices::get_cycle_voices,
+        // Development plans and pembinaan (issue 14).
+        development::open_plan, development::add_action, development::record_session, development::complete_action,
+        development::confirm_action, development::review, development::follow_up, development::get_plan,
+        development::get_appraisal_plan, development::get_plan_history, development::get_pembinaan,
     ),
-    components(schemas(dto::CommandResponse, schema::AppraisalViewDoc, queries::History)),
+    components(schemas(dto::CommandResponse, schema::AppraisalViewDoc, queries::History,
+        development_dto::OpenPlanBody, development_dto::ActionBody, development_dto::SessionBody, development_dto::CompleteBody,
+        development_dto::ReviewBody, development_dto::FollowUpBody)),
     modifiers(&BearerAuth),
     security(("bearer" = [])),
 )]

@@ -30,7 +30,7 @@ pub struct Consistency {
     pub min_sequence: Option<u64>,
 }
 
-/// The read models, once `projection` reached `min_sequence`.
+/// The read models, once `projection` reached `min_sequence` (504 after 5 s).
 pub(crate) async fn ready<'a>(app: &'a AppState, projection: &'static str, min_sequence: Option<u64>) -> Result<&'a ReadModels, ApiError> {
     if min_sequence.is_some() {
         wait_until_set(&app.read, MIN_SEQUENCE_WAIT).await;
@@ -142,7 +142,7 @@ pub async fn get_career(
     let nip = Nip::parse(&nip).map_err(|e| ApiError::invalid("invalid_nip", e.to_string()))?;
     read_career(&nip, &caller)?;
     let read = ready(&app, "career", consistency.min_sequence).await?;
-    Ok(Json(query::career(&read.store, nip.as_str()).await?))
+    Ok(Json(query::career(&read.store, nip.as_str(), app.bus.clock().now().date()).await?))
 }
 
 /// The fairness audit of an appraisal.

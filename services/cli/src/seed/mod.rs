@@ -10,12 +10,16 @@
 //!
 //! Before their score, appraisals also get the voices beyond the rater ([`voices`]):
 //! nominated evaluators, expectations, dialogues, self-assessments, survey answers (some under
-//! three, to show the anonymity rule) and public feedback.
+//! three, to show the anonymity rule) and public feedback. Then the development plans that
+//! follow the final appraisals ([`development`]): pembinaan after a low predikat (running,
+//! improved early, not improved with a follow-up, due without a review, none yet) and a few
+//! pengembangan plans.
 //!
 //! Every command carries an `Idempotency-Key` derived from what it is (UUID v5), so running
 //! the seeder again sends the same commands and gets their original answers: nothing is
 //! recorded twice, and the run reports how many commands were new.
 
+mod development;
 mod voices;
 
 use crate::token;
@@ -207,6 +211,25 @@ impl Seeder {
         }
         Err(SeedError::Refused(format!("POST {path}: unavailable")))
     }
+
+    /// Reads `path` as `caller`.
+    async fn get(&self, caller: &str, roles: &[&str], path: &str) -> Result<Value, SeedError> {
+        let roles: Vec<String> = roles.iter().map(|r| (*r).to_owned()).collect();
+        let bearer = token::issue(&self.secret, caller, &roles, 3600)?;
+        let response = self
+            .http
+            .get(format!("{}{path}", self.api))
+            .bearer_auth(&bearer)
+            .send()
+            .await
+            .map_err(|source| SeedError::Unreachable { what: format!("GET {path}"), source })?;
+        let status = response.status().as_u16();
+        let answer: Value = response.json().await.unwrap_or(Value::Null);
+        if status != 200 {
+            return Err(SeedError::Refused(format!("GET {path} answered {status}: {answer}")));
+        }
+        Ok(answer)
+    }
 }
 
 fn plan(unit: &str, n: u32) -> Value {
@@ -277,6 +300,11 @@ pub async fn seed_demo(api: &str, secret: &[u8], employees: u32) -> Result<SeedS
         summary.commands += commands;
         summary.new_events += new;
     }
+    // Development plans and pembinaan (issue 14).
+    let finals = (0..employees).filter(|n| stage_of(*n) == Stage::Final).map(|n| (n, heads[(n as usize) % heads.len()].nip.clone())).collect();
+    let (commands, new) = development::seed_plans(seeder, &cycle_id, finals).await?;
+    summary.commands += commands;
+    summary.new_events += new;
     summary.seconds = started.elapsed().as_secs_f64();
     Ok(summary)
 }

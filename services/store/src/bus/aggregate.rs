@@ -8,6 +8,7 @@ use crate::store::EventStore;
 use skp_domain::appraisal::Appraisal;
 use skp_domain::cycle::Cycle;
 use skp_domain::survey::Survey;
+use skp_domain::development::DevelopmentPlan;
 use skp_events::{AggregateType, DecodeError, Envelope, GENESIS_HASH};
 use uuid::Uuid;
 
@@ -49,6 +50,17 @@ impl Aggregate for Survey {
     }
     fn apply(&mut self, envelope: &Envelope) {
         Survey::apply(self, envelope);
+    }
+}
+
+// Development plans and pembinaan (issue 14).
+impl Aggregate for DevelopmentPlan {
+    const KIND: AggregateType = AggregateType::Development;
+    fn empty(id: Uuid) -> Self {
+        DevelopmentPlan::new(id)
+    }
+    fn apply(&mut self, envelope: &Envelope) {
+        DevelopmentPlan::apply(self, envelope);
     }
 }
 

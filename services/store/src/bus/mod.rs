@@ -15,6 +15,7 @@ use aggregate::{Aggregate, LoadError, Loaded, Unreadable};
 use cache::Cache;
 use skp_domain::appraisal::Appraisal;
 use skp_domain::cycle::Cycle;
+use skp_domain::development::DevelopmentPlan;
 use skp_domain::survey::Survey;
 use skp_domain::{Caller, Ctx, Decision, DomainError};
 use bytes::Bytes;
@@ -124,6 +125,8 @@ pub struct CommandBus {
     retries: u32,
     clock: Clock,
     metrics: Metrics,
+    // Development plans and pembinaan (issue 14).
+    developments: Cache<DevelopmentPlan>,
 }
 
 /// Aggregates the bus keeps a cache of.
@@ -150,10 +153,26 @@ impl Cached for Survey {
     }
 }
 
+// Development plans and pembinaan (issue 14).
+impl Cached for DevelopmentPlan {
+    fn cache(bus: &CommandBus) -> &Cache<Self> {
+        &bus.developments
+    }
+}
+
 impl CommandBus {
     /// A bus over `store`, retrying a decision at most `retries` times after conflicts.
     pub fn new(store: EventStore, cache_capacity: usize, retries: u32, clock: Clock, metrics: Metrics) -> Self {
-        Self { store, appraisals: Cache::new(cache_capacity), cycles: Cache::new(cache_capacity), surveys: Cache::new(cache_capacity), retries, clock, metrics }
+        Self {
+            store,
+            appraisals: Cache::new(cache_capacity),
+            cycles: Cache::new(cache_capacity),
+            surveys: Cache::new(cache_capacity),
+            retries,
+            clock,
+            metrics,
+            developments: Cache::new(cache_capacity),
+        }
     }
 
     /// The event store.

@@ -6,7 +6,7 @@
 //! `SKP_JWT_SECRET` like the API's; otherwise the bundle says why it holds no survey.
 //! `skp verify --bundle` re-checks the survey's chain as it does the appraisal's.
 
-use crate::bundle::BundledEvent;
+use super::stored::BundledEvent;
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
 use skp_events::chain::{verify_chain, ChainBreak};

@@ -10,46 +10,39 @@
 //! What a bundle cannot prove alone is that the stream still ends where the bundle does:
 //! `head_hash` is the last event's hash, to compare with the stream (`skp replay`) or the API.
 //!
-//! Format 2 (issue 13) may carry the appraisal's survey chain ([`crate::survey_bundle`]) and
-//! an audit report with `information`; its participative check counts only the feedback of
-//! people of record and nominated evaluators. A bundle of format 1 is still checked: its
-//! chain, versions, head hash and each state's fields as they were written; its audit report,
-//! made under the earlier rules, is not compared (the check says so in a note).
+//! Format 2 adds two parts, each with its own chain, re-checked the same way:
+//! - the appraisal's survey chain ([`survey`]), for an exporter who may read it;
+//! - the appraisal's development plan ([`plan`], `null` when none was open at export), from
+//!   which the audit report's information on whether pembinaan followed a low predikat is
+//!   derived.
+//!
+//! Its audit report carries `information`, and its participative check counts only the
+//! feedback of people of record and nominated evaluators. A bundle of format 1 is still
+//! checked: its chain, versions, head hash and each state's fields as they were written; its
+//! audit report, made under the earlier rules, is not compared (the check says so in a note).
 
-use crate::survey_bundle::SurveySection;
+pub mod plan;
+pub mod stored;
+pub mod survey;
+
+use plan::{derive_plan, PlanBundle, PlanSummary};
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
 use skp_domain::appraisal::Appraisal;
-use skp_domain::audit::audit;
+use skp_domain::audit::{audit, PembinaanRecord};
 use skp_domain::view::AppraisalView;
 use skp_events::chain::{verify_chain, ChainBreak};
-use skp_projections::audit::ReportView;
 use skp_events::Envelope;
+use skp_projections::audit::ReportView;
 use std::fmt::Write as _;
+pub use stored::{BundledEvent, VersionState};
+use survey::SurveySection;
 use uuid::Uuid;
 
 /// The `format` of the bundles this version writes.
 pub const FORMAT: &str = "skp-evidence-bundle/2";
-/// The format written before issue 13, still read and checked.
+/// The format written before the survey and development plans, still read and checked.
 pub const FORMAT_1: &str = "skp-evidence-bundle/1";
-
-/// One stored event.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct BundledEvent {
-    /// The message's stream sequence.
-    pub stream_sequence: u64,
-    /// The message body as stored: the envelope's canonical JSON, verbatim.
-    pub stored: String,
-}
-
-/// The appraisal's state after one version.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub struct VersionState {
-    /// The version (1-based).
-    pub version: u64,
-    /// The state in the shape of `GET /v1/appraisals/{id}`.
-    pub state: Value,
-}
 
 /// An evidence bundle.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -82,6 +75,9 @@ pub struct Bundle {
     /// Why the bundle holds no survey (format 2, when `survey` is absent).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub survey_withheld: Option<String>,
+    /// The appraisal's development plan (format 2; `null` when none was open at export).
+    #[serde(default)]
+    pub development: Option<PlanBundle>,
 }
 
 /// What the bundle's events say: derived again from them alone.
@@ -100,9 +96,16 @@ impl Derived {
     }
 }
 
+/// How the fairness report is derived: without the pembinaan information (format 1), or with
+/// whether pembinaan followed, from the plan's record (`None`: no plan).
+enum Pembinaan<'a> {
+    Unknown,
+    Known(Option<&'a PembinaanRecord>),
+}
+
 /// Parses each stored event once; the chain check, the states (applied one event after the
 /// other) and the fairness report (the audit projection's code) all start from that.
-fn derive(appraisal_id: Uuid, events: &[BundledEvent]) -> Derived {
+fn derive(appraisal_id: Uuid, events: &[BundledEvent], pembinaan: Pembinaan<'_>) -> Derived {
     let values: Vec<Value> = events.iter().map(|e| serde_json::from_str(&e.stored).unwrap_or(Value::Null)).collect();
     let breaks = verify_chain(&values);
     let aggregate_ids = values.iter().map(|v| v.get("aggregate_id").and_then(Value::as_str).map(str::to_owned)).collect();
@@ -117,14 +120,21 @@ fn derive(appraisal_id: Uuid, events: &[BundledEvent]) -> Derived {
             VersionState { version: envelope.version, state: view }
         })
         .collect();
-    let report = ReportView::new(appraisal_id, audit(&envelopes, &breaks));
+    let report = match pembinaan {
+        Pembinaan::Unknown => audit(&envelopes, &breaks),
+        Pembinaan::Known(plan) => audit(&envelopes, &breaks).with_pembinaan(&envelopes.iter().collect::<Vec<_>>(), plan),
+    };
+    let report = ReportView::new(appraisal_id, report);
     Derived { head_hash, breaks, aggregate_ids, states, audit: serde_json::to_value(report).unwrap_or(Value::Null) }
 }
 
 impl Bundle {
-    /// A bundle of `events` (stored order) read from `stream`/`subject`.
-    pub fn new(appraisal_id: Uuid, stream: &str, subject: &str, exported_at: String, events: Vec<BundledEvent>) -> Self {
-        let derived = derive(appraisal_id, &events);
+    /// A bundle of `events` (stored order) read from `stream`/`subject`, with the appraisal's
+    /// development plan if one is open. The survey part is added by the exporter when its
+    /// caller may read it.
+    pub fn new(appraisal_id: Uuid, stream: &str, subject: &str, exported_at: String, events: Vec<BundledEvent>, development: Option<PlanBundle>) -> Self {
+        let plan = development.as_ref().map(|p| derive_plan(p.plan_id, &p.events));
+        let derived = derive(appraisal_id, &events, Pembinaan::Known(plan.as_ref().and_then(|p| p.record.as_ref())));
         Self {
             format: FORMAT.to_owned(),
             appraisal_id,
@@ -139,6 +149,7 @@ impl Bundle {
             audit: derived.audit,
             survey: None,
             survey_withheld: None,
+            development,
         }
     }
 
@@ -150,7 +161,42 @@ impl Bundle {
         if self.format != FORMAT && !first_format {
             problems.push(format!("format {:?} is neither {FORMAT:?} nor {FORMAT_1:?}", self.format));
         }
-        let derived = derive(self.appraisal_id, &self.events);
+        if first_format && (self.development.is_some() || self.survey.is_some()) {
+            problems.push(format!("a {FORMAT_1:?} bundle holds no survey and no development plan"));
+        }
+        let plan = self.development.as_ref().map(|p| derive_plan(p.plan_id, &p.events));
+        if let (Some(part), Some(derived)) = (&self.development, &plan) {
+            part.check(self.appraisal_id, derived, &mut problems);
+        }
+        let pembinaan = if first_format { Pembinaan::Unknown } else { Pembinaan::Known(plan.as_ref().and_then(|p| p.record.as_ref())) };
+        let derived = derive(self.appraisal_id, &self.events, pembinaan);
+        self.check_appraisal(&derived, first_format, &mut problems, &mut notes);
+        let survey_events = match &self.survey {
+            Some(survey) => {
+                problems.extend(survey.problems(self.appraisal_id));
+                Some(survey.events.len() as u64)
+            }
+            None => {
+                notes.push(format!("no survey chain in the bundle{}", self.survey_withheld.as_deref().map(|w| format!(": {w}")).unwrap_or_default()));
+                None
+            }
+        };
+        let development = self.development.as_ref().map(|p| PlanSummary { plan_id: p.plan_id, events: p.events.len() as u64, head_hash: p.head_hash.clone() });
+        BundleCheck {
+            appraisal_id: self.appraisal_id,
+            events: self.events.len() as u64,
+            head_hash: self.head_hash.clone(),
+            development,
+            intact: problems.is_empty(),
+            problems,
+            survey_events,
+            survey_head_hash: self.survey.as_ref().and_then(|s| s.head_hash.clone()),
+            notes,
+        }
+    }
+
+    /// The appraisal's own part against what its events give.
+    fn check_appraisal(&self, derived: &Derived, first_format: bool, problems: &mut Vec<String>, notes: &mut Vec<String>) {
         for b in &derived.breaks {
             problems.push(format!("chain break at {}", crate::timeline::describe(b)));
         }
@@ -178,31 +224,11 @@ impl Bundle {
         }
         if first_format {
             notes.push(format!(
-                "format {FORMAT_1}: each state is checked on the fields it was written with; its audit report, made under the rules before nominated evaluators (issue 13), is not compared"
+                "format {FORMAT_1}: each state is checked on the fields it was written with; its audit report, made under the rules before nominated evaluators and development plans, is not compared"
             ));
         } else if self.audit != derived.audit {
             let verdict = |v: &Value| v.get("verdict").and_then(Value::as_str).unwrap_or("?").to_owned();
             problems.push(format!("the audit report claimed (verdict {}) is not the one its events give (verdict {})", verdict(&self.audit), verdict(&derived.audit)));
-        }
-        let survey_events = match &self.survey {
-            Some(survey) => {
-                problems.extend(survey.problems(self.appraisal_id));
-                Some(survey.events.len() as u64)
-            }
-            None => {
-                notes.push(format!("no survey chain in the bundle{}", self.survey_withheld.as_deref().map(|w| format!(": {w}")).unwrap_or_default()));
-                None
-            }
-        };
-        BundleCheck {
-            appraisal_id: self.appraisal_id,
-            events: self.events.len() as u64,
-            head_hash: self.head_hash.clone(),
-            intact: problems.is_empty(),
-            problems,
-            survey_events,
-            survey_head_hash: self.survey.as_ref().and_then(|s| s.head_hash.clone()),
-            notes,
         }
     }
 }
@@ -216,7 +242,10 @@ pub struct BundleCheck {
     pub events: u64,
     /// The hash of its last event.
     pub head_hash: Option<String>,
-    /// True when the bundle is consistent with its events and the chain is intact.
+    /// Its development plan, if it holds one.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub development: Option<PlanSummary>,
+    /// True when the bundle is consistent with its events and every chain is intact.
     pub intact: bool,
     /// Every problem found, each naming the part and position.
     pub problems: Vec<String>,
@@ -242,6 +271,9 @@ impl BundleCheck {
     /// The human-readable report.
     pub fn to_text(&self) -> String {
         let mut out = format!("bundle of appraisal {}: {} events, head hash {}\n", self.appraisal_id, self.events, self.head_hash.as_deref().unwrap_or("-"));
+        if let Some(plan) = &self.development {
+            let _ = writeln!(out, "and of its development plan {}: {} events, head hash {}", plan.plan_id, plan.events, plan.head_hash.as_deref().unwrap_or("-"));
+        }
         if let Some(n) = self.survey_events {
             let _ = writeln!(out, "survey: {n} events, head hash {}", self.survey_head_hash.as_deref().unwrap_or("-"));
         }
@@ -249,8 +281,14 @@ impl BundleCheck {
             let _ = writeln!(out, "note: {note}");
         }
         if self.intact {
-            let survey = if self.survey_events.is_some() { ", and so does the survey's chain" } else { "" };
-            let _ = writeln!(out, "intact: the hash chain and versions hold, and every state and the audit report follow from the events{survey}");
+            let mut chains = vec!["the appraisal's"];
+            if self.development.is_some() {
+                chains.push("its plan's");
+            }
+            if self.survey_events.is_some() {
+                chains.push("its survey's");
+            }
+            let _ = writeln!(out, "intact: the hash chains ({}) and versions hold, and every state and the audit report follow from the events", chains.join(", "));
         } else {
             let _ = writeln!(out, "NOT INTACT: {} problem(s)", self.problems.len());
             for problem in &self.problems {
