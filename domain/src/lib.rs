@@ -14,6 +14,7 @@ pub mod context;
 pub mod cycle;
 pub mod decision;
 pub mod error;
+pub mod idempotency;
 pub mod matrix;
 pub mod text;
 pub mod view;

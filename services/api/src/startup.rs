@@ -113,7 +113,7 @@ async fn connect_read_models(settings: Settings, store: EventStore, read: Arc<On
     };
     let mut set = JoinSet::new();
     let status = if settings.projectors_in_process {
-        match catalog::projections(&settings.read, store.client(), settings.store.replicas).await {
+        match catalog::projections(&settings.read, store.client(), &settings.store).await {
             Ok(projections) => {
                 let projector_settings = settings.read.projector_settings(&settings.store);
                 readmodels::spawn_projectors(&mut set, projections, &db, store.client(), projector_settings, &shutdown)

@@ -24,3 +24,7 @@ mod projections;
 mod projector_faults;
 mod store;
 mod tamper;
+// issue 15: production hardening
+mod direct_reads;
+mod idempotency_owner;
+mod stream_checks;

@@ -19,7 +19,7 @@ async fn main() -> anyhow::Result<()> {
     telemetry::init(settings.log_json);
     let events = EventStore::connect(&settings.store, Metrics::new(), Duration::from_secs(30)).await?;
     let store = ReadStore::connect(settings.read.database_url.expose(), &settings.read.schema, 16).await?;
-    let projections = catalog::projections(&settings.read, events.client(), settings.store.replicas).await?;
+    let projections = catalog::projections(&settings.read, events.client(), &settings.store).await?;
     let (stop, shutdown) = watch::channel(false);
     let mut set = JoinSet::new();
     let projector_settings = settings.read.projector_settings(&settings.store);

@@ -93,7 +93,7 @@ async fn run(
 ) -> Result<Response, ApiError> {
     let id = appraisal_id_from_path(id)?;
     let meta = meta(caller, ids, kind.as_str());
-    let committed = app.bus.execute::<Appraisal>(id, &meta, |state, ctx| appraisal::decide_lazily(state, meta.command_id, kind, &build, ctx)).await?;
+    let committed = app.bus.execute::<Appraisal>(id, &meta, |state, ctx| appraisal::decide_lazily(state, kind, &build, ctx)).await?;
     Ok(answer(StatusCode::OK, committed, None))
 }
 

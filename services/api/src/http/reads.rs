@@ -99,7 +99,7 @@ pub async fn stream_progress(
         .bus
         .store()
         .client()
-        .subscribe(skp_events::subject::live_cycle(id))
+        .subscribe(app.bus.store().subjects().live_cycle(id))
         .await
         .map_err(|e| ApiError::Unavailable(Box::new(e)))?;
     let now = query::progress(&read.store, id, app.bus.clock().now()).await?.ok_or(DomainError::NotFound { what: "cycle" })?;

@@ -15,7 +15,7 @@ use aggregate::{Aggregate, LoadError, Loaded, Unreadable};
 use cache::Cache;
 use skp_domain::appraisal::Appraisal;
 use skp_domain::cycle::Cycle;
-use skp_domain::{Caller, Ctx, Decision, DomainError};
+use skp_domain::{idempotency, Caller, Ctx, Decision, DomainError};
 use bytes::Bytes;
 use skp_events::{Actor, ActorRole, Envelope, Event, SealError};
 use tracing::instrument;
@@ -216,22 +216,28 @@ impl CommandBus {
             },
         };
         for attempt in 0..=self.retries {
-            let (event, role) = match decide(&loaded.state, &ctx) {
+            let decision = decide(&loaded.state, &ctx);
+            if let Some(original) = loaded.handled.get(&meta.command_id) {
+                // Authorize first (the decision's own 404 and 403), then replay: a caller who
+                // may not act hears so, never the original answer.
+                let answer = match decision {
+                    Err(e @ (DomainError::NotFound { .. } | DomainError::Forbidden(_))) => Err(e.into()),
+                    _ => idempotency::replay(original, &meta.caller, meta.name).map_err(CommandError::from).and_then(|version| replayed(id, &loaded, version)),
+                };
+                *guard = Some(loaded);
+                return answer;
+            }
+            let (event, role) = match decision {
                 Err(e) => {
                     *guard = Some(loaded);
                     return Err(e.into());
-                }
-                Ok(Decision::AlreadyHandled { version }) => {
-                    let committed = replayed(id, &loaded, version)?;
-                    *guard = Some(loaded);
-                    return Ok(committed);
                 }
                 Ok(Decision::Record { event, role }) => (event, role),
             };
             let (envelope, body) = sealed::<A>(id, &loaded, event, role, meta, &ctx)?;
             match self.append_once(&subject, &envelope, body, meta, loaded.last_seq).await? {
                 Some(stream_seq) => {
-                    loaded.record(&envelope, stream_seq);
+                    loaded.record(&envelope, stream_seq, Some(meta.name));
                     *guard = Some(loaded);
                     return Ok(Committed { aggregate_id: id, version: envelope.version, event_id: envelope.event_id, stream_sequence: stream_seq, replayed: false });
                 }
@@ -264,7 +270,7 @@ impl CommandBus {
         if let Ok(Decision::Record { event, role }) = decide(&loaded.state, ctx) {
             let (envelope, body) = sealed::<A>(id, &loaded, event, role, meta, ctx)?;
             if let Some(stream_seq) = self.append_once(subject, &envelope, body, meta, 0).await? {
-                loaded.record(&envelope, stream_seq);
+                loaded.record(&envelope, stream_seq, Some(meta.name));
                 let committed = Committed { aggregate_id: id, version: envelope.version, event_id: envelope.event_id, stream_sequence: stream_seq, replayed: false };
                 return Ok(Unloaded::Recorded(loaded, committed));
             }
@@ -284,6 +290,7 @@ impl CommandBus {
             schema_version: envelope.schema_version,
             message_id: &message_id,
             expected_last_subject_seq: expected,
+            command: Some(meta.name),
         };
         let mut result = self.store.append(append()).await;
         if result.as_ref().is_err_and(StoreError::is_unavailable) && self.store.is_connected() {
