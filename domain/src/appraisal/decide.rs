@@ -8,7 +8,7 @@ use crate::context::Ctx;
 use crate::decision::Decision;
 use crate::error::DomainError;
 use crate::matrix::predikat;
-use crate::text::{check_text, require_text};
+use crate::text::{check_text, check_whole, require_text};
 use skp_events::data::{
     Empty, FeedbackGiven, ForumResolved, PlanDrafted, PlanReturned, RealisationRecorded, ScoreFinalized,
     ScoreGiven, ScoreObjected,
@@ -72,6 +72,7 @@ fn event_for(state: &Appraisal, body: &AppraisalCommand, ctx: &Ctx) -> Result<Ev
         }
         C::RecordRealisation { indicator_id, value, evidence } => {
             known_indicator(state, indicator_id)?;
+            check_whole("value", *value, "invalid_value")?;
             check_text("evidence", evidence.as_deref().unwrap_or_default())?;
             Event::RealisationRecorded(RealisationRecorded {
                 indicator_id: indicator_id.clone(),
@@ -298,6 +299,19 @@ mod tests {
                 value: 13,
                 evidence: Some("ND-2025/117".into()),
             }));
+    }
+
+    #[test]
+    fn whole_numbers_above_two_to_the_fifty_three_minus_one_are_refused() {
+        let beyond = crate::text::MAX_SAFE_INTEGER + 1;
+        given(until(TargetsAgreed)).when(C::RecordRealisation { indicator_id: "I1".into(), value: beyond, evidence: None }).by(employee()).then_err("invalid_value");
+        let mut results = plan();
+        results[0].indicators[0].target.value = beyond;
+        given(until(Opened)).when(C::DraftPlan { results }).by(employee()).then_err("invalid_plan");
+        given(until(TargetsAgreed))
+            .when(C::RecordRealisation { indicator_id: "I1".into(), value: crate::text::MAX_SAFE_INTEGER, evidence: None })
+            .by(employee())
+            .then(realised("I1", crate::text::MAX_SAFE_INTEGER));
     }
 
     #[test]

@@ -3,6 +3,7 @@
 //!
 //! - [`config`]: [`Settings`](config::Settings) from `SKP_*` variables;
 //! - [`startup`]: `Application::build` and `run_until_stopped`, the shutdown signal;
+//! - [`serve`]: HTTP/1.1 with header, request, connection and drain limits;
 //! - [`readmodels`]: the read models as this process holds them, and the projectors it runs;
 //! - [`http`]: the routes, authentication, problem+json errors, the OpenAPI document and the
 //!   dashboard;
@@ -14,5 +15,6 @@
 pub mod config;
 pub mod http;
 pub mod readmodels;
+pub mod serve;
 pub mod startup;
 pub mod telemetry;

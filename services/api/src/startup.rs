@@ -26,6 +26,7 @@ pub struct Application {
     state: AppState,
     projectors: JoinSet<()>,
     stop_projectors: watch::Sender<bool>,
+    limits: crate::serve::HttpLimits,
 }
 
 impl Application {
@@ -54,12 +55,13 @@ impl Application {
         let bus = CommandBus::new(store, settings.store.cache_capacity, settings.store.command_retries, clock, metrics.clone());
         let state = AppState {
             bus: Arc::new(bus),
-            tokens: TokenVerifier::new(settings.jwt_secret.expose().as_bytes()),
+            tokens: TokenVerifier::from_settings(&settings.tokens).await?,
             read,
             metrics,
             shutting_down: stop_projectors.subscribe(),
+            limits: http::Limits::new(&settings.http),
         };
-        Ok(Self { listener, state, projectors, stop_projectors })
+        Ok(Self { listener, state, projectors, stop_projectors, limits: settings.http })
     }
 
     /// Where it listens.
@@ -88,7 +90,7 @@ impl Application {
             // the projectors finish the batch in hand and commit it.
             stopping.send_replace(true);
         };
-        let served = axum::serve(self.listener, app).with_graceful_shutdown(shutdown).await;
+        let served = crate::serve::serve(self.listener, app, self.limits, shutdown).await;
         self.stop_projectors.send_replace(true);
         while self.projectors.join_next().await.is_some() {}
         served

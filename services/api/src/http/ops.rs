@@ -13,8 +13,13 @@ pub async fn healthz() -> Json<serde_json::Value> {
     Json(json!({ "status": "ok" }))
 }
 
-/// Readiness: NATS and PostgreSQL reachable. 503 naming what is not.
+/// Readiness: NATS and PostgreSQL reachable, and not shutting down. 503 naming what is not
+/// (`status: draining` once the process began to stop, so that a load balancer sends no
+/// more).
 pub async fn readyz(State(app): State<AppState>) -> Response {
+    if *app.shutting_down.borrow() {
+        return (StatusCode::SERVICE_UNAVAILABLE, Json(json!({"status": "draining", "checks": {}, "projectors": {}}))).into_response();
+    }
     let nats = app.bus.store().is_connected() && app.bus.store().last_sequence().await.is_ok();
     let read = app.read.get();
     let postgres = match read {

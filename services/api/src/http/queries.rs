@@ -4,7 +4,8 @@
 use super::error::ApiError;
 use super::schema::AppraisalViewDoc;
 use super::{appraisal_id_from_path, AppState, Authenticated};
-use axum::extract::{Path, Query, State};
+use super::extract::{Path, Query};
+use axum::extract::State;
 use axum::Json;
 use serde::{Deserialize, Serialize};
 use serde_json::Value;

@@ -3,9 +3,11 @@
 //! waits up to 5 s for its projection to reach it, else answers 504 naming how far it got.
 
 use super::error::ApiError;
+use super::auth::StreamCaller;
 use super::{appraisal_id_from_path, AppState, Authenticated};
 use crate::readmodels::{wait_until_set, ReadModels};
-use axum::extract::{Path, Query, State};
+use super::extract::{Path, Query};
+use axum::extract::State;
 use axum::response::sse::{Event, KeepAlive, Sse};
 use axum::Json;
 use futures::{Stream, StreamExt};
@@ -84,16 +86,19 @@ pub async fn get_progress(
 }
 
 /// Live progress of a cycle: Server-Sent Events `event: progress`, the progress JSON now and
-/// after each projection commit that changed it.
+/// after each projection commit that changed it. The token may come as `?access_token=`
+/// (browsers' `EventSource` sends no header); the stream ends when the token expires, and
+/// each process serves at most `SKP_SSE_MAX_CLIENTS` streams at once (503 beyond).
 #[utoipa::path(get, path = "/v1/cycles/{id}/progress/stream", tag = "queries", params(("id" = Uuid, Path)),
-    responses((status = 200, description = "text/event-stream"), (status = 401), (status = 403), (status = 404)))]
+    responses((status = 200, description = "text/event-stream"), (status = 401), (status = 403), (status = 404), (status = 503)))]
 pub async fn stream_progress(
     State(app): State<AppState>,
-    Authenticated(caller): Authenticated,
+    StreamCaller { caller, expires_at }: StreamCaller,
     Path(id): Path<String>,
 ) -> Result<Sse<impl Stream<Item = Result<Event, Infallible>>>, ApiError> {
     read_cycle(&caller)?;
     let id = cycle_id(&id)?;
+    let permit = app.limits.sse.clone().try_acquire_owned().map_err(|_| ApiError::TooManyStreams(app.limits.sse_max))?;
     let read = ready(&app, "progress", None).await?;
     let updates = app
         .bus
@@ -105,11 +110,19 @@ pub async fn stream_progress(
     let now = query::progress(&read.store, id, app.bus.clock().now()).await?.ok_or(DomainError::NotFound { what: "cycle" })?;
     let first = serde_json::to_string(&now).unwrap_or_default();
     let mut stopping = app.shutting_down.clone();
+    let until_expiry = (expires_at - time::OffsetDateTime::now_utc()).try_into().unwrap_or(Duration::ZERO);
     let events = futures::stream::once(async move { first })
         .chain(updates.map(|m| String::from_utf8_lossy(&m.payload).into_owned()))
-        .map(|data| Ok(Event::default().event("progress").data(data)))
+        .map(move |data| {
+            // The permit lives as long as the stream: one client less when it ends.
+            let _held = &permit;
+            Ok(Event::default().event("progress").data(data))
+        })
         .take_until(async move {
-            let _ = stopping.wait_for(|stop| *stop).await;
+            tokio::select! {
+                _ = stopping.wait_for(|stop| *stop) => {}
+                () = tokio::time::sleep(until_expiry) => tracing::info!(cycle_id = %id, "live stream ended: the token expired"),
+            }
         });
     Ok(Sse::new(events).keep_alive(KeepAlive::new().interval(Duration::from_secs(15))))
 }
