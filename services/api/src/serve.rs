@@ -7,7 +7,8 @@
 //!   (`503 request_timeout`; [`request_timeout`]), and each process serves at most
 //!   `SKP_SSE_MAX_CLIENTS` live streams ([`crate::http::Limits`]);
 //! - on shutdown, no new connection is accepted, idle ones close, requests in flight finish,
-//!   and whatever is still open after `SKP_DRAIN_TIMEOUT_S` is cut: the process always exits.
+//!   and whatever is still open after `SKP_DRAIN_TIMEOUT_S` is cut: the process always exits
+//!   (before that, `SKP_SHUTDOWN_DELAY_S` of serving with `/readyz` at 503 `draining`).
 
 use crate::http::error::ApiError;
 use axum::extract::{MatchedPath, Request};
@@ -37,6 +38,10 @@ pub struct HttpLimits {
     pub sse_max_clients: usize,
     /// How long shutdown waits for open connections before cutting them (default 20 s).
     pub drain_timeout: Duration,
+    /// How long the process goes on serving after SIGTERM with `/readyz` answering 503
+    /// `draining`, so that a load balancer stops sending before connections are refused
+    /// (`SKP_SHUTDOWN_DELAY_S`, default 0).
+    pub shutdown_delay: Duration,
 }
 
 impl HttpLimits {
@@ -58,6 +63,7 @@ impl HttpLimits {
             max_connections: usize::try_from(number("SKP_HTTP_MAX_CONNECTIONS", 1024)?).unwrap_or(usize::MAX),
             sse_max_clients: usize::try_from(number("SKP_SSE_MAX_CLIENTS", 256)?).unwrap_or(usize::MAX),
             drain_timeout: Duration::from_secs(number("SKP_DRAIN_TIMEOUT_S", 20)?),
+            shutdown_delay: Duration::from_secs(parse("SKP_SHUTDOWN_DELAY_S", &lookup("SKP_SHUTDOWN_DELAY_S").unwrap_or_else(|| "0".into()))?),
         })
     }
 }
@@ -70,6 +76,7 @@ impl Default for HttpLimits {
             max_connections: 1024,
             sse_max_clients: 256,
             drain_timeout: Duration::from_secs(20),
+            shutdown_delay: Duration::ZERO,
         })
     }
 }

@@ -84,11 +84,16 @@ impl Application {
     pub async fn run_until_stopped(mut self, shutdown: impl Future<Output = ()> + Send + 'static) -> std::io::Result<()> {
         let app = http::router(self.state);
         let stopping = self.stop_projectors.clone();
+        let delay = self.limits.shutdown_delay;
         let shutdown = async move {
             shutdown.await;
-            // Ends the live streams (they would hold the graceful shutdown forever) and lets
-            // the projectors finish the batch in hand and commit it.
+            // Ends the live streams (they would hold the graceful shutdown forever), lets the
+            // projectors finish the batch in hand and commit it, and turns /readyz to 503.
             stopping.send_replace(true);
+            if !delay.is_zero() {
+                tracing::info!(?delay, "draining: /readyz answers 503 while requests are still served");
+                tokio::time::sleep(delay).await;
+            }
         };
         let served = crate::serve::serve(self.listener, app, self.limits, shutdown).await;
         self.stop_projectors.send_replace(true);

@@ -26,5 +26,7 @@ mod store;
 mod tamper;
 // issue 15: production hardening
 mod direct_reads;
+mod http_limits;
 mod idempotency_owner;
+mod smaller_holes;
 mod stream_checks;
