@@ -23,6 +23,9 @@ pub struct Settings {
     pub read: ReadSettings,
     /// HTTP limits (`SKP_HTTP_*`, `SKP_SSE_MAX_CLIENTS`, `SKP_DRAIN_TIMEOUT_S`).
     pub http: crate::serve::HttpLimits,
+    /// Where `skp-projector` serves its health (`SKP_PROJECTOR_ADDR`, default
+    /// `127.0.0.1:9091`).
+    pub projector_addr: SocketAddr,
     /// Run the projectors inside this process (`SKP_PROJECTORS`, `in-process` or `off`).
     pub projectors_in_process: bool,
     /// `json` for JSON logs, anything else for text (`SKP_LOG_FORMAT`).
@@ -46,6 +49,7 @@ impl Settings {
     pub fn for_projectors_from_env() -> Result<Self, ConfigError> {
         Self::from_lookup(|name| match name {
             "SKP_JWT_SECRET" => Some("unused-by-the-projector-host".to_owned()),
+            "SKP_JWT_JWKS_FILE" | "SKP_JWT_JWKS_URL" => None,
             _ => std::env::var(name).ok(),
         })
     }
@@ -64,6 +68,7 @@ impl Settings {
             store: StoreSettings::from_lookup(&lookup)?,
             read: ReadSettings::from_lookup(&lookup)?,
             http: crate::serve::HttpLimits::from_lookup(&lookup)?,
+            projector_addr: parse("SKP_PROJECTOR_ADDR", &get("SKP_PROJECTOR_ADDR", "127.0.0.1:9091"))?,
             projectors_in_process: get("SKP_PROJECTORS", "in-process") != "off",
             log_json: get("SKP_LOG_FORMAT", "text") == "json",
         })

@@ -3,6 +3,7 @@
 //!
 //! - [`config`]: [`Settings`](config::Settings) from `SKP_*` variables;
 //! - [`startup`]: `Application::build` and `run_until_stopped`, the shutdown signal;
+//! - [`health`]: readiness and projector metrics; [`projector_host`]: `skp-projector`;
 //! - [`serve`]: HTTP/1.1 with header, request, connection and drain limits;
 //! - [`readmodels`]: the read models as this process holds them, and the projectors it runs;
 //! - [`http`]: the routes, authentication, problem+json errors, the OpenAPI document and the
@@ -13,6 +14,8 @@
 //! and `skp-projector` (the projectors alone).
 
 pub mod config;
+pub mod health;
+pub mod projector_host;
 pub mod http;
 pub mod readmodels;
 pub mod serve;

@@ -3,7 +3,7 @@
 use crate::config::Settings;
 use crate::http::{self, auth::TokenVerifier, AppState};
 use crate::readmodels::{self, wait_until_set, ReadModels};
-use skp_projections::{catalog, ReadStore};
+use skp_projections::ReadStore;
 use skp_store::{Clock, CommandBus, EventStore, Metrics};
 use tokio::sync::{watch, OnceCell};
 use tokio::task::JoinSet;
@@ -15,6 +15,8 @@ use tokio::net::TcpListener;
 
 /// How long the API waits for NATS at start-up before giving up.
 const NATS_STARTUP_WAIT: Duration = Duration::from_secs(30);
+/// How long the projections' set-up waits before it is tried again.
+const PROJECTION_SETUP_RETRY: Duration = Duration::from_secs(2);
 /// How long start-up waits for the read models before serving without them (queries on
 /// them answer 503 until they connect; commands work meanwhile).
 const READ_MODELS_STARTUP_WAIT: Duration = Duration::from_secs(5);
@@ -119,21 +121,14 @@ async fn connect_read_models(settings: Settings, store: EventStore, read: Arc<On
         }
     };
     let mut set = JoinSet::new();
-    let status = if settings.projectors_in_process {
-        match catalog::projections(&settings.read, store.client(), &settings.store).await {
-            Ok(projections) => {
-                let projector_settings = settings.read.projector_settings(&settings.store);
-                readmodels::spawn_projectors(&mut set, projections, &db, store.client(), projector_settings, &shutdown)
-            }
-            Err(e) => {
-                tracing::error!(error = %skp_store::error::chain(&e), "projectors not started");
-                Default::default()
-            }
-        }
-    } else {
-        Default::default()
-    };
-    let _ = read.set(ReadModels { store: db, status });
+    if !settings.projectors_in_process {
+        let _ = read.set(ReadModels { store: db, status: Default::default(), setup: None });
+        return;
+    }
+    // Served at once: /readyz says how the set-up goes while it is retried.
+    let (status, setup) = (readmodels::statuses(), Arc::new(readmodels::Setup::default()));
+    let _ = read.set(ReadModels { store: db.clone(), status: status.clone(), setup: Some(setup.clone()) });
+    readmodels::set_up_and_spawn(&mut set, &settings, store.client(), &db, &status, &setup, &shutdown, PROJECTION_SETUP_RETRY).await;
     while set.join_next().await.is_some() {}
 }
 

@@ -28,5 +28,6 @@ mod tamper;
 mod direct_reads;
 mod http_limits;
 mod idempotency_owner;
+mod projector_host;
 mod smaller_holes;
 mod stream_checks;
