@@ -44,7 +44,7 @@ pub async fn connect_with_retry(url: &str, auth: &NatsAuth, wait: Duration) -> R
             Err(e) if matches!(e.kind(), ConnectErrorKind::AuthorizationViolation | ConnectErrorKind::Authentication) => {
                 return Err(StoreError::Connect { url: shown, what: "the server refused the credential (check SKP_NATS_CREDS, SKP_NATS_NKEY_SEED, SKP_NATS_USER/SKP_NATS_PASSWORD or SKP_NATS_TOKEN)", source: crate::error::cause(e) });
             }
-            Err(e) if e.kind() == ConnectErrorKind::Tls => {
+            Err(e) if e.kind() == ConnectErrorKind::Tls || tls_refused(&e) => {
                 return Err(StoreError::Connect { url: shown, what: "TLS failed (check SKP_NATS_TLS_CA, SKP_NATS_TLS_CERT and SKP_NATS_TLS_KEY)", source: crate::error::cause(e) });
             }
             Err(e) if Instant::now() < deadline => {
@@ -54,6 +54,13 @@ pub async fn connect_with_retry(url: &str, auth: &NatsAuth, wait: Duration) -> R
             Err(e) => return Err(StoreError::unavailable(format!("connecting to {shown}"), e)),
         }
     }
+}
+
+/// A TLS handshake the server refused (it wanted a client certificate, or did not trust
+/// ours), which the client library reports as an I/O error: waiting does not fix it.
+fn tls_refused(error: &async_nats::ConnectError) -> bool {
+    let text = error.to_string().to_ascii_lowercase();
+    error.kind() == ConnectErrorKind::Io && (text.contains("alert") || text.contains("certificate") || text.contains("handshake"))
 }
 
 async fn wait_connected(client: &async_nats::Client, deadline: Instant) -> bool {

@@ -28,6 +28,7 @@ mod tamper;
 mod direct_reads;
 mod http_limits;
 mod idempotency_owner;
+mod nats_security;
 mod projector_host;
 mod smaller_holes;
 mod stream_checks;
