@@ -29,6 +29,7 @@ mod direct_reads;
 mod http_limits;
 mod idempotency_owner;
 mod nats_security;
+mod pg_tls;
 mod projector_host;
 mod smaller_holes;
 mod stream_checks;
