@@ -38,6 +38,9 @@ pub struct HttpLimits {
     pub sse_max_clients: usize,
     /// How long shutdown waits for open connections before cutting them (default 20 s).
     pub drain_timeout: Duration,
+    /// How long a read-model query waits for `?min_sequence=` (`SKP_MIN_SEQUENCE_WAIT_MS`,
+    /// default 5000).
+    pub min_sequence_wait: Duration,
     /// How long the process goes on serving after SIGTERM with `/readyz` answering 503
     /// `draining`, so that a load balancer stops sending before connections are refused
     /// (`SKP_SHUTDOWN_DELAY_S`, default 0).
@@ -63,6 +66,7 @@ impl HttpLimits {
             max_connections: usize::try_from(number("SKP_HTTP_MAX_CONNECTIONS", 1024)?).unwrap_or(usize::MAX),
             sse_max_clients: usize::try_from(number("SKP_SSE_MAX_CLIENTS", 256)?).unwrap_or(usize::MAX),
             drain_timeout: Duration::from_secs(number("SKP_DRAIN_TIMEOUT_S", 20)?),
+            min_sequence_wait: Duration::from_millis(number("SKP_MIN_SEQUENCE_WAIT_MS", 5000)?),
             shutdown_delay: Duration::from_secs(parse("SKP_SHUTDOWN_DELAY_S", &lookup("SKP_SHUTDOWN_DELAY_S").unwrap_or_else(|| "0".into()))?),
         })
     }
@@ -76,6 +80,7 @@ impl Default for HttpLimits {
             max_connections: 1024,
             sse_max_clients: 256,
             drain_timeout: Duration::from_secs(20),
+            min_sequence_wait: Duration::from_secs(5),
             shutdown_delay: Duration::ZERO,
         })
     }

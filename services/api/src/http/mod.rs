@@ -12,6 +12,7 @@ pub mod extract;
 #[cfg(feature = "testing")]
 pub mod fuzzing;
 pub mod openapi;
+pub mod openapi_exact;
 pub mod ops;
 pub mod queries;
 pub mod reads;
@@ -59,12 +60,14 @@ pub struct Limits {
     pub sse_max: usize,
     /// How long a request other than a live stream may take (`SKP_HTTP_REQUEST_TIMEOUT_S`).
     pub request_timeout: std::time::Duration,
+    /// How long a read-model query waits for `?min_sequence=` (`SKP_MIN_SEQUENCE_WAIT_MS`).
+    pub min_sequence_wait: std::time::Duration,
 }
 
 impl Limits {
     /// The shared limits of `limits`.
     pub fn new(limits: &crate::serve::HttpLimits) -> Self {
-        Self { sse: Arc::new(tokio::sync::Semaphore::new(limits.sse_max_clients)), sse_max: limits.sse_max_clients, request_timeout: limits.request_timeout }
+        Self { sse: Arc::new(tokio::sync::Semaphore::new(limits.sse_max_clients)), sse_max: limits.sse_max_clients, request_timeout: limits.request_timeout, min_sequence_wait: limits.min_sequence_wait }
     }
 }
 

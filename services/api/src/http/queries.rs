@@ -71,6 +71,7 @@ pub async fn get_history(State(app): State<AppState>, Authenticated(caller): Aut
 
 /// When to replay to: exactly one of the two.
 #[derive(Debug, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
 pub struct ReplayQuery {
     /// Replay the first N events.
     pub as_of_version: Option<String>,

@@ -22,30 +22,36 @@ use std::time::Duration;
 use utoipa::IntoParams;
 use uuid::Uuid;
 
-/// How long a query waits for `?min_sequence=`.
+/// How long a query waits for `?min_sequence=` by default (`SKP_MIN_SEQUENCE_WAIT_MS`).
 pub const MIN_SEQUENCE_WAIT: Duration = Duration::from_secs(5);
 
 /// Read your writes.
 #[derive(Debug, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
 pub struct Consistency {
     /// A `stream_sequence` from a command's answer: wait until the projection has it.
+    #[param(minimum = 0, maximum = 9007199254740991_u64)]
     pub min_sequence: Option<u64>,
 }
 
 /// The read models, once `projection` reached `min_sequence`.
 async fn ready<'a>(app: &'a AppState, projection: &'static str, min_sequence: Option<u64>) -> Result<&'a ReadModels, ApiError> {
+    let wait = app.limits.min_sequence_wait;
+    if let Some(wanted) = min_sequence.filter(|&m| m > skp_domain::text::MAX_SAFE_INTEGER) {
+        return Err(ApiError::BadQuery(format!("min_sequence must be at most {}, got {wanted}", skp_domain::text::MAX_SAFE_INTEGER)));
+    }
     if min_sequence.is_some() {
-        wait_until_set(&app.read, MIN_SEQUENCE_WAIT).await;
+        wait_until_set(&app.read, wait).await;
     }
     let read = app.read.get().ok_or(ApiError::ReadNotConnected)?;
     let Some(wanted) = min_sequence else { return Ok(read) };
     let reached = match read.status(projection) {
-        Some(status) => status.wait_for(wanted, MIN_SEQUENCE_WAIT).await,
-        None => poll_checkpoint(read, projection, wanted).await?,
+        Some(status) => status.wait_for(wanted, wait).await,
+        None => poll_checkpoint(read, projection, wanted, wait).await?,
     };
     if reached < wanted {
         return Err(ApiError::Timeout {
-            detail: format!("the {projection} projection reached sequence {reached}, not {wanted}, within {} s", MIN_SEQUENCE_WAIT.as_secs()),
+            detail: format!("the {projection} projection reached sequence {reached}, not {wanted}, within {wait:?}"),
             reached,
         });
     }
@@ -53,8 +59,8 @@ async fn ready<'a>(app: &'a AppState, projection: &'static str, min_sequence: Op
 }
 
 /// When the projectors run in another process: watch the checkpoint in the database.
-async fn poll_checkpoint(read: &ReadModels, projection: &str, wanted: u64) -> Result<u64, ApiError> {
-    let deadline = tokio::time::Instant::now() + MIN_SEQUENCE_WAIT;
+async fn poll_checkpoint(read: &ReadModels, projection: &str, wanted: u64, wait: Duration) -> Result<u64, ApiError> {
+    let deadline = tokio::time::Instant::now() + wait;
     loop {
         let reached = read.store.active(projection).await?.map_or(0, |g| g.last_seq);
         if reached >= wanted || tokio::time::Instant::now() >= deadline {
@@ -144,7 +150,7 @@ pub async fn get_findings(
 }
 
 /// An employee's career: final predikat per year, eligibility with reasons, flags.
-#[utoipa::path(get, path = "/v1/employees/{nip}/career", tag = "queries", params(("nip" = String, Path), Consistency),
+#[utoipa::path(get, path = "/v1/employees/{nip}/career", tag = "queries", params(("nip" = String, Path, pattern = "^(19|2[0-9])[0-9]{2}(0[1-9]|1[0-2])(0[1-9]|[12][0-9]|3[01])(19|2[0-9])[0-9]{2}(0[1-9]|1[0-2])[12][0-9]{3}$", description = "18-digit NIP"), Consistency),
     responses((status = 200), (status = 401), (status = 403), (status = 422), (status = 503), (status = 504)))]
 pub async fn get_career(
     State(app): State<AppState>,
@@ -188,18 +194,22 @@ pub async fn list_cycles(State(app): State<AppState>, Authenticated(caller): Aut
 
 /// Filters of `GET /v1/cycles/{id}/appraisals`.
 #[derive(Debug, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
 pub struct AppraisalFilter {
     /// Only appraisals in this status.
+    #[param(value_type = Option<super::schema::StatusDoc>)]
     pub status: Option<String>,
-    /// At most this many (default 200, at most 1000).
+    /// At most this many (default 200; 1 to 1000).
+    #[param(minimum = 1, maximum = 1000)]
     pub limit: Option<i64>,
     /// As in every read-model query: wait for the projection to reach this sequence.
+    #[param(minimum = 0, maximum = 9007199254740991_u64)]
     pub min_sequence: Option<u64>,
 }
 
 /// The appraisals of a cycle with their status and predikat, by unit and name (admins and
 /// inspectors): the dashboard's drill-down list.
-#[utoipa::path(get, path = "/v1/cycles/{id}/appraisals", tag = "queries", params(("id" = Uuid, Path), AppraisalFilter),
+#[utoipa::path(get, path = "/v1/cycles/{cycle_id}/appraisals", tag = "queries", params(("cycle_id" = Uuid, Path), AppraisalFilter),
     responses((status = 200, description = "{cycle_id, appraisals: [{appraisal_id, employee_nip, employee_name, unit, rater_name, status, predikat}]}"),
         (status = 401), (status = 403), (status = 422), (status = 503), (status = 504)))]
 pub async fn list_appraisals(
@@ -211,7 +221,10 @@ pub async fn list_appraisals(
     read_cycle(&caller)?;
     let id = cycle_id(&id)?;
     let status: Option<Status> = filter.status.as_deref().map(str::parse).transpose().map_err(|e| ApiError::invalid("invalid_status", format!("status {e}")))?;
-    let limit = filter.limit.unwrap_or(200).clamp(1, 1000);
+    let limit = filter.limit.unwrap_or(200);
+    if !(1..=1000).contains(&limit) {
+        return Err(ApiError::BadQuery(format!("limit must be between 1 and 1000, got {limit}")));
+    }
     let read = ready(&app, "progress", filter.min_sequence).await?;
     let rows = query::cycle_appraisals(&read.store, id, status, limit).await?;
     Ok(Json(serde_json::json!({ "cycle_id": id, "appraisals": rows })))
