@@ -31,6 +31,9 @@ pub struct Append<'a> {
     /// `Skp-Command`: the name of the command that decided the event (e.g. `draft_plan`), so
     /// that an idempotency key sent again with another command is recognised.
     pub command: Option<&'a str>,
+    /// `Skp-Request-Digest`: a digest of the command's values, so that the key sent again
+    /// with other values is recognised.
+    pub digest: Option<&'a str>,
 }
 
 /// What a refused or unanswered publish means for the caller.

@@ -36,6 +36,8 @@ pub struct RawEvent {
     /// The `Skp-Command` header: the command that decided it (absent on events stored before
     /// SKP kept it).
     pub command: Option<String>,
+    /// The `Skp-Request-Digest` header: a digest of the command's values.
+    pub digest: Option<String>,
 }
 
 /// Fetches every message on `subject` with a stream sequence above `after`.
@@ -118,8 +120,9 @@ fn refused(stream: &str, code: u16, description: Option<&str>) -> StoreError {
 fn raw_event(message: &Message) -> Result<RawEvent, StoreError> {
     let stream_seq = header_u64(message.headers.as_ref(), "Nats-Sequence")
         .ok_or(StoreError::Malformed("a direct get answer without Nats-Sequence"))?;
-    let command = message.headers.as_ref().and_then(|h| h.get(crate::store::COMMAND_HEADER)).map(|v| v.as_str().to_owned());
-    Ok(RawEvent { stream_seq, body: message.payload.clone(), command })
+    let header = |name: &str| message.headers.as_ref().and_then(|h| h.get(name)).map(|v| v.as_str().to_owned());
+    let (command, digest) = (header(crate::store::COMMAND_HEADER), header(crate::store::DIGEST_HEADER));
+    Ok(RawEvent { stream_seq, body: message.payload.clone(), command, digest })
 }
 
 fn header_u64(headers: Option<&HeaderMap>, name: &str) -> Option<u64> {

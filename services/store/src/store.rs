@@ -28,6 +28,8 @@ use tracing::instrument;
 
 /// The header naming the command that decided an event (`Skp-Command`).
 pub const COMMAND_HEADER: &str = "Skp-Command";
+/// The header holding a digest of the command's values (`Skp-Request-Digest`).
+pub const DIGEST_HEADER: &str = "Skp-Request-Digest";
 
 /// Handle to the event stream. Cheap to clone.
 #[derive(Clone, Debug)]
@@ -132,6 +134,9 @@ impl EventStore {
         headers.insert("Nats-Expected-Last-Subject-Sequence", append.expected_last_subject_seq.to_string());
         if let Some(command) = append.command {
             headers.insert(COMMAND_HEADER, command);
+        }
+        if let Some(digest) = append.digest {
+            headers.insert(DIGEST_HEADER, digest);
         }
         let result = match &self.batcher {
             Some(batcher) => batcher.append(append.subject.into(), headers, append.body).await,

@@ -20,9 +20,9 @@ async fn a_history_longer_than_a_batch_is_read_whole_across_byte_and_count_limit
     for n in 0..40u64 {
         // Another aggregate's messages in between: a batch is per subject.
         let body = vec![b'y'; 300].into();
-        last_other = store.append(Append { subject: other, body, event_type: "X", schema_version: 1, message_id: &format!("o{n}"), expected_last_subject_seq: last_other, command: None }).await.unwrap().stream_seq;
+        last_other = store.append(Append { subject: other, body, event_type: "X", schema_version: 1, message_id: &format!("o{n}"), expected_last_subject_seq: last_other, command: None, digest: None }).await.unwrap().stream_seq;
         let body = format!("{n:04}{}", "x".repeat(1000)).into_bytes().into();
-        last_main = store.append(Append { subject, body, event_type: "X", schema_version: 1, message_id: &format!("m{n}"), expected_last_subject_seq: last_main, command: None }).await.unwrap().stream_seq;
+        last_main = store.append(Append { subject, body, event_type: "X", schema_version: 1, message_id: &format!("m{n}"), expected_last_subject_seq: last_main, command: None, digest: None }).await.unwrap().stream_seq;
         expected.push(last_main);
     }
     for limits in [ReadLimits { batch: 512, max_bytes: Some(2_500) }, ReadLimits { batch: 7, max_bytes: None }, ReadLimits { batch: 3, max_bytes: Some(5_000) }] {

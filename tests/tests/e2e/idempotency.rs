@@ -99,6 +99,7 @@ async fn an_append_retried_after_its_ack_was_lost_is_stored_once() {
             message_id: &format!("{id}:{key}"),
             expected_last_subject_seq: previous,
             command: Some("give_feedback"),
+            digest: None,
         })
         .await;
     match retry {

@@ -65,3 +65,20 @@ async fn a_cycle_key_reused_by_another_admin_is_422() {
     app.post_keyed_as(RATER, &[], "/v1/cycles", body.clone(), key).await.expect_problem(403, "forbidden");
     app.post_keyed_as(SUPERIOR, &["admin"], "/v1/cycles", body, key).await.expect_problem(422, "idempotency_key_reused");
 }
+
+#[tokio::test]
+async fn the_same_key_for_the_same_command_with_other_values_is_422() {
+    let app = spawn_app().await;
+    let id = app.agreed_appraisal().await;
+    let key = Uuid::new_v4();
+    let path = format!("/v1/appraisals/{id}/realisations");
+    let first = app.post_keyed(EMPLOYEE, &path, json!({"indicator_id": "iki-1", "value": 3}), key).await.expect(200);
+    // The same values in another order and spacing are the same command: replayed.
+    let again = app.send(
+        app.http.post(app.url(&path)).bearer_auth(app.token(EMPLOYEE, &[])).header("Idempotency-Key", key.to_string()).header("content-type", "application/json").body("{ \"value\": 3,  \"indicator_id\": \"iki-1\" }"),
+    ).await;
+    assert_eq!(again.expect(200), first);
+    app.post_keyed(EMPLOYEE, &path, json!({"indicator_id": "iki-1", "value": 4}), key).await.expect_problem(422, "idempotency_key_reused");
+    let events = app.history(&id).await["events"].as_array().unwrap().clone();
+    assert_eq!(events.iter().filter(|e| e["type"] == "RealisationRecorded").count(), 1);
+}

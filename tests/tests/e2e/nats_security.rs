@@ -26,7 +26,7 @@ fn mtls(certs: &Certs) -> Vec<(&'static str, String)> {
 async fn appends(settings: &StoreSettings) -> Result<u64, StoreError> {
     let store = EventStore::connect(settings, Metrics::new(), Duration::from_secs(10)).await?;
     let subject = format!("{}.cycle.{}", settings.subject_prefix, uuid::Uuid::new_v4());
-    let append = Append { subject: &subject, body: b"{}".to_vec().into(), event_type: "X", schema_version: 1, message_id: "m", expected_last_subject_seq: 0, command: None };
+    let append = Append { subject: &subject, body: b"{}".to_vec().into(), event_type: "X", schema_version: 1, message_id: "m", expected_last_subject_seq: 0, command: None, digest: None };
     Ok(store.append(append).await?.stream_seq)
 }
 

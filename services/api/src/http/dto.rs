@@ -49,7 +49,7 @@ fn invalid(code: &'static str, detail: impl Into<String>) -> DomainError {
 }
 
 /// `POST /v1/cycles`.
-#[derive(Debug, Deserialize, ToSchema)]
+#[derive(Debug, Deserialize, Serialize, ToSchema)]
 pub struct OpenCycleBody {
     /// The agency.
     #[schema(format = "skp-text")]
@@ -117,7 +117,7 @@ impl PersonBody {
 }
 
 /// `POST /v1/cycles/{cycle_id}/appraisals`.
-#[derive(Debug, Deserialize, ToSchema)]
+#[derive(Debug, Deserialize, Serialize, ToSchema)]
 pub struct OpenAppraisalBody {
     /// The appraised employee.
     pub employee: PersonBody,
@@ -128,7 +128,7 @@ pub struct OpenAppraisalBody {
 }
 
 /// A target: a whole number greater than zero, and its unit.
-#[derive(Debug, Deserialize, ToSchema)]
+#[derive(Debug, Deserialize, Serialize, ToSchema)]
 pub struct TargetBody {
     /// A whole number greater than zero, at most 2^53 - 1 (events hold no floats).
     #[schema(value_type = u64, minimum = 1, maximum = 9007199254740991_u64)]
@@ -139,7 +139,7 @@ pub struct TargetBody {
 }
 
 /// An indicator (IKI).
-#[derive(Debug, Deserialize, ToSchema)]
+#[derive(Debug, Deserialize, Serialize, ToSchema)]
 pub struct IndicatorBody {
     /// Unique within the plan.
     #[schema(format = "skp-id")]
@@ -152,7 +152,7 @@ pub struct IndicatorBody {
 }
 
 /// A planned result (RHK).
-#[derive(Debug, Deserialize, ToSchema)]
+#[derive(Debug, Deserialize, Serialize, ToSchema)]
 pub struct ResultBody {
     /// Unique within the plan.
     #[schema(format = "skp-id")]
@@ -165,18 +165,18 @@ pub struct ResultBody {
 }
 
 /// `POST /v1/appraisals/{id}/plan`.
-#[derive(Debug, Deserialize, ToSchema)]
+#[derive(Debug, Deserialize, Serialize, ToSchema)]
 pub struct PlanBody {
     /// The whole plan.
     pub results: Vec<ResultBody>,
 }
 
 /// A body with no fields (`{}`).
-#[derive(Debug, Deserialize, ToSchema)]
+#[derive(Debug, Deserialize, Serialize, ToSchema)]
 pub struct EmptyBody {}
 
 /// `POST /v1/appraisals/{id}/plan/return`.
-#[derive(Debug, Deserialize, ToSchema)]
+#[derive(Debug, Deserialize, Serialize, ToSchema)]
 pub struct ReturnBody {
     /// What needs to change.
     #[schema(format = "skp-text")]
@@ -184,7 +184,7 @@ pub struct ReturnBody {
 }
 
 /// `POST /v1/appraisals/{id}/feedback`.
-#[derive(Debug, Deserialize, ToSchema)]
+#[derive(Debug, Deserialize, Serialize, ToSchema)]
 pub struct FeedbackBody {
     /// `results` or `behaviour`.
     #[schema(value_type = super::schema::AboutDoc)]
@@ -199,7 +199,7 @@ pub struct FeedbackBody {
 }
 
 /// `POST /v1/appraisals/{id}/realisations`.
-#[derive(Debug, Deserialize, ToSchema)]
+#[derive(Debug, Deserialize, Serialize, ToSchema)]
 pub struct RealisationBody {
     /// An indicator of the agreed plan.
     #[schema(format = "skp-id")]
@@ -214,7 +214,7 @@ pub struct RealisationBody {
 }
 
 /// `POST /v1/appraisals/{id}/score`.
-#[derive(Debug, Deserialize, ToSchema)]
+#[derive(Debug, Deserialize, Serialize, ToSchema)]
 pub struct ScoreBody {
     /// `di_atas_ekspektasi`, `sesuai_ekspektasi` or `di_bawah_ekspektasi`.
     #[schema(value_type = super::schema::RatingDoc)]
@@ -229,7 +229,7 @@ pub struct ScoreBody {
 }
 
 /// `POST /v1/appraisals/{id}/objection`.
-#[derive(Debug, Deserialize, ToSchema)]
+#[derive(Debug, Deserialize, Serialize, ToSchema)]
 pub struct ObjectionBody {
     /// Why.
     #[schema(format = "skp-text")]
@@ -245,7 +245,7 @@ pub struct ObjectionBody {
 }
 
 /// `POST /v1/appraisals/{id}/forum/resolve`.
-#[derive(Debug, Deserialize, ToSchema)]
+#[derive(Debug, Deserialize, Serialize, ToSchema)]
 pub struct ForumBody {
     /// `upheld` or `revised`.
     #[schema(value_type = super::schema::OutcomeDoc)]

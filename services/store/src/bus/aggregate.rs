@@ -139,14 +139,14 @@ impl<A: Aggregate> Loaded<A> {
         if envelope.version != self.next_version() {
             return Err(Unreadable::Version { stream_seq, subject, found: envelope.version, due: self.next_version() });
         }
-        self.record(&envelope, raw.stream_seq, raw.command.as_deref());
+        self.record(&envelope, raw.stream_seq, raw.command.as_deref(), raw.digest.as_deref());
         Ok(())
     }
 
     /// Applies an event known to be stored at `stream_seq`, decided by the command named
-    /// `command` (when known).
-    pub fn record(&mut self, envelope: &Envelope, stream_seq: u64, command: Option<&str>) {
-        let handled = Handled { version: envelope.version, actor: envelope.actor.nip.as_str().to_owned(), command: command.map(str::to_owned) };
+    /// `command` with values digested as `digest` (each when known).
+    pub fn record(&mut self, envelope: &Envelope, stream_seq: u64, command: Option<&str>, digest: Option<&str>) {
+        let handled = Handled { version: envelope.version, actor: envelope.actor.nip.as_str().to_owned(), command: command.map(str::to_owned), digest: digest.map(str::to_owned) };
         self.handled.insert(envelope.command_id, handled);
         self.state.apply(envelope);
         self.last_seq = stream_seq;
