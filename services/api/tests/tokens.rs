@@ -38,6 +38,10 @@ fn claims(extra: Value) -> Value {
     claims
 }
 
+/// A row of the table: the case, the settings, how the token is signed, its extra claims,
+/// whether it is accepted.
+type Row<'a> = (&'static str, &'a [(&'static str, &'static str)], Signer, Value, bool);
+
 enum Signer {
     Hs256(&'static str),
     Rs256(Option<&'static str>),
@@ -74,7 +78,7 @@ async fn tokens_are_checked_for_audience_issuer_nbf_leeway_key_id_and_algorithm(
     let strict = [("SKP_JWT_SECRET", SECRET), ("SKP_JWT_ISSUER", "https://sso.bkn.go.id/realms/asn"), ("SKP_JWT_AUDIENCE", "skp,skp-dashboard")];
     let jwks_only = [("SKP_JWT_SECRET", "")];
     #[rustfmt::skip]
-    let table: Vec<(&str, &[(&str, &str)], Signer, Value, bool)> = vec![
+    let table: Vec<Row<'_>> = vec![
         ("HS256 with the shared secret", &with_secret, Signer::Hs256(SECRET), json!({}), true),
         ("HS256 with another secret", &with_secret, Signer::Hs256("another-secret-of-sixteen"), json!({}), false),
         ("RS256 from the JWKS", &jwks_only, Signer::Rs256(Some("rsa-1")), json!({}), true),

@@ -12,6 +12,9 @@ use skp_store::{Append, EventStore, Metrics, StoreError, StoreSettings};
 use std::collections::HashMap;
 use std::time::{Duration, Instant};
 
+/// A case: its name, the server URL, the variables.
+type Case = (&'static str, String, Vec<(&'static str, String)>);
+
 fn settings(url: &str, vars: &[(&str, String)]) -> Result<StoreSettings, skp_store::config::ConfigError> {
     let mut map: HashMap<String, String> = vars.iter().map(|(k, v)| ((*k).to_owned(), v.clone())).collect();
     map.insert("SKP_NATS_URL".into(), url.to_owned());
@@ -38,7 +41,7 @@ async fn skp_connects_with_each_kind_of_credential_over_tls() {
     let operator = SecureNats::operator(&certs);
     let ca = ("SKP_NATS_TLS_CA", certs.path("ca.pem"));
     let with = |extra: Vec<(&'static str, String)>| [mtls(&certs), extra].concat();
-    let cases: Vec<(&str, String, Vec<(&str, String)>)> = vec![
+    let cases: Vec<Case> = vec![
         ("user and password", users.url(), with(vec![("SKP_NATS_USER", "skp".into()), ("SKP_NATS_PASSWORD", SKP_PASSWORD.into())])),
         ("user and password in the URL", format!("tls://skp:{SKP_PASSWORD}@127.0.0.1:{}", users.port), with(vec![])),
         ("nkey seed", users.url(), with(vec![("SKP_NATS_NKEY_SEED", users.nkey_seed.clone().unwrap())])),
@@ -58,14 +61,14 @@ async fn a_wrong_credential_or_certificate_fails_clearly_at_start_up() {
     let certs = Certs::make();
     let users = SecureNats::users(&certs);
     let operator = SecureNats::operator(&certs);
-    let cases: Vec<(&str, String, Vec<(&str, String)>, &str)> = vec![
-        ("a wrong password", users.url(), [mtls(&certs), vec![("SKP_NATS_USER", "skp".into()), ("SKP_NATS_PASSWORD", "wrong".into())]].concat(), "refused the credential"),
-        ("a wrong nkey", users.url(), [mtls(&certs), vec![("SKP_NATS_NKEY_SEED", nkeys::KeyPair::new_user().seed().unwrap())]].concat(), "refused the credential"),
-        ("no client certificate", users.url(), vec![("SKP_NATS_TLS_CA", certs.path("ca.pem")), ("SKP_NATS_USER", "skp".into()), ("SKP_NATS_PASSWORD", SKP_PASSWORD.into())], "TLS failed"),
-        ("a CA that did not sign the server", users.url(), [vec![("SKP_NATS_TLS_CA", certs.path("client-cert.pem"))], mtls(&certs)[1..].to_vec(), vec![("SKP_NATS_USER", "skp".into()), ("SKP_NATS_PASSWORD", SKP_PASSWORD.into())]].concat(), "TLS failed"),
-        ("no credential on an operator server", operator.url(), vec![("SKP_NATS_TLS_CA", certs.path("ca.pem"))], "refused the credential"),
+    let cases: Vec<(Case, &str)> = vec![
+        (("a wrong password", users.url(), [mtls(&certs), vec![("SKP_NATS_USER", "skp".into()), ("SKP_NATS_PASSWORD", "wrong".into())]].concat()), "refused the credential"),
+        (("a wrong nkey", users.url(), [mtls(&certs), vec![("SKP_NATS_NKEY_SEED", nkeys::KeyPair::new_user().seed().unwrap())]].concat()), "refused the credential"),
+        (("no client certificate", users.url(), vec![("SKP_NATS_TLS_CA", certs.path("ca.pem")), ("SKP_NATS_USER", "skp".into()), ("SKP_NATS_PASSWORD", SKP_PASSWORD.into())]), "TLS failed"),
+        (("a CA that did not sign the server", users.url(), [vec![("SKP_NATS_TLS_CA", certs.path("client-cert.pem"))], mtls(&certs)[1..].to_vec(), vec![("SKP_NATS_USER", "skp".into()), ("SKP_NATS_PASSWORD", SKP_PASSWORD.into())]].concat()), "TLS failed"),
+        (("no credential on an operator server", operator.url(), vec![("SKP_NATS_TLS_CA", certs.path("ca.pem"))]), "refused the credential"),
     ];
-    for (case, url, vars, expected) in cases {
+    for ((case, url, vars), expected) in cases {
         let settings = settings(&url, &vars).unwrap();
         let started = Instant::now();
         let error = EventStore::connect(&settings, Metrics::new(), Duration::from_secs(30)).await.expect_err(case);

@@ -202,6 +202,6 @@ mod tests {
         assert_eq!(draft["responses"]["200"]["links"]["get_appraisal"]["parameters"]["id"], "$response.body#/aggregate_id");
         assert_eq!(draft["responses"]["403"]["content"]["application/problem+json"]["schema"]["$ref"], "#/components/schemas/Problem");
         assert!(draft["responses"].get("413").is_some() && draft["responses"].get("409").is_some());
-        assert!(draft["parameters"].as_array().unwrap().iter().any(|p| p["name"] == "Idempotency-Key"));
+        assert!(draft["parameters"].as_array().is_some_and(|ps| ps.iter().any(|p| p["name"] == "Idempotency-Key")));
     }
 }
