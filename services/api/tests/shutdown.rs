@@ -222,9 +222,14 @@ async fn sigterm_lets_in_flight_commands_finish_and_projectors_commit_before_exi
     // checked below: every stored feedback event is one that was answered 200.
     let mut acknowledged = Vec::new();
     let mut not_served = 0;
+    // The highest stream sequence of an acknowledged command: what the read models must reach.
+    let mut last_sequence = 0;
     for request in requests {
         match request.await.unwrap() {
-            Ok((200, body)) => acknowledged.push(body["event_id"].as_str().unwrap().to_owned()),
+            Ok((200, body)) => {
+                last_sequence = body["stream_sequence"].as_u64().unwrap().max(last_sequence);
+                acknowledged.push(body["event_id"].as_str().unwrap().to_owned());
+            }
             Ok((status, body)) => panic!("unexpected answer {status}: {body}"),
             Err(_) => not_served += 1,
         }
@@ -244,7 +249,6 @@ async fn sigterm_lets_in_flight_commands_finish_and_projectors_commit_before_exi
     let mut child = second.spawn(&log);
     second.wait_ready(&http).await;
     let mut feedback = std::collections::HashSet::new();
-    let mut last_sequence = 0;
     for id in &ids {
         let (status, history) = second.get(&http, &format!("/v1/appraisals/{id}/history")).await;
         assert_eq!(status, 200);
@@ -253,7 +257,6 @@ async fn sigterm_lets_in_flight_commands_finish_and_projectors_commit_before_exi
             if event["type"] == "FeedbackGiven" {
                 feedback.insert(event["event_id"].as_str().unwrap().to_owned());
             }
-            last_sequence = last_sequence.max(event["stream_sequence"].as_u64().unwrap_or(0));
         }
     }
     let lost: Vec<&String> = acknowledged.iter().filter(|e| !feedback.contains(*e)).collect();

@@ -130,3 +130,28 @@ impl NatsOptions {
         options.connect(urls).await.map_err(|e| failed(e.into()))
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn read(vars: &[(&str, &str)]) -> Result<NatsOptions, SampleError> {
+        NatsOptions::from_lookup(&|name: &str| vars.iter().find(|(k, _)| *k == name).map(|(_, v)| (*v).to_owned()))
+    }
+
+    #[test]
+    fn a_user_part_in_the_url_becomes_the_credential_and_nothing_secret_is_printed() {
+        let options = read(&[("SKP_NATS_URL", "tls://payroll:s3cret@n1:4222"), ("SKP_NATS_TLS_CA", "/ca.pem")]).expect("options");
+        assert_eq!(options.urls, "tls://n1:4222");
+        assert!(options.tls);
+        let shown = format!("{options:?}");
+        assert!(!shown.contains("s3cret") && shown.contains("user_password"), "{shown}");
+    }
+
+    #[test]
+    fn two_kinds_of_credential_are_refused() {
+        assert!(read(&[("SKP_NATS_TOKEN", "t"), ("SKP_NATS_CREDS", "/x.creds")]).is_err());
+        assert!(read(&[("SKP_NATS_USER", "payroll")]).is_err());
+        assert!(read(&[("SKP_NATS_TLS_CERT", "/c.pem")]).is_err());
+    }
+}
