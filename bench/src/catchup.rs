@@ -33,7 +33,7 @@ pub async fn run(ctx: &mut Ctx, report: &mut Report) -> anyhow::Result<()> {
     };
 
     let projector_settings = settings.read.projector_settings(&settings.store);
-    let projections: Vec<_> = skp_projections::catalog::projections(&settings.read, store.client(), settings.store.replicas).await?.into_iter().filter(|p| p.rebuildable()).collect();
+    let projections: Vec<_> = skp_projections::catalog::projections(&settings.read, store.client(), &settings.store).await?.into_iter().filter(|p| p.rebuildable()).collect();
     for projection in &projections {
         let done = rebuild(&db, &js, projection.as_ref(), &projector_settings).await?;
         anyhow::ensure!(done.events == events, "{} rebuilt {} of {events} events", projection.name(), done.events);

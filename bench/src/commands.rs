@@ -253,7 +253,7 @@ fn admin() -> anyhow::Result<Caller> {
 
 /// A command's metadata with fresh ids.
 pub fn meta(name: &'static str, caller: Caller) -> CommandMeta {
-    CommandMeta { command_id: Uuid::now_v7(), correlation_id: Uuid::now_v7(), caller, name }
+    CommandMeta { command_id: Uuid::now_v7(), correlation_id: Uuid::now_v7(), caller, name, digest: None }
 }
 
 /// Opens the appraisal of the `i`-th employee in the cycle.

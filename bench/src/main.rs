@@ -267,7 +267,7 @@ async fn rebuild_bench(events: u64) -> anyhow::Result<()> {
     let mut total = Duration::ZERO;
     println!("| projection | events | seconds | events/s | ratio to raw upsert |");
     println!("|---|---|---|---|---|");
-    for projection in skp_projections::catalog::projections(&settings.read, store.client(), settings.store.replicas).await?.iter().filter(|p| p.rebuildable()) {
+    for projection in skp_projections::catalog::projections(&settings.read, store.client(), &settings.store).await?.iter().filter(|p| p.rebuildable()) {
         let report = rebuild(&db, &js, projection.as_ref(), &projector_settings).await?;
         total += report.elapsed;
         println!("| {} | {} | {:.1} | {:.0} | {:.2} |", projection.name(), report.events, report.elapsed.as_secs_f64(), report.rate(), report.rate() / raw);

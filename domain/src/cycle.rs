@@ -6,7 +6,6 @@ use crate::error::DomainError;
 use crate::text::require_text;
 use skp_events::data::CycleOpened;
 use skp_events::{ActorRole, Envelope, Event};
-use std::collections::HashMap;
 use time::macros::format_description;
 use time::Date;
 use uuid::Uuid;
@@ -20,8 +19,6 @@ pub struct Cycle {
     pub version: u64,
     /// The opening, holding the agency's configuration.
     pub opened: Option<CycleOpened>,
-    /// Command ids already handled, with the version of the event each yielded.
-    pub handled: HashMap<Uuid, u64>,
 }
 
 /// The objection and decision windows when the opening names none (PP 30/2019 Ps 59).
@@ -72,7 +69,6 @@ impl Cycle {
     /// Applies one stored event.
     pub fn apply(&mut self, envelope: &Envelope) {
         self.version = envelope.version;
-        self.handled.insert(envelope.command_id, envelope.version);
         if let Event::CycleOpened(opened) = &envelope.event {
             self.opened = Some(opened.clone());
         }
@@ -85,9 +81,6 @@ impl Cycle {
     /// plan due date that is not a date, an empty organisation, a year outside 2000..=2100
     /// or a window outside 1..=365 days.
     pub fn decide_open(&self, command: &OpenCycle, ctx: &Ctx) -> Result<Decision, DomainError> {
-        if let Some(&version) = self.handled.get(&command.command_id) {
-            return Ok(Decision::AlreadyHandled { version });
-        }
         if ctx.caller.inspector || !ctx.caller.admin {
             return Err(DomainError::Forbidden("only an admin opens cycles"));
         }
@@ -258,16 +251,9 @@ mod tests {
     }
 
     #[test]
-    fn a_retried_opening_yields_the_original_version() {
-        let retry = OpenCycle { command_id: command_id(1), ..open(cycle_opened()) };
-        assert_eq!(opened_cycle().decide_open(&retry, &by(admin())), Ok(Decision::AlreadyHandled { version: 1 }));
-    }
-
-    #[test]
-    fn applying_the_opening_keeps_the_configuration_the_version_and_the_command_id() {
+    fn applying_the_opening_keeps_the_configuration_and_the_version() {
         let cycle = opened_cycle();
         assert_eq!(cycle.opened, Some(cycle_opened()));
         assert_eq!(cycle.version, 1);
-        assert_eq!(cycle.handled, HashMap::from([(command_id(1), 1)]));
     }
 }

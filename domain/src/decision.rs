@@ -2,7 +2,8 @@
 
 use skp_events::{ActorRole, Event};
 
-/// The outcome of deciding a command that the rules accept.
+/// The outcome of deciding a command that the rules accept. A command id handled before
+/// never reaches a decision: the command path answers it ([`crate::idempotency`]).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Decision {
     /// Record this event, the caller acting in `role`.
@@ -11,10 +12,5 @@ pub enum Decision {
         event: Event,
         /// The role in which the caller acted.
         role: ActorRole,
-    },
-    /// The command id was handled before: its event is at `version`; record nothing.
-    AlreadyHandled {
-        /// The version of the event the command yielded the first time.
-        version: u64,
     },
 }

@@ -18,6 +18,7 @@ pub mod cycle;
 pub mod decision;
 pub mod development;
 pub mod error;
+pub mod idempotency;
 pub mod matrix;
 pub mod survey;
 pub mod text;

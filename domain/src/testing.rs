@@ -584,11 +584,6 @@ impl When {
     pub fn then_err(self, code: &str) -> DomainError {
         assert_refused(self.decide(), code)
     }
-
-    /// Asserts the command id was handled before, by the event at `version`.
-    pub fn then_already_handled(self, version: u64) {
-        assert_eq!(self.decide(), Ok(Decision::AlreadyHandled { version }));
-    }
 }
 
 /// Asserts a decision records `expected` in `role`.

@@ -1,10 +1,36 @@
 //! Free-text values (reasons, minutes, feedback, descriptions): not blank, not huge, no
-//! control characters other than line breaks and tabs.
+//! control characters other than line breaks and tabs, and no invisible characters that
+//! change how a text reads (bidirectional overrides and isolates, zero-width characters):
+//! a record read aloud in a hearing must say what it shows. Whole numbers stay within what
+//! every JSON reader holds exactly ([`MAX_SAFE_INTEGER`]).
 
 use crate::error::DomainError;
 
 /// The longest free text accepted, in characters.
 pub const MAX_TEXT_CHARS: usize = 10_000;
+
+/// The largest whole number SKP records: 2^53 − 1. Above it, JSON readers that hold numbers
+/// as doubles (JavaScript, and RFC 8785 verifiers in Java or Go built the same way) would
+/// read another number and compute another hash of the event.
+pub const MAX_SAFE_INTEGER: u64 = (1 << 53) - 1;
+
+/// Checks a whole number against [`MAX_SAFE_INTEGER`].
+///
+/// # Errors
+/// `DomainError::Invalid` with `code`, naming the field.
+pub fn check_whole(field: &str, value: u64, code: &'static str) -> Result<(), DomainError> {
+    if value > MAX_SAFE_INTEGER {
+        return Err(DomainError::invalid(code, format!("{field} must be at most {MAX_SAFE_INTEGER} (2^53 - 1), got {value}")));
+    }
+    Ok(())
+}
+
+/// Whether `c` is invisible and changes how the text around it reads: the bidirectional
+/// embeddings, overrides and isolates (U+202A-U+202E, U+2066-U+2069), the directional marks
+/// (U+200E, U+200F, U+061C), and the zero-width characters (U+200B-U+200D, U+2060, U+FEFF).
+fn is_invisible_format(c: char) -> bool {
+    matches!(c, '\u{202A}'..='\u{202E}' | '\u{2066}'..='\u{2069}' | '\u{200B}'..='\u{200F}' | '\u{061C}' | '\u{2060}' | '\u{FEFF}')
+}
 
 /// Checks a required free-text field.
 ///
@@ -31,6 +57,9 @@ pub fn check_text(field: &str, text: &str) -> Result<(), DomainError> {
     if text.chars().any(|c| c.is_control() && !matches!(c, '\n' | '\r' | '\t')) {
         return Err(DomainError::invalid("invalid_text", format!("{field} contains control characters")));
     }
+    if let Some(c) = text.chars().find(|&c| is_invisible_format(c)) {
+        return Err(DomainError::invalid("invalid_text", format!("{field} contains the invisible character U+{:04X} (bidirectional or zero-width)", u32::from(c))));
+    }
     Ok(())
 }
 
@@ -56,6 +85,22 @@ mod tests {
             assert_eq!(code(check_text("text", bad)), "invalid_text", "{bad:?}");
         }
         assert_eq!(require_text("text", "satu\r\ndua\tdan tiga"), Ok(()));
+    }
+
+    #[test]
+    fn bidirectional_overrides_and_zero_width_characters_are_refused_naming_them() {
+        for bad in ["nilai \u{202E}kiab", "\u{2066}x\u{2069}", "a\u{200B}b", "zw\u{200D}j", "\u{FEFF}bom", "\u{200F}", "\u{061C}", "\u{2060}"] {
+            let error = check_text("text", bad).expect_err(bad);
+            assert_eq!(error.code(), "invalid_text", "{bad:?}");
+            assert!(error.to_string().contains("U+"), "{error}");
+        }
+        assert_eq!(require_text("text", "Kinerja baik sekali — 95%, ✓ selesai"), Ok(()));
+    }
+
+    #[test]
+    fn whole_numbers_stop_at_two_to_the_fifty_three_minus_one() {
+        assert_eq!(check_whole("value", MAX_SAFE_INTEGER, "invalid_value"), Ok(()));
+        assert_eq!(code(check_whole("value", MAX_SAFE_INTEGER + 1, "invalid_value")), "invalid_value");
     }
 
     #[test]

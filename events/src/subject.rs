@@ -42,6 +42,38 @@ impl Subjects {
         format!("{}.>", self.prefix)
     }
 
+    /// Checks that `prefix` can name an event stream's subjects: dot-separated tokens without
+    /// wildcards or spaces, the last of which is not `live` (the live subjects replace the
+    /// prefix's last token with `live`, and must stay outside the stream).
+    ///
+    /// # Errors
+    /// What is wrong, for a person.
+    pub fn check_prefix(prefix: &str) -> Result<(), String> {
+        let tokens: Vec<&str> = prefix.split('.').collect();
+        if tokens.iter().any(|t| t.is_empty() || t.contains(['*', '>', ' ', '\t'])) {
+            return Err(format!("{prefix:?} must be dot-separated tokens without wildcards or spaces"));
+        }
+        if tokens.last() == Some(&"live") {
+            return Err(format!("{prefix:?} must not end in .live: the live progress subjects take that place"));
+        }
+        Ok(())
+    }
+
+    /// The prefix of the live subjects: this prefix with its last token replaced by `live`
+    /// (`skp.events` gives `skp.live`; a test's `t1.skp.events` gives `t1.skp.live`). It lies
+    /// outside the event stream's subjects, so a live message is never stored.
+    pub fn live_prefix(&self) -> String {
+        match self.prefix.rsplit_once('.') {
+            Some((head, _)) => format!("{head}.live"),
+            None => "live".to_owned(),
+        }
+    }
+
+    /// The core NATS subject of a cycle's live progress, e.g. `skp.live.cycle.<id>`.
+    pub fn live_cycle(&self, cycle_id: Uuid) -> String {
+        format!("{}.cycle.{cycle_id}", self.live_prefix())
+    }
+
     /// Reads the aggregate back from a subject of this stream.
     pub fn parse(&self, subject: &str) -> Option<(AggregateType, Uuid)> {
         let rest = subject.strip_prefix(&self.prefix)?.strip_prefix('.')?;
@@ -57,9 +89,10 @@ impl Subjects {
     }
 }
 
-/// The core NATS subject of a cycle's live progress.
+/// The core NATS subject of a cycle's live progress under the default prefix
+/// (`skp.live.cycle.<id>`); [`Subjects::live_cycle`] under any other.
 pub fn live_cycle(cycle_id: Uuid) -> String {
-    format!("skp.live.cycle.{cycle_id}")
+    Subjects::default().live_cycle(cycle_id)
 }
 
 #[cfg(test)]
@@ -86,5 +119,18 @@ mod tests {
         let subject = subjects.aggregate(AggregateType::Development, id);
         assert_eq!(subject, format!("skp.events.development.{id}"));
         assert_eq!(subjects.parse(&subject), Some((AggregateType::Development, id)));
+    }
+
+    #[test]
+    fn the_live_subject_follows_the_prefix_and_stays_outside_the_stream() {
+        let id = Uuid::from_u128(7);
+        assert_eq!(Subjects::default().live_cycle(id), format!("skp.live.cycle.{id}"));
+        assert_eq!(live_cycle(id), format!("skp.live.cycle.{id}"));
+        let test = Subjects::new("t1.skp.events");
+        assert_eq!(test.live_cycle(id), format!("t1.skp.live.cycle.{id}"));
+        assert!(!test.live_cycle(id).starts_with("t1.skp.events."));
+        assert!(Subjects::check_prefix("t1.skp.live").is_err());
+        assert!(Subjects::check_prefix("skp.*").is_err());
+        assert!(Subjects::check_prefix("skp.events").is_ok());
     }
 }

@@ -64,15 +64,17 @@ impl ReadSettings {
 }
 
 /// Every projection, in the order of [`PROJECTORS`]; the relay creates the public stream
-/// (with `replicas`) if it is missing, and progress publishes live updates on `client`.
+/// (with the store's replicas) if it is missing, or checks it, and progress publishes live
+/// updates on `client` under the live prefix of the store's subject prefix.
 ///
 /// # Errors
-/// When the public stream cannot be created or opened.
-pub async fn projections(read: &ReadSettings, client: &async_nats::Client, replicas: usize) -> Result<Vec<Arc<dyn Projection>>, ProjectionError> {
+/// When the public stream cannot be created or opened, or is unsafe.
+pub async fn projections(read: &ReadSettings, client: &async_nats::Client, store: &StoreSettings) -> Result<Vec<Arc<dyn Projection>>, ProjectionError> {
     let js = async_nats::jetstream::new(client.clone());
-    let relay = RelayProjection::new(js, &read.public_stream, &read.public_prefix, replicas).await?;
+    let relay = RelayProjection::new(js, &read.public_stream, &read.public_prefix, store.replicas).await?;
+    let progress = ProgressProjection::new(Some(client.clone())).live_under(Subjects::new(store.subject_prefix.clone()));
     Ok(vec![
-        Arc::new(ProgressProjection::new(Some(client.clone()))),
+        Arc::new(progress),
         Arc::new(CareerProjection),
         Arc::new(AuditProjection),
         Arc::new(relay),

@@ -101,9 +101,18 @@ pub struct ProgressProjection {
 
 impl ProgressProjection {
     /// With `live`, each commit that changed a cycle publishes its progress on
-    /// `skp.live.cycle.<id>`.
+    /// `skp.live.cycle.<id>` (see [`ProgressProjection::live_under`] for another prefix).
     pub fn new(live: Option<async_nats::Client>) -> Self {
-        Self { live: live.map(|client| Arc::new(LivePublisher { client, pending: Mutex::new(Pending::default()) })) }
+        let subjects = skp_events::subject::Subjects::default();
+        Self { live: live.map(|client| Arc::new(LivePublisher { client, subjects, pending: Mutex::new(Pending::default()) })) }
+    }
+
+    /// Publishes live progress on the live subjects of `subjects` (`SKP_SUBJECT_PREFIX`'s
+    /// last token replaced by `live`).
+    #[must_use]
+    pub fn live_under(self, subjects: skp_events::subject::Subjects) -> Self {
+        let live = self.live.map(|l| Arc::new(LivePublisher { client: l.client.clone(), subjects, pending: Mutex::new(Pending::default()) }));
+        Self { live }
     }
 }
 
@@ -115,6 +124,7 @@ impl ProgressProjection {
 #[derive(Debug)]
 struct LivePublisher {
     client: async_nats::Client,
+    subjects: skp_events::subject::Subjects,
     pending: Mutex<Pending>,
 }
 
@@ -156,7 +166,7 @@ impl LivePublisher {
                 match crate::query::progress_in(&store, &generation, cycle).await {
                     Ok(Some(progress)) => {
                         let body = serde_json::to_vec(&progress).unwrap_or_default();
-                        if let Err(e) = self.client.publish(skp_events::subject::live_cycle(cycle), body.into()).await {
+                        if let Err(e) = self.client.publish(self.subjects.live_cycle(cycle), body.into()).await {
                             tracing::warn!(cycle_id = %cycle, error = %e, "live progress not published");
                         }
                     }

@@ -9,6 +9,7 @@ use crate::event::StoredEvent;
 use crate::error::ProjectionError;
 use crate::projection::Projection;
 use skp_store::error::cause;
+use skp_store::stream_check::Requirements;
 use async_nats::jetstream::{self, context::Publish, stream};
 use futures::future::BoxFuture;
 use skp_events::public::{AppraisalFacts, ScoreFinalizedV1};
@@ -17,6 +18,10 @@ use sqlx::PgConnection;
 use std::collections::HashMap;
 use std::time::Duration;
 use uuid::Uuid;
+
+/// The public stream's duplicate window: a relay that crashed between a publish and its
+/// commit republishes within it, and the copy is dropped.
+pub const PUBLIC_DUPLICATE_WINDOW: Duration = Duration::from_secs(24 * 3600);
 
 static MIGRATOR: sqlx::migrate::Migrator = sqlx::migrate!("./migrations/relay");
 
@@ -33,23 +38,28 @@ pub struct RelayProjection {
 }
 
 impl RelayProjection {
-    /// Creates `stream` (subjects `<prefix>.>`) if missing and relays to it.
+    /// Creates `stream` (subjects `<prefix>.>`) if missing, checks its whole configuration
+    /// (no limits, discard new, deny delete and purge, a 24-hour duplicate window, at least
+    /// `replicas`), and relays to it.
     ///
     /// # Errors
-    /// When JetStream does not answer.
+    /// When JetStream does not answer, or the stream exists with unsafe settings
+    /// ([`skp_store::StoreError::UnsafeStream`] naming each).
     pub async fn new(js: jetstream::Context, stream: &str, prefix: &str, replicas: usize) -> Result<Self, ProjectionError> {
         let config = stream::Config {
             name: stream.to_owned(),
             subjects: vec![format!("{prefix}.>")],
             storage: stream::StorageType::File,
             num_replicas: replicas,
-            duplicate_window: Duration::from_secs(24 * 3600),
+            duplicate_window: PUBLIC_DUPLICATE_WINDOW,
             deny_delete: true,
             deny_purge: true,
+            discard: stream::DiscardPolicy::New,
             description: Some("SKP public integration events".into()),
             ..Default::default()
         };
-        skp_store::stream::get_or_create_with_retry(&js, &config).await.map_err(|e| skp_store::StoreError::stream(stream, "creating or opening it", e))?;
+        let needs = Requirements { subjects: format!("{prefix}.>"), replicas, min_duplicate_window: PUBLIC_DUPLICATE_WINDOW, direct_get: false };
+        skp_store::stream::ensure_checked(&js, &config, &needs).await?;
         Ok(Self { js, subject: score_finalized_subject(prefix) })
     }
 

@@ -152,18 +152,26 @@ impl ReadStore {
         Ok(rows.into_iter().map(|(g,)| g).collect())
     }
 
-    /// Drops a generation that no longer serves.
+    /// Drops a generation that no longer serves; a serving generation is never dropped. The
+    /// check (`NOT active`) and the removal of its row are one statement, which locks the row,
+    /// and the schema is dropped only when that statement removed it, in the same transaction:
+    /// no swap in between can make it serve. Returns whether it was dropped.
     ///
     /// # Errors
     /// When the database fails.
-    pub async fn drop_generation(&self, projection: &str, generation: i32) -> Result<(), ProjectionError> {
+    pub async fn drop_generation(&self, projection: &str, generation: i32) -> Result<bool, ProjectionError> {
         let mut conn = self.pool.acquire().await?;
         let mut tx = conn.begin().await?;
-        let sql = format!("DELETE FROM {}.projection_state WHERE projection = $1 AND generation = $2 AND NOT active", self.base);
-        sqlx::query(&sql).bind(projection).bind(generation).execute(&mut *tx).await?;
+        let sql = format!("DELETE FROM {}.projection_state WHERE projection = $1 AND generation = $2 AND NOT active RETURNING generation", self.base);
+        let removed: Option<(i32,)> = sqlx::query_as(&sql).bind(projection).bind(generation).fetch_optional(&mut *tx).await?;
+        if removed.is_none() {
+            tracing::warn!(projection, generation, "not dropping a generation that serves (or is unknown)");
+            tx.rollback().await?;
+            return Ok(false);
+        }
         sqlx::query(&format!("DROP SCHEMA IF EXISTS {} CASCADE", self.schema_of(projection, generation))).execute(&mut *tx).await?;
         tx.commit().await?;
-        Ok(())
+        Ok(true)
     }
 }
 

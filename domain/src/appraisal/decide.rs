@@ -9,7 +9,7 @@ use crate::context::Ctx;
 use crate::decision::Decision;
 use crate::error::DomainError;
 use crate::matrix::predikat;
-use crate::text::{check_text, require_text};
+use crate::text::{check_text, check_whole, require_text};
 use skp_events::data::{
     Empty, FeedbackGiven, ForumResolved, PlanDrafted, PlanReturned, RealisationRecorded, ScoreFinalized,
     ScoreGiven, ScoreObjected,
@@ -21,14 +21,13 @@ use time::Duration;
 
 /// Decides a command against the appraisal's current state.
 ///
-/// A command id already handled yields [`Decision::AlreadyHandled`] whatever the state.
-/// Otherwise the checks run in their order (`docs/domain.md`): unknown appraisal, not
+/// The checks run in their order (`docs/domain.md`): unknown appraisal, not
 /// allowed, not now, then the values.
 ///
 /// # Errors
 /// [`DomainError`] with its stable code.
 pub fn decide(state: &Appraisal, command: &Command, ctx: &Ctx) -> Result<Decision, DomainError> {
-    decide_lazily(state, command.id, command.body.kind(), || Ok(command.body.clone()), ctx)
+    decide_lazily(state, command.body.kind(), || Ok(command.body.clone()), ctx)
 }
 
 /// Like [`decide`] for a command of `kind` whose values are read by `values` only once the
@@ -40,14 +39,10 @@ pub fn decide(state: &Appraisal, command: &Command, ctx: &Ctx) -> Result<Decisio
 /// `values`, then the rule the values break.
 pub fn decide_lazily(
     state: &Appraisal,
-    command_id: uuid::Uuid,
     kind: super::CommandKind,
     values: impl FnOnce() -> Result<AppraisalCommand, DomainError>,
     ctx: &Ctx,
 ) -> Result<Decision, DomainError> {
-    if let Some(&version) = state.handled.get(&command_id) {
-        return Ok(Decision::AlreadyHandled { version });
-    }
     let role = authorize(state, kind, ctx)?;
     let body = values()?;
     debug_assert_eq!(body.kind(), kind, "the values are of the command authorized");
@@ -78,6 +73,7 @@ fn event_for(state: &Appraisal, body: &AppraisalCommand, ctx: &Ctx) -> Result<Ev
         }
         C::RecordRealisation { indicator_id, value, evidence } => {
             known_indicator(state, indicator_id)?;
+            check_whole("value", *value, "invalid_value")?;
             check_text("evidence", evidence.as_deref().unwrap_or_default())?;
             Event::RealisationRecorded(RealisationRecorded {
                 indicator_id: indicator_id.clone(),
@@ -313,6 +309,19 @@ mod tests {
                 value: 13,
                 evidence: Some("ND-2025/117".into()),
             }));
+    }
+
+    #[test]
+    fn whole_numbers_above_two_to_the_fifty_three_minus_one_are_refused() {
+        let beyond = crate::text::MAX_SAFE_INTEGER + 1;
+        given(until(TargetsAgreed)).when(C::RecordRealisation { indicator_id: "I1".into(), value: beyond, evidence: None }).by(employee()).then_err("invalid_value");
+        let mut results = plan();
+        results[0].indicators[0].target.value = beyond;
+        given(until(Opened)).when(C::DraftPlan { results }).by(employee()).then_err("invalid_plan");
+        given(until(TargetsAgreed))
+            .when(C::RecordRealisation { indicator_id: "I1".into(), value: crate::text::MAX_SAFE_INTEGER, evidence: None })
+            .by(employee())
+            .then(realised("I1", crate::text::MAX_SAFE_INTEGER));
     }
 
     #[test]
@@ -640,23 +649,8 @@ mod tests {
     // ------------------------------------------------------------ command ids
 
     #[test]
-    fn a_command_id_already_handled_yields_its_original_version_even_after_the_state_moved_on() {
-        given(until(Scored)).when(C::SubmitPlan).by(employee()).with_id(command_id(3)).then_already_handled(3);
-    }
-
-    #[test]
-    fn a_retried_finalize_on_a_final_appraisal_yields_the_original_version_not_a_conflict() {
-        given(until(Final)).when(C::Finalize).by(rater()).with_id(command_id(8)).then_already_handled(8);
-    }
-
-    #[test]
-    fn a_command_recorded_once_is_handled_when_it_comes_again() {
-        given(until(Opened))
-            .when(C::DraftPlan { results: plan() })
-            .then(drafted())
-            .when(C::DraftPlan { results: plan() })
-            .with_id(command_id(2))
-            .then_already_handled(2);
+    fn the_rules_never_look_at_command_ids_the_command_path_answers_a_handled_one() {
+        given(until(Scored)).when(C::SubmitPlan).by(employee()).with_id(command_id(3)).then_err("invalid_transition");
     }
 
     #[test]

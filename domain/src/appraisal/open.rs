@@ -32,9 +32,6 @@ pub struct OpenAppraisal {
 /// 404 when the cycle is unknown, 403 unless admin, 409 `already_exists`, 422 `same_person`
 /// or `invalid_text`.
 pub fn decide_open(state: &Appraisal, cycle: &Cycle, command: &OpenAppraisal, ctx: &Ctx) -> Result<Decision, DomainError> {
-    if let Some(&version) = state.handled.get(&command.command_id) {
-        return Ok(Decision::AlreadyHandled { version });
-    }
     let config = cycle.authorize_opening(ctx)?;
     if state.opened.is_some() {
         return Err(DomainError::AlreadyExists { what: "appraisal" });
@@ -154,13 +151,6 @@ mod tests {
     fn a_second_opening_for_the_same_employee_in_the_cycle_already_exists() {
         let existing = given(until(Status::Opened)).state;
         assert_refused(decide_open(&existing, &cycle(), &the_three(), &by(admin())), "already_exists");
-    }
-
-    #[test]
-    fn a_retried_opening_yields_the_original_version() {
-        let existing = given(until(Status::Scored)).state;
-        let retry = OpenAppraisal { command_id: command_id(1), ..the_three() };
-        assert_eq!(decide_open(&existing, &cycle(), &retry, &by(admin())), Ok(Decision::AlreadyHandled { version: 1 }));
     }
 
     #[test]

@@ -2,7 +2,7 @@
 //! target greater than zero and a unit, ids unique within the plan.
 
 use crate::error::DomainError;
-use crate::text::{check_text, require_text};
+use crate::text::{check_text, check_whole, require_text};
 use skp_events::values::PlannedResult;
 use std::collections::HashSet;
 
@@ -34,6 +34,7 @@ pub fn validate_plan(results: &[PlannedResult]) -> Result<(), DomainError> {
             if indicator.target.value == 0 {
                 return invalid(format!("indicator {:?} needs a target greater than zero", indicator.id));
             }
+            check_whole("target.value", indicator.target.value, "invalid_plan")?;
             if indicator.target.unit.trim().is_empty() {
                 return invalid(format!("indicator {:?} needs a target unit", indicator.id));
             }

@@ -5,7 +5,6 @@ use super::voices::Voices;
 use skp_events::data::{AppraisalOpened, ForumResolved, ScoreFinalized, ScoreGiven, ScoreObjected};
 use skp_events::values::PlannedResult;
 use skp_events::{Envelope, Event};
-use std::collections::HashMap;
 use std::fmt;
 use time::OffsetDateTime;
 use uuid::Uuid;
@@ -143,8 +142,6 @@ pub struct Appraisal {
     pub forum: Option<(ForumResolved, Stamp)>,
     /// The final result.
     pub final_score: Option<(ScoreFinalized, Stamp)>,
-    /// Command ids already handled, with the version of the event each yielded.
-    pub handled: HashMap<Uuid, u64>,
     /// Expectations, dialogues, self-assessments and nominated evaluators (issue 13).
     pub voices: Voices,
 }
@@ -166,7 +163,6 @@ impl Appraisal {
     /// but the version.
     pub fn apply(&mut self, envelope: &Envelope) {
         self.version = envelope.version;
-        self.handled.insert(envelope.command_id, envelope.version);
         let stamp = Stamp { version: envelope.version, at: envelope.occurred_at };
         self.status = status_after(self.status, &envelope.event);
         match &envelope.event {
@@ -335,7 +331,6 @@ mod tests {
             objection: Some((objection.clone(), stamp(12))),
             forum: Some((forum.clone(), stamp(13))),
             final_score: Some((done.clone(), stamp(14))),
-            handled: (1..=14).map(|v| (command_id(v), v)).collect(),
             voices: Voices::default(),
         };
         assert_eq!(state, expected);

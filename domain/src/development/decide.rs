@@ -28,25 +28,22 @@ pub struct PlanCommand {
 /// [`DomainError`] with its stable code.
 pub fn decide(plan: &DevelopmentPlan, command: &PlanCommand, ctx: &Ctx) -> Result<Decision, DomainError> {
     let target = Target { kind: command.body.kind(), action_id: command.body.action_id() };
-    decide_lazily(plan, command.id, target, || Ok(command.body.clone()), ctx)
+    decide_lazily(plan, target, || Ok(command.body.clone()), ctx)
 }
 
 /// Like [`decide`] for a command aimed at `target` whose values are read by `values` only
-/// once the command id is new, the caller may issue it and the plan's state allows it: a
+/// once the caller may issue it and the plan's state allows it (a command id handled before
+/// is the command path's business, `skp_domain::idempotency`): a
 /// caller who may not act hears 403 (or 404, 409), never what is wrong with the values.
 ///
 /// # Errors
 /// [`DomainError`] with its stable code.
 pub fn decide_lazily(
     plan: &DevelopmentPlan,
-    command_id: Uuid,
     target: Target<'_>,
     values: impl FnOnce() -> Result<DevelopmentCommand, DomainError>,
     ctx: &Ctx,
 ) -> Result<Decision, DomainError> {
-    if let Some(&version) = plan.handled.get(&command_id) {
-        return Ok(Decision::AlreadyHandled { version });
-    }
     let role = authorize(plan, target, ctx)?;
     let body = values()?;
     debug_assert_eq!(body.kind(), target.kind, "the values are of the command authorized");

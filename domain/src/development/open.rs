@@ -32,13 +32,9 @@ use uuid::Uuid;
 pub fn decide_open(
     plan: &DevelopmentPlan,
     appraisal: &Appraisal,
-    command_id: Uuid,
     values: impl FnOnce() -> Result<OpenValues, DomainError>,
     ctx: &Ctx,
 ) -> Result<Decision, DomainError> {
-    if let Some(&version) = plan.handled.get(&command_id) {
-        return Ok(Decision::AlreadyHandled { version });
-    }
     let Some(people) = &appraisal.opened else {
         return Err(DomainError::NotFound { what: "appraisal" });
     };
@@ -107,7 +103,7 @@ mod tests {
 
     fn open(appraisal: &Appraisal, values: OpenValues, who: Who) -> Result<Decision, DomainError> {
         let plan = DevelopmentPlan::new(plan_id());
-        decide_open(&plan, appraisal, NEW_COMMAND, || Ok(values), &Ctx { caller: who.caller, now: NOW })
+        decide_open(&plan, appraisal, || Ok(values), &Ctx { caller: who.caller, now: NOW })
     }
 
     #[test]
@@ -172,15 +168,8 @@ mod tests {
     #[test]
     fn a_second_plan_for_the_same_appraisal_already_exists() {
         let plan = plan_given(vec![pembinaan_opened()]).state;
-        let decision = decide_open(&plan, &kurang_appraisal(), NEW_COMMAND, || Ok(OpenValues::default()), &Ctx { caller: rater().caller, now: NOW });
+        let decision = decide_open(&plan, &kurang_appraisal(), || Ok(OpenValues::default()), &Ctx { caller: rater().caller, now: NOW });
         assert_refused(decision, "already_exists");
-    }
-
-    #[test]
-    fn a_retried_opening_yields_the_original_version() {
-        let plan = plan_given(vec![pembinaan_opened()]).state;
-        let decision = decide_open(&plan, &kurang_appraisal(), plan_command_id(1), || Ok(OpenValues::default()), &Ctx { caller: rater().caller, now: NOW });
-        assert_eq!(decision, Ok(Decision::AlreadyHandled { version: 1 }));
     }
 
     #[test]

@@ -120,8 +120,6 @@ pub struct DevelopmentPlan {
     pub review: Option<(ImprovementReviewed, Mark)>,
     /// The follow-up after `not_improved`.
     pub follow_up: Option<(FollowUpDecided, Mark)>,
-    /// Command ids already handled, with the version of the event each yielded.
-    pub handled: HashMap<Uuid, u64>,
 }
 
 impl DevelopmentPlan {
@@ -140,7 +138,6 @@ impl DevelopmentPlan {
     /// Applies one stored event. Events of other aggregates change nothing but the version.
     pub fn apply(&mut self, envelope: &Envelope) {
         self.version = envelope.version;
-        self.handled.insert(envelope.command_id, envelope.version);
         let mark = Mark::of(envelope);
         match &envelope.event {
             Event::DevelopmentPlanOpened(opened) => self.opened = Some((opened.clone(), mark)),

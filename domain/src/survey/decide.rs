@@ -27,8 +27,8 @@ pub const MAX_SERVICE_REF_CHARS: usize = 100;
 ///
 /// # Errors
 /// [`DomainError`] with its stable code, in the order of the module documentation.
-pub fn decide(survey: &Survey, appraisal: &Appraisal, command_id: Uuid, command: &SurveyCommand, ctx: &Ctx) -> Result<Decision, DomainError> {
-    decide_lazily(survey, appraisal, command_id, command.kind(), || Ok(command.clone()), ctx)
+pub fn decide(survey: &Survey, appraisal: &Appraisal, command: &SurveyCommand, ctx: &Ctx) -> Result<Decision, DomainError> {
+    decide_lazily(survey, appraisal, command.kind(), || Ok(command.clone()), ctx)
 }
 
 /// Like [`decide`], reading the command's values only once the caller may act and the
@@ -40,14 +40,10 @@ pub fn decide(survey: &Survey, appraisal: &Appraisal, command_id: Uuid, command:
 pub fn decide_lazily(
     survey: &Survey,
     appraisal: &Appraisal,
-    command_id: Uuid,
     kind: SurveyKind,
     values: impl FnOnce() -> Result<SurveyCommand, DomainError>,
     ctx: &Ctx,
 ) -> Result<Decision, DomainError> {
-    if let Some(&version) = survey.handled.get(&command_id) {
-        return Ok(Decision::AlreadyHandled { version });
-    }
     let role = authorize(appraisal, kind, ctx)?;
     let command = values()?;
     debug_assert_eq!(command.kind(), kind, "the values are of the command authorized");

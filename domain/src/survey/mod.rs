@@ -65,8 +65,6 @@ pub struct Survey {
     pub answers: Vec<Answer>,
     /// Every piece of public feedback, in the order recorded.
     pub public: Vec<PublicItem>,
-    /// Command ids already handled, with the version of the event each yielded.
-    pub handled: HashMap<Uuid, u64>,
 }
 
 impl Survey {
@@ -85,7 +83,6 @@ impl Survey {
     /// Applies one stored event; events of other kinds change nothing but the version.
     pub fn apply(&mut self, envelope: &Envelope) {
         self.version = envelope.version;
-        self.handled.insert(envelope.command_id, envelope.version);
         let recorded = Stamp { version: envelope.version, at: envelope.occurred_at };
         match &envelope.event {
             Event::BehaviourRated(rated) => self.answers.push(Answer {

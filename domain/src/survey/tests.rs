@@ -116,14 +116,6 @@ fn an_answer_names_a_period_of_the_cycles_year_and_rates_every_value() {
     assert_eq!(code(decide_as(&survey, &appraisal, &noisy, &peer())), "invalid_text");
 }
 
-#[test]
-fn a_command_id_already_handled_yields_its_version_whoever_sends_it_again() {
-    let survey = answered(vec![(peer(), "annual", all(SesuaiEkspektasi))]);
-    let ctx = Ctx { caller: peer().caller, now: NOW };
-    let again = decide(&survey, &nominated_and_agreed(), survey_command_id(1), &rate("annual", all(SesuaiEkspektasi)), &ctx);
-    assert_eq!(again, Ok(Decision::AlreadyHandled { version: 1 }));
-}
-
 // ---------------------------------------------------------------- public feedback
 
 #[test]

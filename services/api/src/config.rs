@@ -11,12 +11,21 @@ use std::net::SocketAddr;
 pub struct Settings {
     /// Where the HTTP API listens (`SKP_HTTP_ADDR`, default `127.0.0.1:8080`).
     pub http_addr: SocketAddr,
-    /// HS256 secret of the bearer tokens (`SKP_JWT_SECRET`, required by the API).
+    /// HS256 secret of the bearer tokens (`SKP_JWT_SECRET`; empty when tokens are verified
+    /// only against an identity provider's JWKS).
     pub jwt_secret: Secret,
+    /// How bearer tokens are verified: the secret, the provider's keys, issuer, audience,
+    /// leeway (`SKP_JWT_*`).
+    pub tokens: crate::http::tokens::TokenSettings,
     /// The event store.
     pub store: StoreSettings,
     /// The read models.
     pub read: ReadSettings,
+    /// HTTP limits (`SKP_HTTP_*`, `SKP_SSE_MAX_CLIENTS`, `SKP_DRAIN_TIMEOUT_S`).
+    pub http: crate::serve::HttpLimits,
+    /// Where `skp-projector` serves its health (`SKP_PROJECTOR_ADDR`, default
+    /// `127.0.0.1:9091`).
+    pub projector_addr: SocketAddr,
     /// Run the projectors inside this process (`SKP_PROJECTORS`, `in-process` or `off`).
     pub projectors_in_process: bool,
     /// `json` for JSON logs, anything else for text (`SKP_LOG_FORMAT`).
@@ -40,6 +49,7 @@ impl Settings {
     pub fn for_projectors_from_env() -> Result<Self, ConfigError> {
         Self::from_lookup(|name| match name {
             "SKP_JWT_SECRET" => Some("unused-by-the-projector-host".to_owned()),
+            "SKP_JWT_JWKS_FILE" | "SKP_JWT_JWKS_URL" => None,
             _ => std::env::var(name).ok(),
         })
     }
@@ -50,18 +60,15 @@ impl Settings {
     /// [`ConfigError`] naming the variable that is missing or malformed.
     pub fn from_lookup(lookup: impl Fn(&str) -> Option<String>) -> Result<Self, ConfigError> {
         let get = |name: &'static str, default: &str| lookup(name).unwrap_or_else(|| default.to_owned());
-        let jwt_secret = lookup("SKP_JWT_SECRET").filter(|s| !s.is_empty()).ok_or(ConfigError {
-            name: "SKP_JWT_SECRET",
-            problem: "required: the HS256 secret of the bearer tokens".into(),
-        })?;
-        if jwt_secret.len() < 16 {
-            return Err(ConfigError { name: "SKP_JWT_SECRET", problem: "must be at least 16 bytes".into() });
-        }
+        let tokens = crate::http::tokens::TokenSettings::from_lookup(&lookup)?;
         Ok(Self {
             http_addr: parse("SKP_HTTP_ADDR", &get("SKP_HTTP_ADDR", "127.0.0.1:8080"))?,
-            jwt_secret: Secret::new(jwt_secret),
+            jwt_secret: tokens.hs256_secret.clone().unwrap_or_else(|| Secret::new("")),
+            tokens,
             store: StoreSettings::from_lookup(&lookup)?,
             read: ReadSettings::from_lookup(&lookup)?,
+            http: crate::serve::HttpLimits::from_lookup(&lookup)?,
+            projector_addr: parse("SKP_PROJECTOR_ADDR", &get("SKP_PROJECTOR_ADDR", "127.0.0.1:9091"))?,
             projectors_in_process: get("SKP_PROJECTORS", "in-process") != "off",
             log_json: get("SKP_LOG_FORMAT", "text") == "json",
         })

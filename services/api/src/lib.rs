@@ -3,6 +3,8 @@
 //!
 //! - [`config`]: [`Settings`](config::Settings) from `SKP_*` variables;
 //! - [`startup`]: `Application::build` and `run_until_stopped`, the shutdown signal;
+//! - [`health`]: readiness and projector metrics; [`projector_host`]: `skp-projector`;
+//! - [`serve`]: HTTP/1.1 with header, request, connection and drain limits;
 //! - [`readmodels`]: the read models as this process holds them, and the projectors it runs;
 //! - [`http`]: the routes, authentication, problem+json errors, the OpenAPI document and the
 //!   dashboard;
@@ -12,7 +14,10 @@
 //! and `skp-projector` (the projectors alone).
 
 pub mod config;
+pub mod health;
+pub mod projector_host;
 pub mod http;
 pub mod readmodels;
+pub mod serve;
 pub mod startup;
 pub mod telemetry;

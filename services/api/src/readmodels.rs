@@ -13,8 +13,72 @@ use tokio::task::JoinSet;
 pub struct ReadModels {
     /// The database.
     pub store: ReadStore,
-    /// Each projector's progress, by name.
+    /// Each projector's progress, by name (empty when the projectors run elsewhere).
     pub status: BTreeMap<&'static str, Arc<ProjectorStatus>>,
+    /// Whether the projections are set up (`None` when they run elsewhere).
+    pub setup: Option<Arc<Setup>>,
+}
+
+/// The set-up of the projections (the public stream, the projectors' list): done, or
+/// retried with the last error, for `/readyz`.
+#[derive(Debug, Default)]
+pub struct Setup {
+    state: std::sync::Mutex<(bool, Option<String>)>,
+}
+
+impl Setup {
+    /// Whether it is done.
+    pub fn done(&self) -> bool {
+        self.state.lock().unwrap_or_else(std::sync::PoisonError::into_inner).0
+    }
+
+    /// The error of the last try, while not done.
+    pub fn error(&self) -> Option<String> {
+        self.state.lock().unwrap_or_else(std::sync::PoisonError::into_inner).1.clone()
+    }
+
+    fn set(&self, done: bool, error: Option<String>) {
+        *self.state.lock().unwrap_or_else(std::sync::PoisonError::into_inner) = (done, error);
+    }
+}
+
+/// Sets the projections up, trying again every `pause` until it works or `shutdown` turns
+/// true (a public stream with unsafe settings, NATS or JetStream not answering), with
+/// `setup` saying how it goes; then starts every projector on `set` reporting into
+/// `statuses`. Returns when set up (or shut down).
+#[allow(clippy::too_many_arguments)]
+pub async fn set_up_and_spawn(
+    set: &mut JoinSet<()>,
+    settings: &crate::config::Settings,
+    client: &async_nats::Client,
+    store: &ReadStore,
+    statuses: &BTreeMap<&'static str, Arc<ProjectorStatus>>,
+    setup: &Setup,
+    shutdown: &watch::Receiver<bool>,
+    pause: Duration,
+) {
+    let projections = loop {
+        match skp_projections::catalog::projections(&settings.read, client, &settings.store).await {
+            Ok(projections) => break projections,
+            Err(e) => {
+                let cause = skp_store::error::chain(&e);
+                tracing::error!(error = %cause, "setting up the projections failed; trying again");
+                setup.set(false, Some(cause));
+                let mut stop = shutdown.clone();
+                tokio::select! {
+                    () = tokio::time::sleep(pause) => {}
+                    _ = stop.changed() => return,
+                }
+            }
+        }
+    };
+    setup.set(true, None);
+    spawn_projectors_into(set, projections, store, client, settings.read.projector_settings(&settings.store), shutdown, statuses);
+}
+
+/// A fresh status for every projector of the catalog.
+pub fn statuses() -> BTreeMap<&'static str, Arc<ProjectorStatus>> {
+    skp_projections::PROJECTORS.iter().map(|name| (*name, Arc::new(ProjectorStatus::new(name)))).collect()
 }
 
 impl ReadModels {
@@ -35,11 +99,24 @@ pub fn spawn_projectors(
     settings: ProjectorSettings,
     shutdown: &watch::Receiver<bool>,
 ) -> BTreeMap<&'static str, Arc<ProjectorStatus>> {
-    let mut statuses = BTreeMap::new();
+    let statuses = projections.iter().map(|p| (p.name(), Arc::new(ProjectorStatus::new(p.name())))).collect();
+    spawn_projectors_into(set, projections, store, client, settings, shutdown, &statuses);
+    statuses
+}
+
+/// Like [`spawn_projectors`], reporting into existing statuses (one per projection).
+pub fn spawn_projectors_into(
+    set: &mut JoinSet<()>,
+    projections: Vec<Arc<dyn Projection>>,
+    store: &ReadStore,
+    client: &async_nats::Client,
+    settings: ProjectorSettings,
+    shutdown: &watch::Receiver<bool>,
+    statuses: &BTreeMap<&'static str, Arc<ProjectorStatus>>,
+) {
     for projection in projections {
         let js = async_nats::jetstream::new(client.clone());
-        let status = Arc::new(ProjectorStatus::new(projection.name()));
-        statuses.insert(projection.name(), status.clone());
+        let status = statuses.get(projection.name()).cloned().unwrap_or_else(|| Arc::new(ProjectorStatus::new(projection.name())));
         let (store, settings, mut shutdown) = (store.clone(), settings.clone(), shutdown.clone());
         set.spawn(async move {
             loop {
@@ -57,7 +134,6 @@ pub fn spawn_projectors(
             }
         });
     }
-    statuses
 }
 
 /// Waits until `cell` is set, or `timeout`; whether it is set.

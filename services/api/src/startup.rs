@@ -3,7 +3,7 @@
 use crate::config::Settings;
 use crate::http::{self, auth::TokenVerifier, AppState};
 use crate::readmodels::{self, wait_until_set, ReadModels};
-use skp_projections::{catalog, ReadStore};
+use skp_projections::ReadStore;
 use skp_store::{Clock, CommandBus, EventStore, Metrics};
 use tokio::sync::{watch, OnceCell};
 use tokio::task::JoinSet;
@@ -15,6 +15,8 @@ use tokio::net::TcpListener;
 
 /// How long the API waits for NATS at start-up before giving up.
 const NATS_STARTUP_WAIT: Duration = Duration::from_secs(30);
+/// How long the projections' set-up waits before it is tried again.
+const PROJECTION_SETUP_RETRY: Duration = Duration::from_secs(2);
 /// How long start-up waits for the read models before serving without them (queries on
 /// them answer 503 until they connect; commands work meanwhile).
 const READ_MODELS_STARTUP_WAIT: Duration = Duration::from_secs(5);
@@ -26,6 +28,7 @@ pub struct Application {
     state: AppState,
     projectors: JoinSet<()>,
     stop_projectors: watch::Sender<bool>,
+    limits: crate::serve::HttpLimits,
 }
 
 impl Application {
@@ -54,12 +57,13 @@ impl Application {
         let bus = CommandBus::new(store, settings.store.cache_capacity, settings.store.command_retries, clock, metrics.clone());
         let state = AppState {
             bus: Arc::new(bus),
-            tokens: TokenVerifier::new(settings.jwt_secret.expose().as_bytes()),
+            tokens: TokenVerifier::from_settings(&settings.tokens).await?,
             read,
             metrics,
             shutting_down: stop_projectors.subscribe(),
+            limits: http::Limits::new(&settings.http),
         };
-        Ok(Self { listener, state, projectors, stop_projectors })
+        Ok(Self { listener, state, projectors, stop_projectors, limits: settings.http })
     }
 
     /// Where it listens.
@@ -82,13 +86,18 @@ impl Application {
     pub async fn run_until_stopped(mut self, shutdown: impl Future<Output = ()> + Send + 'static) -> std::io::Result<()> {
         let app = http::router(self.state);
         let stopping = self.stop_projectors.clone();
+        let delay = self.limits.shutdown_delay;
         let shutdown = async move {
             shutdown.await;
-            // Ends the live streams (they would hold the graceful shutdown forever) and lets
-            // the projectors finish the batch in hand and commit it.
+            // Ends the live streams (they would hold the graceful shutdown forever), lets the
+            // projectors finish the batch in hand and commit it, and turns /readyz to 503.
             stopping.send_replace(true);
+            if !delay.is_zero() {
+                tracing::info!(?delay, "draining: /readyz answers 503 while requests are still served");
+                tokio::time::sleep(delay).await;
+            }
         };
-        let served = axum::serve(self.listener, app).with_graceful_shutdown(shutdown).await;
+        let served = crate::serve::serve(self.listener, app, self.limits, shutdown).await;
         self.stop_projectors.send_replace(true);
         while self.projectors.join_next().await.is_some() {}
         served
@@ -112,21 +121,14 @@ async fn connect_read_models(settings: Settings, store: EventStore, read: Arc<On
         }
     };
     let mut set = JoinSet::new();
-    let status = if settings.projectors_in_process {
-        match catalog::projections(&settings.read, store.client(), settings.store.replicas).await {
-            Ok(projections) => {
-                let projector_settings = settings.read.projector_settings(&settings.store);
-                readmodels::spawn_projectors(&mut set, projections, &db, store.client(), projector_settings, &shutdown)
-            }
-            Err(e) => {
-                tracing::error!(error = %skp_store::error::chain(&e), "projectors not started");
-                Default::default()
-            }
-        }
-    } else {
-        Default::default()
-    };
-    let _ = read.set(ReadModels { store: db, status });
+    if !settings.projectors_in_process {
+        let _ = read.set(ReadModels { store: db, status: Default::default(), setup: None });
+        return;
+    }
+    // Served at once: /readyz says how the set-up goes while it is retried.
+    let (status, setup) = (readmodels::statuses(), Arc::new(readmodels::Setup::default()));
+    let _ = read.set(ReadModels { store: db.clone(), status: status.clone(), setup: Some(setup.clone()) });
+    readmodels::set_up_and_spawn(&mut set, &settings, store.client(), &db, &status, &setup, &shutdown, PROJECTION_SETUP_RETRY).await;
     while set.join_next().await.is_some() {}
 }
 

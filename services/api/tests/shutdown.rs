@@ -51,6 +51,11 @@ impl Instance {
 
     /// Starts `skp-api` on a free port; its log lines are collected in `log`.
     fn spawn(&mut self, log: &Arc<Mutex<Vec<String>>>) -> Child {
+        self.spawn_with(log, &[])
+    }
+
+    /// Like `spawn`, with more variables.
+    fn spawn_with(&mut self, log: &Arc<Mutex<Vec<String>>>, vars: &[(&str, &str)]) -> Child {
         self.port = std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
         let mut child = Command::new(env!("CARGO_BIN_EXE_skp-api"))
             .env_clear()
@@ -66,6 +71,7 @@ impl Instance {
             .env("SKP_PUBLIC_PREFIX", format!("test{}.skp.public", self.tag))
             .env("SKP_LOG_FORMAT", "json")
             .env("RUST_LOG", "info")
+            .envs(vars.iter().copied())
             .stdout(Stdio::piped())
             .stderr(Stdio::piped())
             .spawn()
@@ -215,9 +221,14 @@ async fn sigterm_lets_in_flight_commands_finish_and_projectors_commit_before_exi
     // checked below: every stored feedback event is one that was answered 200.
     let mut acknowledged = Vec::new();
     let mut not_served = 0;
+    // The highest stream sequence of an acknowledged command: what the read models must reach.
+    let mut last_sequence = 0;
     for request in requests {
         match request.await.unwrap() {
-            Ok((200, body)) => acknowledged.push(body["event_id"].as_str().unwrap().to_owned()),
+            Ok((200, body)) => {
+                last_sequence = body["stream_sequence"].as_u64().unwrap().max(last_sequence);
+                acknowledged.push(body["event_id"].as_str().unwrap().to_owned());
+            }
             Ok((status, body)) => panic!("unexpected answer {status}: {body}"),
             Err(_) => not_served += 1,
         }
@@ -262,4 +273,54 @@ async fn sigterm_lets_in_flight_commands_finish_and_projectors_commit_before_exi
     let _ = Command::new("kill").args(["-TERM", &child.id().to_string()]).status();
     let _ = tokio::task::spawn_blocking(move || wait_exit(&mut child, Duration::from_secs(30))).await;
     second.cleanup().await;
+}
+
+/// A half-sent request (its head never ends) does not hold the process after SIGTERM: it
+/// exits within the drain timeout. Meanwhile `/readyz` answers 503 `draining` while the
+/// process still serves, for `SKP_SHUTDOWN_DELAY_S`.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn sigterm_with_a_half_sent_request_exits_within_the_drain_timeout() {
+    use tokio::io::AsyncWriteExt;
+    let mut instance = Instance::new();
+    let log = Arc::new(Mutex::new(Vec::new()));
+    let mut child = instance.spawn_with(&log, &[("SKP_HTTP_HEADER_TIMEOUT_S", "120"), ("SKP_DRAIN_TIMEOUT_S", "3"), ("SKP_SHUTDOWN_DELAY_S", "2")]);
+    let http = reqwest::Client::builder().timeout(Duration::from_secs(5)).build().unwrap();
+    instance.wait_ready(&http).await;
+    let mut half = tokio::net::TcpStream::connect(("127.0.0.1", instance.port)).await.unwrap();
+    half.write_all(b"GET /healthz HTTP/1.1\r\nHost: skp\r\n").await.unwrap();
+    let pid = child.id().to_string();
+    assert!(Command::new("kill").args(["-TERM", &pid]).status().unwrap().success());
+    let signalled = Instant::now();
+
+    let draining = async {
+        loop {
+            if let Ok(r) = http.get(instance.url("/readyz")).send().await {
+                if r.status() == 503 {
+                    return r.json::<Value>().await.unwrap();
+                }
+            }
+            tokio::time::sleep(Duration::from_millis(20)).await;
+        }
+    };
+    let readyz = tokio::time::timeout(Duration::from_secs(2), draining).await.expect("/readyz turned 503 while the process still served");
+    assert_eq!(readyz["status"], "draining");
+    assert_eq!(http.get(instance.url("/healthz")).send().await.unwrap().status(), 200, "still serving while draining");
+
+    let exit = tokio::task::spawn_blocking(move || {
+        let status = wait_exit(&mut child, Duration::from_secs(20));
+        if status.is_none() {
+            let _ = child.kill();
+        }
+        status
+    })
+    .await
+    .unwrap();
+    let lines = log.lock().unwrap().clone();
+    let exit = exit.unwrap_or_else(|| panic!("skp-api still ran 20 s after SIGTERM with a half-sent request; its log:\n{}", lines.join("\n")));
+    assert!(exit.success(), "exit {exit}");
+    let took = signalled.elapsed();
+    assert!(took < Duration::from_secs(10), "exited {took:?} after SIGTERM: delay 2 s + drain 3 s expected");
+    println!("SIGTERM with a half-sent request: exited after {took:?} (shutdown delay 2 s, drain timeout 3 s)");
+    drop(half);
+    instance.cleanup().await;
 }

@@ -262,7 +262,7 @@ async fn projections(command: ProjectionsCommand) -> ExitCode {
 }
 
 async fn status(settings: &StoreSettings, read: &ReadSettings, json: bool) -> anyhow::Result<()> {
-    let client = connect_with_retry(&settings.nats_url, Duration::from_secs(5)).await?;
+    let client = connect_with_retry(&settings.nats_url, &settings.nats_auth, Duration::from_secs(5)).await?;
     let store = ReadStore::connect(read.database_url.expose(), &read.schema, 2).await?;
     let head = skp_store::stream::last_sequence(&async_nats::jetstream::new(client), &settings.stream).await?;
     let mut rows = Vec::new();
@@ -285,9 +285,9 @@ async fn status(settings: &StoreSettings, read: &ReadSettings, json: bool) -> an
 }
 
 async fn rebuild_one(settings: &StoreSettings, read: &ReadSettings, name: &str, json: bool) -> anyhow::Result<()> {
-    let client = connect_with_retry(&settings.nats_url, Duration::from_secs(5)).await?;
+    let client = connect_with_retry(&settings.nats_url, &settings.nats_auth, Duration::from_secs(5)).await?;
     let store = ReadStore::connect(read.database_url.expose(), &read.schema, 4).await?;
-    let projection = catalog::projections(read, &client, settings.replicas)
+    let projection = catalog::projections(read, &client, settings)
         .await?
         .into_iter()
         .find(|p| p.name() == name && p.rebuildable())

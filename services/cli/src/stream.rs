@@ -52,7 +52,7 @@ pub struct Stored {
 /// # Errors
 /// [`InspectError::Stream`] when NATS or the stream cannot be read.
 pub async fn read_all(settings: &StoreSettings, filter: &str, mut each: impl FnMut(Stored)) -> Result<(), InspectError> {
-    let client = connect_with_retry(&settings.nats_url, CONNECT_WAIT).await?;
+    let client = connect_with_retry(&settings.nats_url, &settings.nats_auth, CONNECT_WAIT).await?;
     let js = async_nats::jetstream::new(client);
     let head = last_sequence(&js, &settings.stream).await?;
     let from = ReadFrom { stream: settings.stream.clone(), filter: filter.to_owned(), start: 1, batch: BATCH, wait: FETCH_WAIT };

@@ -22,6 +22,8 @@ use std::future::Future;
 use std::time::Duration;
 use uuid::Uuid;
 
+pub mod nats;
+
 /// The example table used when `PAYROLL_TABLE` is not set. It is only an example: there is
 /// no national table; every agency sets its own Tukin/TPP percentages per predikat.
 pub const EXAMPLE_TABLE: &str = "sangat_baik=100,baik=100,butuh_perbaikan=80,kurang=60,sangat_kurang=50";
@@ -129,8 +131,10 @@ impl fmt::Display for PercentTable {
 /// The consumer's settings (see `services/payroll-sample/README.md`).
 #[derive(Debug, Clone)]
 pub struct Settings {
-    /// `SKP_NATS_URL`.
+    /// `SKP_NATS_URL`, without any user part.
     pub nats_url: String,
+    /// How to reach NATS: `SKP_NATS_URL` and the `SKP_NATS_*` credential and TLS.
+    pub nats: nats::NatsOptions,
     /// `SKP_DATABASE_URL`: the payroll database (here any PostgreSQL).
     pub database_url: String,
     /// `SKP_PUBLIC_STREAM`: SKP's public stream.
@@ -160,8 +164,10 @@ impl Settings {
     /// A malformed setting.
     pub fn from_lookup(lookup: impl Fn(&str) -> Option<String>) -> Result<Self, SampleError> {
         let get = |name: &str, default: &str| lookup(name).filter(|v| !v.trim().is_empty()).unwrap_or_else(|| default.to_owned());
+        let nats = nats::NatsOptions::from_lookup(&|name: &str| lookup(name).filter(|v| !v.trim().is_empty()))?;
         let settings = Self {
-            nats_url: get("SKP_NATS_URL", "nats://127.0.0.1:4222"),
+            nats_url: nats.urls.clone(),
+            nats,
             database_url: get("SKP_DATABASE_URL", "postgres://postgres@127.0.0.1:5432/postgres"),
             stream: get("SKP_PUBLIC_STREAM", "SKP_PUBLIC"),
             prefix: get("SKP_PUBLIC_PREFIX", "skp.public"),
@@ -499,8 +505,7 @@ async fn handle(
 /// # Errors
 /// See [`SampleError`].
 pub async fn run(settings: &Settings, mode: Mode, shutdown: impl Future<Output = ()>, report: impl FnMut(Outcome<'_>)) -> Result<Summary, SampleError> {
-    let urls: Vec<&str> = settings.nats_url.split(',').map(str::trim).filter(|u| !u.is_empty()).collect();
-    let client = async_nats::connect(urls).await.map_err(|e| nats(format!("connecting to {}", settings.nats_url))(e.into()))?;
+    let client = settings.nats.connect().await?;
     let js = jetstream::new(client);
     let pool = PgPoolOptions::new().max_connections(4).acquire_timeout(Duration::from_secs(5)).connect(&settings.database_url).await?;
     ensure_schema(&pool, &settings.schema).await?;

@@ -19,7 +19,7 @@ const USAGE: &str = "usage: skp-payroll-sample [--once]
 Consumes skp.public.score.finalized.v1 and records each employee's Tukin/TPP percentage.
   --once   handle the events waiting now, then exit (default: run until SIGINT/SIGTERM)
 
-Environment: SKP_NATS_URL, SKP_DATABASE_URL, SKP_PUBLIC_STREAM, SKP_PUBLIC_PREFIX,
+Environment: SKP_NATS_URL (and SKP_NATS_* credential and TLS), SKP_DATABASE_URL, SKP_PUBLIC_STREAM, SKP_PUBLIC_PREFIX,
 PAYROLL_SCHEMA, PAYROLL_CONSUMER, PAYROLL_TABLE (see services/payroll-sample/README.md).";
 
 #[tokio::main]

@@ -28,6 +28,12 @@ pub struct Append<'a> {
     pub message_id: &'a str,
     /// `Nats-Expected-Last-Subject-Sequence`: 0 when the subject must be empty.
     pub expected_last_subject_seq: u64,
+    /// `Skp-Command`: the name of the command that decided the event (e.g. `draft_plan`), so
+    /// that an idempotency key sent again with another command is recognised.
+    pub command: Option<&'a str>,
+    /// `Skp-Request-Digest`: a digest of the command's values, so that the key sent again
+    /// with other values is recognised.
+    pub digest: Option<&'a str>,
 }
 
 /// What a refused or unanswered publish means for the caller.

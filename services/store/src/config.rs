@@ -51,8 +51,11 @@ where
 /// Where the events live and how commands are appended.
 #[derive(Debug, Clone)]
 pub struct StoreSettings {
-    /// NATS URL(s), comma-separated (`SKP_NATS_URL`).
+    /// NATS URL(s), comma-separated (`SKP_NATS_URL`), without any user part (that is in
+    /// `nats_auth`).
     pub nats_url: String,
+    /// The NATS credential and TLS (`SKP_NATS_*`).
+    pub nats_auth: crate::nats::NatsAuth,
     /// The event stream's name (`SKP_STREAM`, default `SKP_EVENTS`).
     pub stream: String,
     /// Prefix of the event subjects (`SKP_SUBJECT_PREFIX`, default `skp.events`).
@@ -109,10 +112,16 @@ impl StoreSettings {
     /// [`ConfigError`] naming the variable that is malformed.
     pub fn from_lookup(lookup: &impl Fn(&str) -> Option<String>) -> Result<Self, ConfigError> {
         let get = |name: &'static str, default: &str| lookup(name).unwrap_or_else(|| default.to_owned());
+        let (nats_auth, nats_url) = crate::nats::NatsAuth::from_lookup(lookup, &get("SKP_NATS_URL", "nats://127.0.0.1:4222"))?;
+        let subject_prefix = get("SKP_SUBJECT_PREFIX", skp_events::subject::DEFAULT_EVENT_PREFIX);
+        if let Err(problem) = skp_events::subject::Subjects::check_prefix(&subject_prefix) {
+            return Err(ConfigError { name: "SKP_SUBJECT_PREFIX", problem });
+        }
         Ok(Self {
-            nats_url: get("SKP_NATS_URL", "nats://127.0.0.1:4222"),
+            nats_url,
+            nats_auth,
             stream: get("SKP_STREAM", "SKP_EVENTS"),
-            subject_prefix: get("SKP_SUBJECT_PREFIX", skp_events::subject::DEFAULT_EVENT_PREFIX),
+            subject_prefix,
             replicas: parse("SKP_STREAM_REPLICAS", &get("SKP_STREAM_REPLICAS", "1"))?,
             command_retries: parse("SKP_COMMAND_RETRIES", &get("SKP_COMMAND_RETRIES", "32"))?,
             append_timeout: Duration::from_millis(parse("SKP_APPEND_TIMEOUT_MS", &get("SKP_APPEND_TIMEOUT_MS", "5000"))?),

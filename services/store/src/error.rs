@@ -94,6 +94,18 @@ pub enum StoreError {
         #[source]
         source: Cause,
     },
+    /// Connecting to NATS failed for a reason that waiting does not fix: the server refused
+    /// the credential, or TLS failed. SKP refuses to start.
+    #[error("connecting to {url}: {what}")]
+    Connect {
+        /// The server(s), without any secret.
+        url: String,
+        /// What failed, naming the settings to check.
+        what: &'static str,
+        /// The client's error.
+        #[source]
+        source: Cause,
+    },
     /// The stream stopped delivering before the sequence it was expected to reach.
     #[error("stream {stream} stopped delivering after sequence {reached} (head {head})")]
     Stalled {

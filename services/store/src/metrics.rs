@@ -42,6 +42,7 @@ struct Inner {
     append_batch_fallbacks: Counter,
     projector_lag: Family<ProjectionLabels, Gauge>,
     projector_checkpoint: Family<ProjectionLabels, Gauge>,
+    projector_stopped: Family<ProjectionLabels, Gauge>,
 }
 
 impl Default for Metrics {
@@ -73,6 +74,8 @@ impl Metrics {
         registry.register("projector_lag", "Stream last sequence minus the projector's checkpoint", projector_lag.clone());
         let projector_checkpoint = Family::<ProjectionLabels, Gauge>::default();
         registry.register("projector_checkpoint", "The last stream sequence a projector applied", projector_checkpoint.clone());
+        let projector_stopped = Family::<ProjectionLabels, Gauge>::default();
+        registry.register("projector_stopped", "1 while a projector is stopped on an error (an undecodable event: see /readyz)", projector_stopped.clone());
         Self {
             inner: Arc::new(Inner {
                 registry,
@@ -83,6 +86,7 @@ impl Metrics {
                 append_batch_fallbacks,
                 projector_lag,
                 projector_checkpoint,
+                projector_stopped,
             }),
         }
     }
@@ -111,6 +115,12 @@ impl Metrics {
     /// Counts an atomic batch that was refused and appended one message at a time.
     pub fn batch_fallback(&self) {
         self.inner.append_batch_fallbacks.inc();
+    }
+
+    /// Records whether a projector is stopped on an error.
+    pub fn projector_stopped(&self, projection: &str, stopped: bool) {
+        let labels = ProjectionLabels { projection: projection.to_owned() };
+        self.inner.projector_stopped.get_or_create(&labels).set(i64::from(stopped));
     }
 
     /// Records a projector's checkpoint and lag.

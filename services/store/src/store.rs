@@ -14,7 +14,7 @@ use crate::append::{ack_error, Append, Appended};
 use crate::batcher::Batcher;
 use crate::config::{GroupCommit, StoreSettings};
 use crate::connect::connect_with_retry;
-use crate::direct::{self, RawEvent};
+use crate::direct::{self, RawEvent, ReadLimits};
 use crate::error::StoreError;
 use crate::metrics::Metrics;
 use crate::stream;
@@ -26,6 +26,11 @@ use skp_events::subject::Subjects;
 use std::time::{Duration, Instant};
 use tracing::instrument;
 
+/// The header naming the command that decided an event (`Skp-Command`).
+pub const COMMAND_HEADER: &str = "Skp-Command";
+/// The header holding a digest of the command's values (`Skp-Request-Digest`).
+pub const DIGEST_HEADER: &str = "Skp-Request-Digest";
+
 /// Handle to the event stream. Cheap to clone.
 #[derive(Clone, Debug)]
 pub struct EventStore {
@@ -33,7 +38,7 @@ pub struct EventStore {
     js: jetstream::Context,
     stream: String,
     subjects: Subjects,
-    batched_get: bool,
+    batched_get: Option<direct::ReadLimits>,
     timeout: Duration,
     metrics: Metrics,
     batcher: Option<Batcher>,
@@ -46,7 +51,7 @@ impl EventStore {
     /// [`StoreError`] when NATS cannot be reached within `wait`;
     /// [`StoreError::UnsafeStream`] when the stream exists with unsafe settings.
     pub async fn connect(settings: &StoreSettings, metrics: Metrics, wait: Duration) -> Result<Self, StoreError> {
-        let client = connect_with_retry(&settings.nats_url, wait).await?;
+        let client = connect_with_retry(&settings.nats_url, &settings.nats_auth, wait).await?;
         Self::with_client(client, settings, metrics).await
     }
 
@@ -60,13 +65,22 @@ impl EventStore {
         let subjects = Subjects::new(settings.subject_prefix.clone());
         stream::ensure(&js, &settings.stream, &subjects, settings.replicas).await?;
         let version = client.server_info().version;
-        let batched_get = server_at_least(&version, (2, 11));
+        let batched_get = server_at_least(&version, (2, 11)).then(direct::ReadLimits::default);
         let wanted = settings.group_commit != GroupCommit::Off;
         let atomic = wanted && server_at_least(&version, (2, 12)) && stream::allow_atomic(&client, &settings.stream).await?;
         let adaptive = settings.group_commit == GroupCommit::Adaptive;
         let batcher = atomic.then(|| Batcher::start(client.clone(), js.clone(), metrics.clone(), settings.group_commit_min_batch, adaptive));
-        tracing::info!(stream = %settings.stream, batched_get, group_commit = atomic, server = %version, "event store ready");
+        tracing::info!(stream = %settings.stream, batched_get = batched_get.is_some(), group_commit = atomic, server = %version, "event store ready");
         Ok(Self { client, js, stream: settings.stream.clone(), subjects, batched_get, timeout: settings.append_timeout, metrics, batcher })
+    }
+
+    /// Sets how much one batched direct get asks for (nats-server 2.11 and newer; older
+    /// servers are read one message per request whatever this says). Every read still reads
+    /// a subject whole; smaller batches only take more requests. For tests and tuning.
+    pub fn set_read_limits(&mut self, limits: ReadLimits) {
+        if self.batched_get.is_some() {
+            self.batched_get = Some(limits);
+        }
     }
 
     /// Whether appends go out in atomic batches (group commit on, and supported).
@@ -118,6 +132,12 @@ impl EventStore {
         headers.insert("Skp-Schema-Version", append.schema_version.to_string());
         headers.insert("Nats-Msg-Id", append.message_id);
         headers.insert("Nats-Expected-Last-Subject-Sequence", append.expected_last_subject_seq.to_string());
+        if let Some(command) = append.command {
+            headers.insert(COMMAND_HEADER, command);
+        }
+        if let Some(digest) = append.digest {
+            headers.insert(DIGEST_HEADER, digest);
+        }
         let result = match &self.batcher {
             Some(batcher) => batcher.append(append.subject.into(), headers, append.body).await,
             None => self.publish(append.subject, headers, append.body).await,

@@ -1,9 +1,11 @@
 //! Creating or checking the event stream: file storage, deny delete, deny purge, no rollup,
-//! discard new, direct gets allowed, replicas from configuration.
+//! discard new, no limits, direct gets allowed, replicas from configuration; an existing
+//! stream is checked whole ([`crate::stream_check`]).
 
 use crate::error::{cause, StoreError};
 use async_nats::jetstream::stream::{Config, DiscardPolicy, StorageType};
 use async_nats::jetstream::Context;
+use crate::stream_check::{problems, Requirements};
 use skp_events::subject::Subjects;
 use std::time::Duration;
 
@@ -19,34 +21,40 @@ pub fn required_config(name: &str, subjects: &Subjects, replicas: usize) -> Conf
         allow_rollup: false,
         discard: DiscardPolicy::New,
         allow_direct: true,
-        duplicate_window: Duration::from_secs(120),
+        duplicate_window: EVENTS_DUPLICATE_WINDOW,
         description: Some("SKP appraisal events: append-only, one subject per aggregate".into()),
         ..Default::default()
     }
 }
 
-/// Creates the stream if it is missing; otherwise checks that it is safe to run on.
+/// The duplicate window SKP creates `SKP_EVENTS` with, and the shortest it accepts: a
+/// publish retried after a lost acknowledgement meets the first within it.
+pub const EVENTS_DUPLICATE_WINDOW: Duration = Duration::from_secs(120);
+
+/// Creates the stream if it is missing; otherwise checks its whole configuration
+/// ([`crate::stream_check`]).
 ///
 /// # Errors
-/// [`StoreError::UnsafeStream`] naming the unsafe settings; [`StoreError::Stream`] when
+/// [`StoreError::UnsafeStream`] naming every unsafe setting; [`StoreError::Stream`] when
 /// JetStream does not answer.
 pub async fn ensure(js: &Context, name: &str, subjects: &Subjects, replicas: usize) -> Result<(), StoreError> {
     let wanted = required_config(name, subjects, replicas);
-    let mut stream = get_or_create_with_retry(js, &wanted).await.map_err(|e| StoreError::stream(name, "creating or opening it", e))?;
-    let info = stream.info().await.map_err(|e| StoreError::stream(name, "reading its configuration", e))?;
-    let found = &info.config;
-    let problems: Vec<String> = [
-        (!found.deny_delete, "deny_delete is off"),
-        (!found.deny_purge, "deny_purge is off"),
-        (found.allow_rollup, "rollup is allowed"),
-        (found.storage != StorageType::File, "storage is not file"),
-        (!found.allow_direct, "direct get is off"),
-        (!found.subjects.contains(&subjects.all()), "it does not capture the event subjects"),
-    ]
-    .into_iter()
-    .filter(|(bad, _)| *bad)
-    .map(|(_, why)| why.to_owned())
-    .collect();
+    let needs = Requirements { subjects: subjects.all(), replicas, min_duplicate_window: EVENTS_DUPLICATE_WINDOW, direct_get: true };
+    ensure_checked(js, &wanted, &needs).await
+}
+
+/// Creates the stream `config` names if it is missing, then checks what the server holds
+/// against `needs` (also for a stream just created: the server may have adjusted it).
+///
+/// # Errors
+/// [`StoreError::UnsafeStream`] naming every unsafe setting; [`StoreError::Stream`] when
+/// JetStream does not answer.
+pub async fn ensure_checked(js: &Context, config: &Config, needs: &Requirements) -> Result<(), StoreError> {
+    let name = config.name.as_str();
+    get_or_create_with_retry(js, config).await.map_err(|e| StoreError::stream(name, "creating or opening it", e))?;
+    let info: serde_json::Value = js.request(format!("STREAM.INFO.{name}"), &serde_json::json!({})).await.map_err(|e| StoreError::stream(name, "reading its configuration", e))?;
+    let found = info.get("config").ok_or(StoreError::Malformed("a stream info answer without its configuration"))?;
+    let problems = problems(found, needs);
     if problems.is_empty() {
         Ok(())
     } else {

@@ -76,7 +76,7 @@ fn subject(prefix: &str, i: usize) -> String {
 
 async fn append(store: &EventStore, subject: &str, body: String, message_id: &str, expected: u64) -> Result<skp_store::Appended, StoreError> {
     store
-        .append(Append { subject, body: body.into(), event_type: "FeedbackGiven", schema_version: 1, message_id, expected_last_subject_seq: expected })
+        .append(Append { subject, body: body.into(), event_type: "FeedbackGiven", schema_version: 1, message_id, expected_last_subject_seq: expected, command: None, digest: None })
         .await
 }
 

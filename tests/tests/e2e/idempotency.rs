@@ -98,6 +98,8 @@ async fn an_append_retried_after_its_ack_was_lost_is_stored_once() {
             schema_version: 1,
             message_id: &format!("{id}:{key}"),
             expected_last_subject_seq: previous,
+            command: Some("give_feedback"),
+            digest: None,
         })
         .await;
     match retry {

@@ -29,3 +29,12 @@ mod tamper;
 // Voices beyond the rater (issue 13).
 mod voices;
 mod voices_cli;
+// issue 15: production hardening
+mod direct_reads;
+mod http_limits;
+mod idempotency_owner;
+mod nats_security;
+mod pg_tls;
+mod projector_host;
+mod smaller_holes;
+mod stream_checks;

@@ -14,7 +14,7 @@ async fn health_readiness_and_security_headers() {
     let ready = wait_for(std::time::Duration::from_secs(10), || async { app.send(app.http.get(app.url("/readyz"))).await.status == 200 }).await;
     assert!(ready, "the service became ready");
     let ready = app.send(app.http.get(app.url("/readyz"))).await.expect(200);
-    assert_eq!(ready["checks"], json!({"nats": true, "postgres": true}));
+    assert_eq!(ready["checks"], json!({"nats": true, "postgres": true, "projections_set_up": true}));
     assert_eq!(ready["projectors"]["progress"]["error"], serde_json::Value::Null);
 }
 

@@ -75,7 +75,7 @@ async fn read_side(app: &TestApp) -> ReadSide {
     ReadSide {
         store: ReadStore::connect(settings.read.database_url.expose(), &settings.read.schema, 8).await.unwrap(),
         js: async_nats::jetstream::new(app.nats().await),
-        projections: skp_projections::catalog::projections(&settings.read, events.client(), 1).await.unwrap(),
+        projections: skp_projections::catalog::projections(&settings.read, events.client(), &settings.store).await.unwrap(),
         projector_settings: settings.read.projector_settings(&settings.store),
     }
 }

@@ -1,59 +1,16 @@
-//! Bearer tokens: HS256 JWTs with `sub` (the caller's NIP), optional `roles` (`admin`,
-//! `inspector`, `service_desk`) and `exp`. Anything else, or nothing, is a 401.
+//! Who is calling: `Authorization: Bearer <JWT>` ([`Authenticated`]), or for the live
+//! stream alone also `?access_token=` ([`StreamCaller`]). Tokens are verified by
+//! [`TokenVerifier`](super::tokens::TokenVerifier): `sub` (the caller's NIP), optional
+//! `roles` (`admin`, `inspector`), `exp`. Anything else, or nothing, is a 401.
 
 use super::error::ApiError;
 use super::AppState;
 use axum::extract::FromRequestParts;
 use axum::http::request::Parts;
-use jsonwebtoken::{Algorithm, DecodingKey, Validation};
-use serde::Deserialize;
 use skp_domain::Caller;
-use skp_events::Nip;
-use std::sync::Arc;
+pub use super::tokens::TokenVerifier;
 
-/// Verifies tokens.
-#[derive(Clone)]
-pub struct TokenVerifier {
-    key: Arc<DecodingKey>,
-    validation: Validation,
-}
-
-impl std::fmt::Debug for TokenVerifier {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str("TokenVerifier(HS256)")
-    }
-}
-
-#[derive(Debug, Deserialize)]
-struct Claims {
-    sub: String,
-    #[serde(default)]
-    roles: Vec<String>,
-}
-
-impl TokenVerifier {
-    /// A verifier for tokens signed with `secret`.
-    pub fn new(secret: &[u8]) -> Self {
-        let mut validation = Validation::new(Algorithm::HS256);
-        validation.leeway = 0;
-        validation.set_required_spec_claims(&["exp", "sub"]);
-        Self { key: Arc::new(DecodingKey::from_secret(secret)), validation }
-    }
-
-    /// The caller a token names.
-    ///
-    /// # Errors
-    /// [`ApiError::Token`] for a token that is malformed, badly signed, of another
-    /// algorithm or expired; [`ApiError::TokenSubject`] when its `sub` is not a NIP.
-    pub fn verify(&self, token: &str) -> Result<Caller, ApiError> {
-        let data = jsonwebtoken::decode::<Claims>(token, &self.key, &self.validation).map_err(ApiError::Token)?;
-        let nip = Nip::parse(&data.claims.sub).map_err(ApiError::TokenSubject)?;
-        let has = |role: &str| data.claims.roles.iter().any(|r| r == role);
-        Ok(Caller { nip, admin: has("admin"), inspector: has("inspector"), service_desk: has("service_desk") })
-    }
-}
-
-/// The authenticated caller of a request.
+/// The authenticated caller of a request, from `Authorization: Bearer <token>` only.
 #[derive(Debug, Clone)]
 pub struct Authenticated(pub Caller);
 
@@ -61,20 +18,49 @@ impl FromRequestParts<AppState> for Authenticated {
     type Rejection = ApiError;
 
     async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, Self::Rejection> {
-        let token = match parts.headers.get(axum::http::header::AUTHORIZATION) {
-            Some(header) => header
-                .to_str()
-                .ok()
-                .and_then(|h| h.strip_prefix("Bearer ").or_else(|| h.strip_prefix("bearer ")))
-                .ok_or(ApiError::Unauthorized("Authorization must be Bearer <token>"))?
-                .to_owned(),
-            // Browsers' EventSource cannot set headers: GET requests may carry the token as
-            // `?access_token=` (never logged: request spans record the path only).
-            None if parts.method == axum::http::Method::GET => query_token(parts.uri.query().unwrap_or_default())
-                .ok_or(ApiError::Unauthorized("missing Authorization: Bearer <token>"))?,
-            None => return Err(ApiError::Unauthorized("missing Authorization: Bearer <token>")),
+        if query_token(parts.uri.query().unwrap_or_default()).is_some() {
+            // A token in a URL ends up in proxies' and browsers' histories: only the live
+            // stream, which browsers' EventSource cannot give a header, takes one there.
+            return Err(ApiError::Unauthorized("?access_token= is accepted only on the live progress stream; send Authorization: Bearer <token>"));
+        }
+        let token = bearer(parts)?.ok_or(ApiError::Unauthorized("missing Authorization: Bearer <token>"))?;
+        state.tokens.verify(token.trim()).map(|v| Authenticated(v.caller))
+    }
+}
+
+/// The caller of a live stream (Server-Sent Events): the token from `Authorization`, or from
+/// `?access_token=` (browsers' `EventSource` cannot set headers; never logged, request spans
+/// record the path only), with the instant it expires, at which the stream ends.
+#[derive(Debug, Clone)]
+pub struct StreamCaller {
+    /// Who.
+    pub caller: Caller,
+    /// When the token expires (its `exp`).
+    pub expires_at: time::OffsetDateTime,
+}
+
+impl FromRequestParts<AppState> for StreamCaller {
+    type Rejection = ApiError;
+
+    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, Self::Rejection> {
+        let token = match bearer(parts)? {
+            Some(token) => token,
+            None => query_token(parts.uri.query().unwrap_or_default()).ok_or(ApiError::Unauthorized("missing Authorization: Bearer <token> (or ?access_token=)"))?,
         };
-        state.tokens.verify(token.trim()).map(Authenticated)
+        let verified = state.tokens.verify(token.trim())?;
+        Ok(StreamCaller { caller: verified.caller, expires_at: verified.expires_at })
+    }
+}
+
+fn bearer(parts: &Parts) -> Result<Option<String>, ApiError> {
+    match parts.headers.get(axum::http::header::AUTHORIZATION) {
+        Some(header) => header
+            .to_str()
+            .ok()
+            .and_then(|h| h.strip_prefix("Bearer ").or_else(|| h.strip_prefix("bearer ")))
+            .map(|t| Some(t.to_owned()))
+            .ok_or(ApiError::Unauthorized("Authorization must be Bearer <token>")),
+        None => Ok(None),
     }
 }
 

@@ -6,7 +6,8 @@ use super::error::ApiError;
 use super::extract::{Body, CommandIds};
 use super::{appraisal_id_from_path, AppState, Authenticated};
 use skp_store::{CommandMeta, Committed};
-use axum::extract::{Path, State};
+use super::extract::Path;
+use axum::extract::State;
 use axum::http::{header, StatusCode};
 use axum::response::{IntoResponse, Response};
 use axum::Json;
@@ -16,9 +17,10 @@ use skp_domain::{Caller, Ctx, DomainError};
 use skp_events::ids::{appraisal_id, SKP_NAMESPACE};
 use uuid::Uuid;
 
-/// The command's meta data: who asks, its ids and its name.
-pub(crate) fn meta(caller: Caller, ids: CommandIds, name: &'static str) -> CommandMeta {
-    CommandMeta { command_id: ids.command_id, correlation_id: ids.correlation_id, caller, name }
+/// The command's metadata; `values` (the body) is digested, so that its `Idempotency-Key`
+/// sent again with other values is refused (422 `idempotency_key_reused`).
+pub(crate) fn meta(caller: Caller, ids: CommandIds, name: &'static str, values: &impl serde::Serialize) -> CommandMeta {
+    CommandMeta { command_id: ids.command_id, correlation_id: ids.correlation_id, caller, name, digest: CommandMeta::digest_of(values) }
 }
 
 /// The header on the answer to a command id handled before (an `Idempotency-Key` sent
@@ -51,7 +53,7 @@ pub async fn open_cycle(State(app): State<AppState>, Authenticated(caller): Auth
     // With an Idempotency-Key the cycle id is derived from it, so a retry meets the first.
     let cycle_id = if ids.from_client { Uuid::new_v5(&SKP_NAMESPACE, format!("cycle/{}", ids.command_id).as_bytes()) } else { Uuid::now_v7() };
     let command = body.to_command(ids.command_id);
-    let meta = meta(caller, ids, "open_cycle");
+    let meta = meta(caller, ids, "open_cycle", &body);
     let committed = app.bus.execute::<Cycle>(cycle_id, &meta, |state, ctx| state.decide_open(&command, ctx)).await?;
     Ok(answer(StatusCode::CREATED, committed, Some(format!("/v1/cycles/{cycle_id}/progress"))))
 }
@@ -79,7 +81,7 @@ pub async fn open_appraisal(
         rater_superior: body.rater_superior.to_person("rater_superior")?,
     };
     let id = appraisal_id(cycle_id, &command.employee.nip);
-    let meta = meta(caller, ids, CommandKind::Open.as_str());
+    let meta = meta(caller, ids, CommandKind::Open.as_str(), &body);
     let committed = app.bus.execute::<Appraisal>(id, &meta, |state, ctx| appraisal::decide_open(state, &cycle, &command, ctx)).await?;
     Ok(answer(StatusCode::CREATED, committed, Some(format!("/v1/appraisals/{id}"))))
 }
@@ -92,11 +94,12 @@ pub(crate) async fn run(
     caller: Caller,
     ids: CommandIds,
     kind: CommandKind,
+    values: &impl serde::Serialize,
     build: impl Fn() -> Result<AppraisalCommand, DomainError>,
 ) -> Result<Response, ApiError> {
     let id = appraisal_id_from_path(id)?;
-    let meta = meta(caller, ids, kind.as_str());
-    let committed = app.bus.execute::<Appraisal>(id, &meta, |state, ctx| appraisal::decide_lazily(state, meta.command_id, kind, &build, ctx)).await?;
+    let meta = meta(caller, ids, kind.as_str(), values);
+    let committed = app.bus.execute::<Appraisal>(id, &meta, |state, ctx| appraisal::decide_lazily(state, kind, &build, ctx)).await?;
     Ok(answer(StatusCode::OK, committed, None))
 }
 
@@ -114,7 +117,7 @@ macro_rules! appraisal_route {
             Path(id): Path<String>,
             Body($b): Body<$body>,
         ) -> Result<Response, ApiError> {
-            run(&app, &id, caller, ids, $kind, || $build).await
+            run(&app, &id, caller, ids, $kind, &$b, || $build).await
         }
     };
 }

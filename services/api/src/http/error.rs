@@ -55,6 +55,15 @@ pub enum ApiError {
     /// 503 `read_model_unavailable`, with `Retry-After`: the read models are not connected yet.
     #[error("the read models are not connected yet; retry shortly")]
     ReadNotConnected,
+    /// 503 `too_many_streams`, with `Retry-After`: the process serves its most live streams.
+    #[error("this instance serves its most live streams ({0}); retry shortly")]
+    TooManyStreams(usize),
+    /// 503 `request_timeout`: the request took longer than `SKP_HTTP_REQUEST_TIMEOUT_S`.
+    #[error("the request took longer than {0:?}")]
+    RequestTimeout(std::time::Duration),
+    /// 405 `method_not_allowed`: the route exists, not with this method.
+    #[error("method not allowed on this route")]
+    MethodNotAllowed,
     /// 504 `projection_behind`: `?min_sequence=` not reached in time; carries how far it got.
     #[error("{detail}")]
     Timeout {
@@ -103,6 +112,9 @@ impl ApiError {
             ApiError::Unavailable(_) => (StatusCode::SERVICE_UNAVAILABLE, "store_unavailable"),
             ApiError::ReadUnavailable(_) | ApiError::ReadNotConnected => (StatusCode::SERVICE_UNAVAILABLE, "read_model_unavailable"),
             ApiError::Timeout { .. } => (StatusCode::GATEWAY_TIMEOUT, "projection_behind"),
+            ApiError::TooManyStreams(_) => (StatusCode::SERVICE_UNAVAILABLE, "too_many_streams"),
+            ApiError::RequestTimeout(_) => (StatusCode::SERVICE_UNAVAILABLE, "request_timeout"),
+            ApiError::MethodNotAllowed => (StatusCode::METHOD_NOT_ALLOWED, "method_not_allowed"),
             ApiError::Internal(_) => (StatusCode::INTERNAL_SERVER_ERROR, "internal"),
         }
     }

@@ -14,12 +14,14 @@ pub mod extract;
 #[cfg(feature = "testing")]
 pub mod fuzzing;
 pub mod openapi;
+pub mod openapi_exact;
 pub mod ops;
 pub mod queries;
 pub mod reads;
 pub mod schema;
 pub mod voices;
 pub mod voices_dto;
+pub mod tokens;
 
 use crate::readmodels::ReadModels;
 use auth::{Authenticated, TokenVerifier};
@@ -49,6 +51,28 @@ pub struct AppState {
     pub metrics: Metrics,
     /// Turns true when the process begins to shut down.
     pub shutting_down: tokio::sync::watch::Receiver<bool>,
+    /// What one process serves at most.
+    pub limits: Limits,
+}
+
+/// What one process serves at most, shared by the handlers.
+#[derive(Clone, Debug)]
+pub struct Limits {
+    /// One permit per live stream (SSE) being served.
+    pub sse: Arc<tokio::sync::Semaphore>,
+    /// The cap (`SKP_SSE_MAX_CLIENTS`).
+    pub sse_max: usize,
+    /// How long a request other than a live stream may take (`SKP_HTTP_REQUEST_TIMEOUT_S`).
+    pub request_timeout: std::time::Duration,
+    /// How long a read-model query waits for `?min_sequence=` (`SKP_MIN_SEQUENCE_WAIT_MS`).
+    pub min_sequence_wait: std::time::Duration,
+}
+
+impl Limits {
+    /// The shared limits of `limits`.
+    pub fn new(limits: &crate::serve::HttpLimits) -> Self {
+        Self { sse: Arc::new(tokio::sync::Semaphore::new(limits.sse_max_clients)), sse_max: limits.sse_max_clients, request_timeout: limits.request_timeout, min_sequence_wait: limits.min_sequence_wait }
+    }
 }
 
 /// A malformed appraisal id is an unknown appraisal.
@@ -58,6 +82,10 @@ pub(crate) fn appraisal_id_from_path(raw: &str) -> Result<Uuid, ApiError> {
 
 async fn not_found() -> ApiError {
     DomainError::NotFound { what: "route" }.into()
+}
+
+async fn method_not_allowed() -> ApiError {
+    ApiError::MethodNotAllowed
 }
 
 /// The whole API.
@@ -116,8 +144,11 @@ pub fn router(state: AppState) -> Router {
         .route("/readyz", get(ops::readyz))
         .route("/metrics", get(ops::metrics))
         .route("/openapi.json", get(ops::openapi))
+        .route_layer(axum::middleware::from_fn_with_state(state.limits.request_timeout, |limit: axum::extract::State<std::time::Duration>, request, next| crate::serve::request_timeout(limit.0, request, next)))
         .fallback(not_found)
+        .method_not_allowed_fallback(method_not_allowed)
         .with_state(state)
+        .layer(axum::middleware::from_fn(extract::problem_for_plain_errors))
         .layer(DefaultBodyLimit::max(extract::MAX_BODY_BYTES))
         .layer(TraceLayer::new_for_http().make_span_with(|request: &Request<_>| {
             let request_id = request.headers().get("x-request-id").and_then(|v| v.to_str().ok()).unwrap_or_default();

@@ -21,7 +21,7 @@ use utoipa::{Modify, OpenApi};
         development::confirm_action, development::review, development::follow_up, development::get_plan,
         development::get_appraisal_plan, development::get_plan_history, development::get_pembinaan,
     ),
-    components(schemas(dto::CommandResponse, schema::AppraisalViewDoc, queries::History,
+    components(schemas(dto::CommandResponse, schema::AppraisalViewDoc, queries::History, schema::ProblemDoc, schema::RatingDoc, schema::AboutDoc, schema::OutcomeDoc, schema::StatusDoc,
         development_dto::OpenPlanBody, development_dto::ActionBody, development_dto::SessionBody, development_dto::CompleteBody,
         development_dto::ReviewBody, development_dto::FollowUpBody)),
     modifiers(&BearerAuth),
@@ -38,7 +38,31 @@ impl Modify for BearerAuth {
     }
 }
 
-/// The document served at `/openapi.json`.
+/// The document generated from the annotations alone.
 pub fn document() -> utoipa::openapi::OpenApi {
     ApiDoc::openapi()
+}
+
+/// The document served at `/openapi.json`: the annotations' document, completed for every
+/// route ([`super::openapi_exact`]).
+pub fn served() -> serde_json::Value {
+    let mut doc = serde_json::to_value(document()).unwrap_or_default();
+    replay_is_one_of_two(&mut doc);
+    super::openapi_exact::complete(&mut doc);
+    doc
+}
+
+/// The replay takes exactly one of `as_of_version` and `as_of`: one exploded query object
+/// that is one of two shapes (both or neither is 400 `bad_query`).
+fn replay_is_one_of_two(doc: &mut serde_json::Value) {
+    let Some(params) = doc.pointer_mut("/paths/~1v1~1appraisals~1{id}~1replay/get/parameters").and_then(serde_json::Value::as_array_mut) else { return };
+    params.retain(|p| p["name"] != "as_of_version" && p["name"] != "as_of");
+    params.push(serde_json::json!({
+        "name": "as_of", "in": "query", "required": true, "style": "form", "explode": true,
+        "description": "Exactly one of as_of_version (replay the first N events) and as_of (the events that occurred at or before this RFC 3339 instant)",
+        "schema": {"oneOf": [
+            {"type": "object", "title": "AsOfVersion", "required": ["as_of_version"], "properties": {"as_of_version": {"type": "integer", "format": "int64", "minimum": 1, "maximum": 9_007_199_254_740_991_u64}}},
+            {"type": "object", "title": "AsOfInstant", "required": ["as_of"], "properties": {"as_of": {"type": "string", "format": "date-time"}}}
+        ]}
+    }));
 }

@@ -6,44 +6,36 @@ use axum::http::{header, StatusCode};
 use axum::response::{IntoResponse, Response};
 use axum::Json;
 use serde_json::json;
-use std::time::Duration;
+use crate::health::Readiness;
 
 /// Liveness: the process answers.
 pub async fn healthz() -> Json<serde_json::Value> {
     Json(json!({ "status": "ok" }))
 }
 
-/// Readiness: NATS and PostgreSQL reachable. 503 naming what is not.
+/// Readiness: NATS and PostgreSQL reachable, the in-process projections set up, and not
+/// shutting down. 503 naming what is not (`status: draining` once the process began to stop,
+/// so that a load balancer sends no more). Each projector's checkpoint, lag and error, also
+/// when they run in another process (read from the database).
 pub async fn readyz(State(app): State<AppState>) -> Response {
-    let nats = app.bus.store().is_connected() && app.bus.store().last_sequence().await.is_ok();
+    if *app.shutting_down.borrow() {
+        return (StatusCode::SERVICE_UNAVAILABLE, Json(json!({"status": "draining", "checks": {}, "projectors": {}}))).into_response();
+    }
     let read = app.read.get();
-    let postgres = match read {
-        Some(read) => tokio::time::timeout(Duration::from_secs(2), sqlx::query("SELECT 1").execute(read.store.pool())).await.is_ok_and(|r| r.is_ok()),
-        None => false,
-    };
-    let projectors: serde_json::Map<String, serde_json::Value> = read
-        .map(|r| r.status.iter().map(|(name, s)| ((*name).to_owned(), json!({"checkpoint": s.checkpoint(), "lag": s.lag(), "error": s.error()}))).collect())
-        .unwrap_or_default();
-    let status = if nats && postgres { StatusCode::OK } else { StatusCode::SERVICE_UNAVAILABLE };
-    let body = json!({
-        "status": if status == StatusCode::OK { "ready" } else { "not_ready" },
-        "checks": { "nats": nats, "postgres": postgres },
-        "projectors": projectors,
-    });
-    (status, Json(body)).into_response()
+    let readiness = Readiness::check(app.bus.store(), read).await;
+    // A stopped projector is reported, but the API still serves commands and queries.
+    let ready = readiness.nats && readiness.postgres && !matches!(readiness.setup, Some(Err(_)));
+    let status = if ready { StatusCode::OK } else { StatusCode::SERVICE_UNAVAILABLE };
+    (status, Json(readiness.body(ready))).into_response()
 }
 
 /// Prometheus text exposition.
 pub async fn metrics(State(app): State<AppState>) -> Response {
-    if let Some(read) = app.read.get() {
-        for (name, status) in &read.status {
-            app.metrics.projector(name, status.checkpoint(), status.lag());
-        }
-    }
+    Readiness::check(app.bus.store(), app.read.get()).await.record(&app.metrics);
     ([(header::CONTENT_TYPE, "application/openmetrics-text; version=1.0.0; charset=utf-8")], app.metrics.render()).into_response()
 }
 
 /// The OpenAPI document, generated from the code.
-pub async fn openapi() -> Json<utoipa::openapi::OpenApi> {
-    Json(super::openapi::document())
+pub async fn openapi() -> Json<serde_json::Value> {
+    Json(super::openapi::served())
 }

@@ -4,7 +4,8 @@
 use super::error::ApiError;
 use super::schema::AppraisalViewDoc;
 use super::{appraisal_id_from_path, AppState, Authenticated};
-use axum::extract::{Path, Query, State};
+use super::extract::{Path, Query};
+use axum::extract::State;
 use axum::Json;
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
@@ -70,6 +71,7 @@ pub async fn get_history(State(app): State<AppState>, Authenticated(caller): Aut
 
 /// When to replay to: exactly one of the two.
 #[derive(Debug, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
 pub struct ReplayQuery {
     /// Replay the first N events.
     pub as_of_version: Option<String>,

@@ -3,9 +3,11 @@
 //! waits up to 5 s for its projection to reach it, else answers 504 naming how far it got.
 
 use super::error::ApiError;
+use super::auth::StreamCaller;
 use super::{appraisal_id_from_path, AppState, Authenticated};
 use crate::readmodels::{wait_until_set, ReadModels};
-use axum::extract::{Path, Query, State};
+use super::extract::{Path, Query};
+use axum::extract::State;
 use axum::response::sse::{Event, KeepAlive, Sse};
 use axum::Json;
 use futures::{Stream, StreamExt};
@@ -20,30 +22,36 @@ use std::time::Duration;
 use utoipa::IntoParams;
 use uuid::Uuid;
 
-/// How long a query waits for `?min_sequence=`.
+/// How long a query waits for `?min_sequence=` by default (`SKP_MIN_SEQUENCE_WAIT_MS`).
 pub const MIN_SEQUENCE_WAIT: Duration = Duration::from_secs(5);
 
 /// Read your writes.
 #[derive(Debug, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
 pub struct Consistency {
     /// A `stream_sequence` from a command's answer: wait until the projection has it.
+    #[param(minimum = 0, maximum = 9007199254740991_u64)]
     pub min_sequence: Option<u64>,
 }
 
-/// The read models, once `projection` reached `min_sequence` (504 after 5 s).
+/// The read models, once `projection` reached `min_sequence` (504 after the configured wait).
 pub(crate) async fn ready<'a>(app: &'a AppState, projection: &'static str, min_sequence: Option<u64>) -> Result<&'a ReadModels, ApiError> {
+    let wait = app.limits.min_sequence_wait;
+    if let Some(wanted) = min_sequence.filter(|&m| m > skp_domain::text::MAX_SAFE_INTEGER) {
+        return Err(ApiError::BadQuery(format!("min_sequence must be at most {}, got {wanted}", skp_domain::text::MAX_SAFE_INTEGER)));
+    }
     if min_sequence.is_some() {
-        wait_until_set(&app.read, MIN_SEQUENCE_WAIT).await;
+        wait_until_set(&app.read, wait).await;
     }
     let read = app.read.get().ok_or(ApiError::ReadNotConnected)?;
     let Some(wanted) = min_sequence else { return Ok(read) };
     let reached = match read.status(projection) {
-        Some(status) => status.wait_for(wanted, MIN_SEQUENCE_WAIT).await,
-        None => poll_checkpoint(read, projection, wanted).await?,
+        Some(status) => status.wait_for(wanted, wait).await,
+        None => poll_checkpoint(read, projection, wanted, wait).await?,
     };
     if reached < wanted {
         return Err(ApiError::Timeout {
-            detail: format!("the {projection} projection reached sequence {reached}, not {wanted}, within {} s", MIN_SEQUENCE_WAIT.as_secs()),
+            detail: format!("the {projection} projection reached sequence {reached}, not {wanted}, within {wait:?}"),
             reached,
         });
     }
@@ -51,8 +59,8 @@ pub(crate) async fn ready<'a>(app: &'a AppState, projection: &'static str, min_s
 }
 
 /// When the projectors run in another process: watch the checkpoint in the database.
-async fn poll_checkpoint(read: &ReadModels, projection: &str, wanted: u64) -> Result<u64, ApiError> {
-    let deadline = tokio::time::Instant::now() + MIN_SEQUENCE_WAIT;
+async fn poll_checkpoint(read: &ReadModels, projection: &str, wanted: u64, wait: Duration) -> Result<u64, ApiError> {
+    let deadline = tokio::time::Instant::now() + wait;
     loop {
         let reached = read.store.active(projection).await?.map_or(0, |g| g.last_seq);
         if reached >= wanted || tokio::time::Instant::now() >= deadline {
@@ -84,32 +92,43 @@ pub async fn get_progress(
 }
 
 /// Live progress of a cycle: Server-Sent Events `event: progress`, the progress JSON now and
-/// after each projection commit that changed it.
+/// after each projection commit that changed it. The token may come as `?access_token=`
+/// (browsers' `EventSource` sends no header); the stream ends when the token expires, and
+/// each process serves at most `SKP_SSE_MAX_CLIENTS` streams at once (503 beyond).
 #[utoipa::path(get, path = "/v1/cycles/{id}/progress/stream", tag = "queries", params(("id" = Uuid, Path)),
-    responses((status = 200, description = "text/event-stream"), (status = 401), (status = 403), (status = 404)))]
+    responses((status = 200, description = "text/event-stream"), (status = 401), (status = 403), (status = 404), (status = 503)))]
 pub async fn stream_progress(
     State(app): State<AppState>,
-    Authenticated(caller): Authenticated,
+    StreamCaller { caller, expires_at }: StreamCaller,
     Path(id): Path<String>,
 ) -> Result<Sse<impl Stream<Item = Result<Event, Infallible>>>, ApiError> {
     read_cycle(&caller)?;
     let id = cycle_id(&id)?;
+    let permit = app.limits.sse.clone().try_acquire_owned().map_err(|_| ApiError::TooManyStreams(app.limits.sse_max))?;
     let read = ready(&app, "progress", None).await?;
     let updates = app
         .bus
         .store()
         .client()
-        .subscribe(skp_events::subject::live_cycle(id))
+        .subscribe(app.bus.store().subjects().live_cycle(id))
         .await
         .map_err(|e| ApiError::Unavailable(Box::new(e)))?;
     let now = query::progress(&read.store, id, app.bus.clock().now()).await?.ok_or(DomainError::NotFound { what: "cycle" })?;
     let first = serde_json::to_string(&now).unwrap_or_default();
     let mut stopping = app.shutting_down.clone();
+    let until_expiry = (expires_at - time::OffsetDateTime::now_utc()).try_into().unwrap_or(Duration::ZERO);
     let events = futures::stream::once(async move { first })
         .chain(updates.map(|m| String::from_utf8_lossy(&m.payload).into_owned()))
-        .map(|data| Ok(Event::default().event("progress").data(data)))
+        .map(move |data| {
+            // The permit lives as long as the stream: one client less when it ends.
+            let _held = &permit;
+            Ok(Event::default().event("progress").data(data))
+        })
         .take_until(async move {
-            let _ = stopping.wait_for(|stop| *stop).await;
+            tokio::select! {
+                _ = stopping.wait_for(|stop| *stop) => {}
+                () = tokio::time::sleep(until_expiry) => tracing::info!(cycle_id = %id, "live stream ended: the token expired"),
+            }
         });
     Ok(Sse::new(events).keep_alive(KeepAlive::new().interval(Duration::from_secs(15))))
 }
@@ -131,7 +150,7 @@ pub async fn get_findings(
 }
 
 /// An employee's career: final predikat per year, eligibility with reasons, flags.
-#[utoipa::path(get, path = "/v1/employees/{nip}/career", tag = "queries", params(("nip" = String, Path), Consistency),
+#[utoipa::path(get, path = "/v1/employees/{nip}/career", tag = "queries", params(("nip" = String, Path, pattern = "^(19|2[0-9])[0-9]{2}(0[1-9]|1[0-2])(0[1-9]|[12][0-9]|3[01])(19|2[0-9])[0-9]{2}(0[1-9]|1[0-2])[12][0-9]{3}$", description = "18-digit NIP"), Consistency),
     responses((status = 200), (status = 401), (status = 403), (status = 422), (status = 503), (status = 504)))]
 pub async fn get_career(
     State(app): State<AppState>,
@@ -175,18 +194,22 @@ pub async fn list_cycles(State(app): State<AppState>, Authenticated(caller): Aut
 
 /// Filters of `GET /v1/cycles/{id}/appraisals`.
 #[derive(Debug, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
 pub struct AppraisalFilter {
     /// Only appraisals in this status.
+    #[param(value_type = Option<super::schema::StatusDoc>)]
     pub status: Option<String>,
-    /// At most this many (default 200, at most 1000).
+    /// At most this many (default 200; 1 to 1000).
+    #[param(minimum = 1, maximum = 1000)]
     pub limit: Option<i64>,
     /// As in every read-model query: wait for the projection to reach this sequence.
+    #[param(minimum = 0, maximum = 9007199254740991_u64)]
     pub min_sequence: Option<u64>,
 }
 
 /// The appraisals of a cycle with their status and predikat, by unit and name (admins and
 /// inspectors): the dashboard's drill-down list.
-#[utoipa::path(get, path = "/v1/cycles/{id}/appraisals", tag = "queries", params(("id" = Uuid, Path), AppraisalFilter),
+#[utoipa::path(get, path = "/v1/cycles/{cycle_id}/appraisals", tag = "queries", params(("cycle_id" = Uuid, Path), AppraisalFilter),
     responses((status = 200, description = "{cycle_id, appraisals: [{appraisal_id, employee_nip, employee_name, unit, rater_name, status, predikat}]}"),
         (status = 401), (status = 403), (status = 422), (status = 503), (status = 504)))]
 pub async fn list_appraisals(
@@ -198,7 +221,10 @@ pub async fn list_appraisals(
     read_cycle(&caller)?;
     let id = cycle_id(&id)?;
     let status: Option<Status> = filter.status.as_deref().map(str::parse).transpose().map_err(|e| ApiError::invalid("invalid_status", format!("status {e}")))?;
-    let limit = filter.limit.unwrap_or(200).clamp(1, 1000);
+    let limit = filter.limit.unwrap_or(200);
+    if !(1..=1000).contains(&limit) {
+        return Err(ApiError::BadQuery(format!("limit must be between 1 and 1000, got {limit}")));
+    }
     let read = ready(&app, "progress", filter.min_sequence).await?;
     let rows = query::cycle_appraisals(&read.store, id, status, limit).await?;
     Ok(Json(serde_json::json!({ "cycle_id": id, "appraisals": rows })))

@@ -69,6 +69,91 @@ pub struct AppraisalViewDoc {
     pub evaluators: (),
 }
 
+/// A rating (`skp_events::Rating`).
+#[derive(Debug, ToSchema)]
+#[schema(as = Rating)]
+#[allow(non_camel_case_types, dead_code)]
+pub enum RatingDoc {
+    /// Above expectations.
+    di_atas_ekspektasi,
+    /// As expected.
+    sesuai_ekspektasi,
+    /// Below expectations.
+    di_bawah_ekspektasi,
+}
+
+/// What feedback is about (`skp_events::values::FeedbackAbout`).
+#[derive(Debug, ToSchema)]
+#[schema(as = FeedbackAbout)]
+#[allow(non_camel_case_types, dead_code)]
+pub enum AboutDoc {
+    /// The results (RHK and indicators).
+    results,
+    /// The behaviour (BerAKHLAK).
+    behaviour,
+}
+
+/// The forum's outcome (`skp_events::values::ForumOutcome`).
+#[derive(Debug, ToSchema)]
+#[schema(as = ForumOutcome)]
+#[allow(non_camel_case_types, dead_code)]
+pub enum OutcomeDoc {
+    /// The score stands.
+    upheld,
+    /// New ratings.
+    revised,
+}
+
+/// An appraisal's status (`skp_domain::appraisal::Status`).
+#[derive(Debug, ToSchema)]
+#[schema(as = Status)]
+#[allow(non_camel_case_types, dead_code)]
+pub enum StatusDoc {
+    /// Opened.
+    opened,
+    /// A plan drafted.
+    plan_drafted,
+    /// The plan submitted.
+    plan_submitted,
+    /// The plan returned.
+    plan_returned,
+    /// Targets agreed.
+    targets_agreed,
+    /// Scored.
+    scored,
+    /// The score accepted.
+    accepted,
+    /// The score objected to.
+    objected,
+    /// The forum decided.
+    resolved,
+    /// Final.
+    r#final,
+}
+
+/// The pattern of a NIP: 18 digits (birth date, appointment month, sex digit, sequence;
+/// the server checks the dates and the sex digit too, 422 `invalid_nip`).
+pub const NIP_PATTERN: &str = "^(19|2[0-9])[0-9]{2}(0[1-9]|1[0-2])(0[1-9]|[12][0-9]|3[01])(19|2[0-9])[0-9]{2}(0[1-9]|1[0-2])[12][0-9]{3}$";
+
+/// An error answer (RFC 9457).
+#[derive(Debug, Serialize, ToSchema)]
+#[schema(as = Problem)]
+pub struct ProblemDoc {
+    /// `urn:skp:problem:<code>`.
+    pub r#type: String,
+    /// The HTTP reason phrase.
+    pub title: String,
+    /// The HTTP status.
+    pub status: u16,
+    /// What went wrong, for a person.
+    pub detail: String,
+    /// The stable machine-readable code.
+    pub code: String,
+    /// With 504 `projection_behind`: how far the projection got.
+    #[schema(nullable = false)]
+    pub as_of_sequence: Option<u64>,
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -7,9 +7,11 @@ use crate::error::StoreError;
 use crate::store::EventStore;
 use skp_domain::appraisal::Appraisal;
 use skp_domain::cycle::Cycle;
-use skp_domain::survey::Survey;
 use skp_domain::development::DevelopmentPlan;
+use skp_domain::idempotency::Handled;
+use skp_domain::survey::Survey;
 use skp_events::{AggregateType, DecodeError, Envelope, GENESIS_HASH};
+use std::collections::HashMap;
 use uuid::Uuid;
 
 /// What the command path needs of an aggregate's state.
@@ -84,6 +86,9 @@ pub struct Loaded<A> {
     pub last_hash: String,
     /// For version `v`, `events[v - 1]`.
     pub events: Vec<EventRef>,
+    /// Every command id handled on this aggregate: the version it yielded, its caller and
+    /// its command, for any aggregate kind ([`skp_domain::idempotency`]).
+    pub handled: HashMap<Uuid, Handled>,
 }
 
 /// A stored event that this code cannot read: a corrupt or foreign message on an aggregate's
@@ -129,7 +134,7 @@ pub enum LoadError {
 impl<A: Aggregate> Loaded<A> {
     /// The aggregate before any event.
     pub fn empty(id: Uuid) -> Self {
-        Self { state: A::empty(id), last_seq: 0, last_hash: GENESIS_HASH.to_owned(), events: Vec::new() }
+        Self { state: A::empty(id), last_seq: 0, last_hash: GENESIS_HASH.to_owned(), events: Vec::new(), handled: HashMap::new() }
     }
 
     /// The next version to record.
@@ -158,12 +163,15 @@ impl<A: Aggregate> Loaded<A> {
         if envelope.version != self.next_version() {
             return Err(Unreadable::Version { stream_seq, subject, found: envelope.version, due: self.next_version() });
         }
-        self.record(&envelope, raw.stream_seq);
+        self.record(&envelope, raw.stream_seq, raw.command.as_deref(), raw.digest.as_deref());
         Ok(())
     }
 
-    /// Applies an event known to be stored at `stream_seq`.
-    pub fn record(&mut self, envelope: &Envelope, stream_seq: u64) {
+    /// Applies an event known to be stored at `stream_seq`, decided by the command named
+    /// `command` with values digested as `digest` (each when known).
+    pub fn record(&mut self, envelope: &Envelope, stream_seq: u64, command: Option<&str>, digest: Option<&str>) {
+        let handled = Handled { version: envelope.version, actor: envelope.actor.nip.as_str().to_owned(), command: command.map(str::to_owned), digest: digest.map(str::to_owned) };
+        self.handled.insert(envelope.command_id, handled);
         self.state.apply(envelope);
         self.last_seq = stream_seq;
         self.last_hash.clone_from(&envelope.hash);

@@ -17,7 +17,7 @@ use skp_domain::appraisal::Appraisal;
 use skp_domain::cycle::Cycle;
 use skp_domain::development::DevelopmentPlan;
 use skp_domain::survey::Survey;
-use skp_domain::{Caller, Ctx, Decision, DomainError};
+use skp_domain::{idempotency, Caller, Ctx, Decision, DomainError};
 use bytes::Bytes;
 use skp_events::{Actor, ActorRole, Envelope, Event, SealError};
 use tracing::instrument;
@@ -32,8 +32,23 @@ pub struct CommandMeta {
     pub correlation_id: Uuid,
     /// The authenticated caller.
     pub caller: Caller,
-    /// The command's name, for metrics and logs.
+    /// The command's name, for metrics, logs and the idempotency check.
     pub name: &'static str,
+    /// A digest of the command's values (`CommandMeta::digest_of`), so that its key sent
+    /// again with other values is refused; `None` when not known.
+    pub digest: Option<String>,
+}
+
+impl CommandMeta {
+    /// The digest of a command's values: SHA-256 (hex) of the canonical JSON of `values`
+    /// (key order and white space do not matter, unknown fields are gone).
+    pub fn digest_of(values: &impl serde::Serialize) -> Option<String> {
+        let value = serde_json::to_value(values).ok()?;
+        let canonical = skp_events::canonical::to_canonical_string(&value).ok()?;
+        use sha2::Digest;
+        let digest = sha2::Sha256::digest(canonical.as_bytes());
+        Some(digest.iter().map(|b| format!("{b:02x}")).collect())
+    }
 }
 
 /// A command's result: the event it recorded (or recorded the first time, when retried).
@@ -243,22 +258,28 @@ impl CommandBus {
             },
         };
         for attempt in 0..=self.retries {
-            let (event, role) = match decide(&loaded.state, &ctx) {
+            let decision = decide(&loaded.state, &ctx);
+            if let Some(original) = loaded.handled.get(&meta.command_id) {
+                // Authorize first (the decision's own 404 and 403), then replay: a caller who
+                // may not act hears so, never the original answer.
+                let answer = match decision {
+                    Err(e @ (DomainError::NotFound { .. } | DomainError::Forbidden(_))) => Err(e.into()),
+                    _ => idempotency::replay(original, &meta.caller, meta.name, meta.digest.as_deref()).map_err(CommandError::from).and_then(|version| replayed(id, &loaded, version)),
+                };
+                *guard = Some(loaded);
+                return answer;
+            }
+            let (event, role) = match decision {
                 Err(e) => {
                     *guard = Some(loaded);
                     return Err(e.into());
-                }
-                Ok(Decision::AlreadyHandled { version }) => {
-                    let committed = replayed(id, &loaded, version)?;
-                    *guard = Some(loaded);
-                    return Ok(committed);
                 }
                 Ok(Decision::Record { event, role }) => (event, role),
             };
             let (envelope, body) = sealed::<A>(id, &loaded, event, role, meta, &ctx)?;
             match self.append_once(&subject, &envelope, body, meta, loaded.last_seq).await? {
                 Some(stream_seq) => {
-                    loaded.record(&envelope, stream_seq);
+                    loaded.record(&envelope, stream_seq, Some(meta.name), meta.digest.as_deref());
                     *guard = Some(loaded);
                     return Ok(Committed { aggregate_id: id, version: envelope.version, event_id: envelope.event_id, stream_sequence: stream_seq, replayed: false });
                 }
@@ -291,7 +312,7 @@ impl CommandBus {
         if let Ok(Decision::Record { event, role }) = decide(&loaded.state, ctx) {
             let (envelope, body) = sealed::<A>(id, &loaded, event, role, meta, ctx)?;
             if let Some(stream_seq) = self.append_once(subject, &envelope, body, meta, 0).await? {
-                loaded.record(&envelope, stream_seq);
+                loaded.record(&envelope, stream_seq, Some(meta.name), meta.digest.as_deref());
                 let committed = Committed { aggregate_id: id, version: envelope.version, event_id: envelope.event_id, stream_sequence: stream_seq, replayed: false };
                 return Ok(Unloaded::Recorded(loaded, committed));
             }
@@ -311,6 +332,8 @@ impl CommandBus {
             schema_version: envelope.schema_version,
             message_id: &message_id,
             expected_last_subject_seq: expected,
+            command: Some(meta.name),
+            digest: meta.digest.as_deref(),
         };
         let mut result = self.store.append(append()).await;
         if result.as_ref().is_err_and(StoreError::is_unavailable) && self.store.is_connected() {
@@ -386,7 +409,7 @@ mod tests {
     #[test]
     fn the_sealed_body_is_the_canonical_form_of_the_envelope_sealed_by_the_events_crate() {
         let nip = Nip::parse("199001012015011001").expect("nip");
-        let meta = CommandMeta { command_id: Uuid::now_v7(), correlation_id: Uuid::now_v7(), caller: Caller { nip, admin: false, inspector: false, service_desk: false }, name: "give_feedback" };
+        let meta = CommandMeta { command_id: Uuid::now_v7(), correlation_id: Uuid::now_v7(), caller: Caller { nip, admin: false, inspector: false, service_desk: false }, name: "give_feedback", digest: None };
         let ctx = Ctx { caller: meta.caller.clone(), now: time::OffsetDateTime::UNIX_EPOCH };
         let mut loaded = Loaded::<Appraisal>::empty(Uuid::now_v7());
         loaded.last_hash = "ab".repeat(32);

@@ -6,6 +6,7 @@
 
 pub mod nats_cluster;
 pub mod nats_process;
+pub mod nats_secure;
 pub mod tcp_proxy;
 
 use serde_json::{json, Value};
