@@ -295,7 +295,8 @@ async fn check_counts_and_reports(schemas: &Schemas, stream: &Stream) {
         let stored = reports.iter().find(|r| r["appraisal_id"] == id.to_string()).unwrap();
         assert_eq!(stored["report"], expected, "appraisal {id}");
     }
-    let informed = reports.iter().filter(|r| r["report"]["information"].is_array()).count();
+    let pembinaan_followed = |r: &&serde_json::Value| r["report"]["information"].as_array().is_some_and(|items| items.iter().any(|i| i["name"] == "pembinaan_followed"));
+    let informed = reports.iter().filter(pembinaan_followed).count();
     assert_eq!(informed, 4, "the four low predikat carry whether pembinaan followed");
 }
 
