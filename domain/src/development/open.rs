@@ -21,7 +21,6 @@ use crate::decision::Decision;
 use crate::error::DomainError;
 use skp_events::development::DevelopmentPlanOpened;
 use skp_events::Event;
-use uuid::Uuid;
 
 /// Decides the opening of `plan` (the plan at the id derived from `appraisal`'s), reading the
 /// values with `values` only once the caller may open it and the appraisal allows it.

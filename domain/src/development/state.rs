@@ -5,7 +5,6 @@ use skp_events::development::{
     ActionAdded, DevelopmentKind, DevelopmentPlanOpened, FollowUpDecided, ImprovementOutcome, ImprovementReviewed,
 };
 use skp_events::{Actor, Envelope, Event, Nip};
-use std::collections::HashMap;
 use std::fmt;
 use time::OffsetDateTime;
 use uuid::Uuid;

@@ -18,7 +18,6 @@ use crate::text::{check_text, require_text};
 use skp_events::voices::{BehaviourRated, CoreValue, PeriodRef, PublicFeedbackRecorded};
 use skp_events::{ActorRole, Event, Rating};
 use std::collections::BTreeMap;
-use uuid::Uuid;
 
 /// The longest service reference accepted, in characters.
 pub const MAX_SERVICE_REF_CHARS: usize = 100;

@@ -18,7 +18,7 @@ pub mod summary;
 use crate::appraisal::state::Stamp;
 use skp_events::voices::{Channel, CoreValue, PeriodRef, PublicFeedbackRecorded};
 use skp_events::{ActorRole, Envelope, Event, Nip, Rating};
-use std::collections::{BTreeMap, HashMap};
+use std::collections::BTreeMap;
 use uuid::Uuid;
 
 pub use decide::{decide, decide_lazily};

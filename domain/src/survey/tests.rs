@@ -10,7 +10,6 @@ use skp_events::Rating::{self, *};
 use time::macros::datetime;
 use time::{Duration, OffsetDateTime};
 
-const NEW: Uuid = Uuid::from_u128(0x5eed);
 /// A time while the targets are agreed (the standard story agrees them on its 4th day).
 const NOW: OffsetDateTime = datetime!(2025-03-10 08:00 UTC);
 
@@ -35,7 +34,7 @@ fn public(score: u8, text: Option<&str>) -> SurveyCommand {
 }
 
 fn decide_as(survey: &Survey, appraisal: &Appraisal, command: &SurveyCommand, who: &Who) -> Result<Decision, DomainError> {
-    decide(survey, appraisal, NEW, command, &Ctx { caller: who.caller.clone(), now: NOW })
+    decide(survey, appraisal, command, &Ctx { caller: who.caller.clone(), now: NOW })
 }
 
 fn code(result: Result<Decision, DomainError>) -> &'static str {

@@ -9,7 +9,8 @@ use super::dto::{CommandResponse, EmptyBody};
 use super::error::ApiError;
 use super::extract::{Body, CommandIds};
 use super::{appraisal_id_from_path, AppState, Authenticated};
-use axum::extract::{Path, State};
+use super::extract::{Path, Query};
+use axum::extract::State;
 use axum::http::StatusCode;
 use axum::response::Response;
 use axum::Json;
@@ -46,10 +47,10 @@ pub async fn open_plan(
     let appraisal_id = appraisal_id_from_path(&id)?;
     let appraisal = app.bus.current::<Appraisal>(appraisal_id).await?.state;
     let plan_id = development_plan_id(appraisal_id);
-    let meta = meta(caller, ids, CommandKind::Open.as_str());
+    let meta = meta(caller, ids, CommandKind::Open.as_str(), &body);
     let committed = app
         .bus
-        .execute::<DevelopmentPlan>(plan_id, &meta, |plan, ctx| decide_open(plan, &appraisal, meta.command_id, || body.to_values(), ctx))
+        .execute::<DevelopmentPlan>(plan_id, &meta, |plan, ctx| decide_open(plan, &appraisal, || body.to_values(), ctx))
         .await?;
     Ok(answer(StatusCode::CREATED, committed, Some(format!("/v1/development/{plan_id}"))))
 }
@@ -62,11 +63,12 @@ async fn run(
     caller: Caller,
     ids: CommandIds,
     target: Target<'_>,
+    values: &impl serde::Serialize,
     build: impl Fn() -> Result<DevelopmentCommand, DomainError>,
 ) -> Result<Response, ApiError> {
     let plan_id = plan_id_from_path(plan_id)?;
-    let meta = meta(caller, ids, target.kind.as_str());
-    let committed = app.bus.execute::<DevelopmentPlan>(plan_id, &meta, |plan, ctx| decide_lazily(plan, meta.command_id, target, &build, ctx)).await?;
+    let meta = meta(caller, ids, target.kind.as_str(), values);
+    let committed = app.bus.execute::<DevelopmentPlan>(plan_id, &meta, |plan, ctx| decide_lazily(plan, target, &build, ctx)).await?;
     Ok(answer(StatusCode::OK, committed, None))
 }
 
@@ -75,7 +77,7 @@ async fn run(
     params(("plan_id" = Uuid, Path)),
     responses((status = 200, body = CommandResponse), (status = 400), (status = 401), (status = 403), (status = 404), (status = 409), (status = 422), (status = 503)))]
 pub async fn add_action(State(app): State<AppState>, Authenticated(caller): Authenticated, ids: CommandIds, Path(plan_id): Path<String>, Body(body): Body<ActionBody>) -> Result<Response, ApiError> {
-    run(&app, &plan_id, caller, ids, Target { kind: CommandKind::AddAction, action_id: None }, || body.to_command()).await
+    run(&app, &plan_id, caller, ids, Target { kind: CommandKind::AddAction, action_id: None }, &body, || body.to_command()).await
 }
 
 /// Records a session of an action (rater, or the action's mentor): `SessionRecorded`.
@@ -84,7 +86,7 @@ pub async fn add_action(State(app): State<AppState>, Authenticated(caller): Auth
     responses((status = 200, body = CommandResponse), (status = 400), (status = 401), (status = 403), (status = 404), (status = 409), (status = 422), (status = 503)))]
 pub async fn record_session(State(app): State<AppState>, Authenticated(caller): Authenticated, ids: CommandIds, Path(plan_id): Path<String>, Body(body): Body<SessionBody>) -> Result<Response, ApiError> {
     let target = Target { kind: CommandKind::RecordSession, action_id: Some(&body.action_id) };
-    run(&app, &plan_id, caller, ids, target, || body.to_command()).await
+    run(&app, &plan_id, caller, ids, target, &body, || body.to_command()).await
 }
 
 /// Completes an action with evidence (employee): `ActionCompleted`.
@@ -99,7 +101,8 @@ pub async fn complete_action(
     Body(body): Body<CompleteBody>,
 ) -> Result<Response, ApiError> {
     let target = Target { kind: CommandKind::CompleteAction, action_id: Some(&action_id) };
-    run(&app, &plan_id, caller, ids, target, || Ok(DevelopmentCommand::CompleteAction { action_id: action_id.clone(), evidence: body.evidence.clone() })).await
+    // The action is part of the command's values: one key, one action.
+    run(&app, &plan_id, caller, ids, target, &(&action_id, &body), || Ok(DevelopmentCommand::CompleteAction { action_id: action_id.clone(), evidence: body.evidence.clone() })).await
 }
 
 /// Confirms an action's completion (rater): `ActionConfirmed`.
@@ -111,10 +114,10 @@ pub async fn confirm_action(
     Authenticated(caller): Authenticated,
     ids: CommandIds,
     Path((plan_id, action_id)): Path<(String, String)>,
-    Body(_body): Body<EmptyBody>,
+    Body(body): Body<EmptyBody>,
 ) -> Result<Response, ApiError> {
     let target = Target { kind: CommandKind::ConfirmAction, action_id: Some(&action_id) };
-    run(&app, &plan_id, caller, ids, target, || Ok(DevelopmentCommand::ConfirmAction { action_id: action_id.clone() })).await
+    run(&app, &plan_id, caller, ids, target, &(&action_id, &body), || Ok(DevelopmentCommand::ConfirmAction { action_id: action_id.clone() })).await
 }
 
 /// Reviews the improvement, closing the plan (rater): `ImprovementReviewed`. For pembinaan a
@@ -123,7 +126,7 @@ pub async fn confirm_action(
     params(("plan_id" = Uuid, Path)),
     responses((status = 200, body = CommandResponse), (status = 400), (status = 401), (status = 403), (status = 404), (status = 409), (status = 422), (status = 503)))]
 pub async fn review(State(app): State<AppState>, Authenticated(caller): Authenticated, ids: CommandIds, Path(plan_id): Path<String>, Body(body): Body<ReviewBody>) -> Result<Response, ApiError> {
-    run(&app, &plan_id, caller, ids, Target { kind: CommandKind::Review, action_id: None }, || body.to_command()).await
+    run(&app, &plan_id, caller, ids, Target { kind: CommandKind::Review, action_id: None }, &body, || body.to_command()).await
 }
 
 /// Records the follow-up after `not_improved` (admin): `FollowUpDecided`.
@@ -131,7 +134,7 @@ pub async fn review(State(app): State<AppState>, Authenticated(caller): Authenti
     params(("plan_id" = Uuid, Path)),
     responses((status = 200, body = CommandResponse), (status = 400), (status = 401), (status = 403), (status = 404), (status = 409), (status = 422), (status = 503)))]
 pub async fn follow_up(State(app): State<AppState>, Authenticated(caller): Authenticated, ids: CommandIds, Path(plan_id): Path<String>, Body(body): Body<FollowUpBody>) -> Result<Response, ApiError> {
-    run(&app, &plan_id, caller, ids, Target { kind: CommandKind::DecideFollowUp, action_id: None }, || body.to_command()).await
+    run(&app, &plan_id, caller, ids, Target { kind: CommandKind::DecideFollowUp, action_id: None }, &body, || body.to_command()).await
 }
 
 /// The plan as `caller` reads it: the whole plan, or a mentor's part of it.
@@ -209,7 +212,7 @@ pub async fn get_pembinaan(
     State(app): State<AppState>,
     Authenticated(caller): Authenticated,
     Path(id): Path<String>,
-    axum::extract::Query(query): axum::extract::Query<PembinaanQuery>,
+    Query(query): Query<PembinaanQuery>,
 ) -> Result<Json<skp_projections::progress_pembinaan::CyclePembinaan>, ApiError> {
     skp_domain::access::read_cycle(&caller)?;
     let cycle = super::reads::cycle_id(&id)?;

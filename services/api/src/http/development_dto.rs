@@ -4,7 +4,7 @@
 //! checked who may act and when.
 
 use serde::de::DeserializeOwned;
-use serde::Deserialize;
+use serde::{Deserialize, Serialize};
 use skp_domain::development::{DevelopmentCommand, OpenValues};
 use skp_domain::DomainError;
 use skp_events::Nip;
@@ -34,7 +34,7 @@ pub fn date(field: &str, raw: &str) -> Result<Date, DomainError> {
 }
 
 /// `POST /v1/appraisals/{id}/development`.
-#[derive(Debug, Default, Deserialize, ToSchema)]
+#[derive(Debug, Default, Deserialize, Serialize, ToSchema)]
 pub struct OpenPlanBody {
     /// `pembinaan` or `pengembangan`: if given, the one the final predikat calls for.
     #[serde(default)]
@@ -57,7 +57,7 @@ impl OpenPlanBody {
 }
 
 /// `POST /v1/development/{plan_id}/actions`.
-#[derive(Debug, Deserialize, ToSchema)]
+#[derive(Debug, Deserialize, Serialize, ToSchema)]
 pub struct ActionBody {
     /// Unique within the plan: 1 to 64 letters, digits, `.`, `_`, `-`.
     pub action_id: String,
@@ -89,7 +89,7 @@ impl ActionBody {
 }
 
 /// `POST /v1/development/{plan_id}/sessions`.
-#[derive(Debug, Deserialize, ToSchema)]
+#[derive(Debug, Deserialize, Serialize, ToSchema)]
 pub struct SessionBody {
     /// The action.
     pub action_id: String,
@@ -116,14 +116,14 @@ impl SessionBody {
 }
 
 /// `POST /v1/development/{plan_id}/actions/{action_id}/complete`.
-#[derive(Debug, Deserialize, ToSchema)]
+#[derive(Debug, Deserialize, Serialize, ToSchema)]
 pub struct CompleteBody {
     /// The evidence (a certificate, a report).
     pub evidence: String,
 }
 
 /// `POST /v1/development/{plan_id}/review`.
-#[derive(Debug, Deserialize, ToSchema)]
+#[derive(Debug, Deserialize, Serialize, ToSchema)]
 pub struct ReviewBody {
     /// `improved` or `not_improved`.
     pub outcome: String,
@@ -140,7 +140,7 @@ impl ReviewBody {
 }
 
 /// `POST /v1/development/{plan_id}/follow-up`.
-#[derive(Debug, Deserialize, ToSchema)]
+#[derive(Debug, Deserialize, Serialize, ToSchema)]
 pub struct FollowUpBody {
     /// `uji_kompetensi`, `mutasi`, `penurunan_jabatan`, `usul_pemberhentian` or `none`.
     pub measure: String,

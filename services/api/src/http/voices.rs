@@ -11,7 +11,8 @@ use super::reads::{cycle_id, ready};
 use super::voices_dto::*;
 use super::{appraisal_id_from_path, AppState, Authenticated};
 use crate::http::dto::CommandResponse;
-use axum::extract::{Path, Query, State};
+use super::extract::{Path, Query};
+use axum::extract::State;
 use axum::http::StatusCode;
 use axum::response::Response;
 use axum::Json;
@@ -40,7 +41,7 @@ macro_rules! voice_route {
             Path(id): Path<String>,
             Body($b): Body<$body>,
         ) -> Result<Response, ApiError> {
-            run(&app, &id, caller, ids, $kind, || $build).await
+            run(&app, &id, caller, ids, $kind, &$b, || $build).await
         }
     };
 }
@@ -71,11 +72,13 @@ pub async fn acknowledge_dialogue(
     Authenticated(caller): Authenticated,
     ids: CommandIds,
     Path((id, version)): Path<(String, String)>,
-    Body(_body): Body<super::dto::EmptyBody>,
+    Body(body): Body<super::dto::EmptyBody>,
 ) -> Result<Response, ApiError> {
     // Not a number names no dialogue: the domain answers 404 once the caller may know it.
     let dialogue_version = version.parse().unwrap_or(0);
-    run(&app, &id, caller, ids, CommandKind::AcknowledgeDialogue, || Ok(AppraisalCommand::AcknowledgeDialogue { dialogue_version })).await
+    // The dialogue is part of the command's values: one key, one dialogue.
+    let values = (dialogue_version, &body);
+    run(&app, &id, caller, ids, CommandKind::AcknowledgeDialogue, &values, || Ok(AppraisalCommand::AcknowledgeDialogue { dialogue_version })).await
 }
 
 /// Runs one survey command: the appraisal is loaded through the bus and passed to the
@@ -86,14 +89,15 @@ async fn run_survey(
     caller: Caller,
     ids: CommandIds,
     kind: SurveyKind,
+    values: &impl serde::Serialize,
     build: impl Fn() -> Result<SurveyCommand, DomainError>,
 ) -> Result<Response, ApiError> {
     let id = appraisal_id_from_path(id)?;
     let appraisal = app.bus.current::<Appraisal>(id).await?.state;
-    let meta = meta(caller, ids, kind.as_str());
+    let meta = meta(caller, ids, kind.as_str(), values);
     let committed = app
         .bus
-        .execute::<Survey>(id, &meta, |state, ctx| survey::decide_lazily(state, &appraisal, meta.command_id, kind, &build, ctx))
+        .execute::<Survey>(id, &meta, |state, ctx| survey::decide_lazily(state, &appraisal, kind, &build, ctx))
         .await?;
     Ok(answer(StatusCode::OK, committed, None))
 }
@@ -112,7 +116,7 @@ pub async fn rate_behaviour(
     Path(id): Path<String>,
     Body(body): Body<SurveyBody>,
 ) -> Result<Response, ApiError> {
-    run_survey(&app, &id, caller, ids, SurveyKind::RateBehaviour, || body.to_command()).await
+    run_survey(&app, &id, caller, ids, SurveyKind::RateBehaviour, &body, || body.to_command()).await
 }
 
 /// Records what the public said about the employee's service (token role `service_desk`):
@@ -129,7 +133,7 @@ pub async fn record_public_feedback(
     Path(id): Path<String>,
     Body(body): Body<PublicFeedbackBody>,
 ) -> Result<Response, ApiError> {
-    run_survey(&app, &id, caller, ids, SurveyKind::RecordPublicFeedback, || body.to_command()).await
+    run_survey(&app, &id, caller, ids, SurveyKind::RecordPublicFeedback, &body, || body.to_command()).await
 }
 
 /// Which period the 360 view is of.

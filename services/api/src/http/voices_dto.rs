@@ -4,7 +4,7 @@
 //! read only after the rules have checked who may act and when.
 
 use super::dto::rating;
-use serde::Deserialize;
+use serde::{Deserialize, Serialize};
 use skp_domain::appraisal::AppraisalCommand;
 use skp_domain::survey::SurveyCommand;
 use skp_domain::DomainError;
@@ -39,7 +39,7 @@ pub fn period(raw: &str) -> Result<PeriodRef, DomainError> {
 }
 
 /// What is expected for one value.
-#[derive(Debug, Deserialize, ToSchema)]
+#[derive(Debug, Deserialize, Serialize, ToSchema)]
 pub struct ExpectationBody {
     /// A BerAKHLAK value: `berorientasi_pelayanan`, `akuntabel`, `kompeten`, `harmonis`,
     /// `loyal`, `adaptif` or `kolaboratif`.
@@ -49,7 +49,7 @@ pub struct ExpectationBody {
 }
 
 /// `POST /v1/appraisals/{id}/expectations`.
-#[derive(Debug, Deserialize, ToSchema)]
+#[derive(Debug, Deserialize, Serialize, ToSchema)]
 pub struct ExpectationsBody {
     /// One to seven, each value once; the whole set, replacing any earlier one.
     pub expectations: Vec<ExpectationBody>,
@@ -69,7 +69,7 @@ impl ExpectationsBody {
 }
 
 /// `POST /v1/appraisals/{id}/dialogues`.
-#[derive(Debug, Deserialize, ToSchema)]
+#[derive(Debug, Deserialize, Serialize, ToSchema)]
 pub struct DialogueBody {
     /// `YYYY-MM-DD`, not in the future.
     pub held_on: String,
@@ -91,7 +91,7 @@ impl DialogueBody {
 }
 
 /// `POST /v1/appraisals/{id}/self-assessment`.
-#[derive(Debug, Deserialize, ToSchema)]
+#[derive(Debug, Deserialize, Serialize, ToSchema)]
 pub struct SelfAssessmentBody {
     /// A period of the cycle's year (`YYYY-MM`, `YYYY-Qn`, `YYYY-Sn`) or `annual`.
     pub period: String,
@@ -117,7 +117,7 @@ impl SelfAssessmentBody {
 }
 
 /// One nominated evaluator.
-#[derive(Debug, Deserialize, ToSchema)]
+#[derive(Debug, Deserialize, Serialize, ToSchema)]
 pub struct EvaluatorBody {
     /// 18-digit NIP.
     pub nip: String,
@@ -128,7 +128,7 @@ pub struct EvaluatorBody {
 }
 
 /// `POST /v1/appraisals/{id}/evaluators`.
-#[derive(Debug, Deserialize, ToSchema)]
+#[derive(Debug, Deserialize, Serialize, ToSchema)]
 pub struct EvaluatorsBody {
     /// The whole list (at most 10), replacing any earlier one; empty withdraws all.
     pub evaluators: Vec<EvaluatorBody>,
@@ -156,7 +156,7 @@ impl EvaluatorsBody {
 }
 
 /// `POST /v1/appraisals/{id}/survey`.
-#[derive(Debug, Deserialize, ToSchema)]
+#[derive(Debug, Deserialize, Serialize, ToSchema)]
 pub struct SurveyBody {
     /// A period of the cycle's year, or `annual`.
     pub period: String,
@@ -182,7 +182,7 @@ impl SurveyBody {
 }
 
 /// `POST /v1/appraisals/{id}/public-feedback`.
-#[derive(Debug, Deserialize, ToSchema)]
+#[derive(Debug, Deserialize, Serialize, ToSchema)]
 pub struct PublicFeedbackBody {
     /// `survei`, `pengaduan` or `loket`.
     pub channel: String,
