@@ -103,10 +103,13 @@ impl Session<'_> {
         }
     }
 
+    /// Clicks the element `css` selects, found and clicked in one script: the live page
+    /// re-renders its lists on every update, so a reference held between two WebDriver calls
+    /// can go stale.
     async fn click(&self, css: &str) {
-        let element = self.driver.call(reqwest::Method::POST, &format!("/session/{}/element", self.id), Some(json!({"using": "css selector", "value": css}))).await;
-        let id = element.as_object().and_then(|o| o.values().next()).and_then(Value::as_str).unwrap().to_owned();
-        self.driver.call(reqwest::Method::POST, &format!("/session/{}/element/{id}/click", self.id), Some(json!({}))).await;
+        let selector = serde_json::to_string(css).unwrap();
+        let script = format!("const e = document.querySelector({selector}); if (!e) return false; e.click(); return true;");
+        self.until(&format!("{css} to click"), &script).await;
     }
 
     async fn screenshot(&self, path: &std::path::Path) {

@@ -32,8 +32,8 @@ async fn the_same_key_from_another_caller_who_may_act_is_422() {
     let path = format!("/v1/appraisals/{id}/feedback");
     let body = json!({"about": "results", "text": "laporan tepat waktu"});
     app.post_keyed(RATER, &path, body.clone(), key).await.expect(200);
-    // A peer may give feedback too, but not under the rater's key.
-    app.post_keyed(PEER, &path, body, key).await.expect_problem(422, "idempotency_key_reused");
+    // The rater's superior may give feedback too, but not under the rater's key.
+    app.post_keyed(SUPERIOR, &path, body, key).await.expect_problem(422, "idempotency_key_reused");
     let events = app.history(&id).await["events"].as_array().unwrap().clone();
     assert_eq!(events.iter().filter(|e| e["type"] == "FeedbackGiven").count(), 1);
 }

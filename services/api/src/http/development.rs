@@ -193,12 +193,15 @@ pub async fn get_plan_history(State(app): State<AppState>, Authenticated(caller)
 
 /// Filters of `GET /v1/cycles/{id}/pembinaan`.
 #[derive(Debug, serde::Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
 pub struct PembinaanQuery {
     /// Units after this one (by name): the next page starts after the last unit of this one.
     pub after: Option<String>,
-    /// At most this many units (default 200, at most 1000).
+    /// At most this many units (default 200; 1 to 1000).
+    #[param(minimum = 1, maximum = 1000)]
     pub limit: Option<i64>,
     /// As in every read-model query: wait for the projection to reach this sequence.
+    #[param(minimum = 0, maximum = 9007199254740991_u64)]
     pub min_sequence: Option<u64>,
 }
 
@@ -216,8 +219,9 @@ pub async fn get_pembinaan(
 ) -> Result<Json<skp_projections::progress_pembinaan::CyclePembinaan>, ApiError> {
     skp_domain::access::read_cycle(&caller)?;
     let cycle = super::reads::cycle_id(&id)?;
+    let limit = super::reads::page_limit(query.limit)?;
     let read = super::reads::ready(&app, "progress", query.min_sequence).await?;
-    let (today, limit) = (app.bus.clock().now().date(), query.limit.unwrap_or(200).clamp(1, 1000));
+    let today = app.bus.clock().now().date();
     let answer = skp_projections::progress_pembinaan::cycle_pembinaan(&read.store, cycle, today, query.after.as_deref(), limit).await?;
     answer.map(Json).ok_or_else(|| DomainError::NotFound { what: "cycle" }.into())
 }

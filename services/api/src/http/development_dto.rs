@@ -60,11 +60,13 @@ impl OpenPlanBody {
 #[derive(Debug, Deserialize, Serialize, ToSchema)]
 pub struct ActionBody {
     /// Unique within the plan: 1 to 64 letters, digits, `.`, `_`, `-`.
+    #[schema(format = "skp-id")]
     pub action_id: String,
     /// `pelatihan`, `coaching`, `mentoring`, `konseling` or `penugasan_khusus`.
     #[serde(rename = "type")]
     pub action_type: String,
     /// What is to be done.
+    #[schema(format = "skp-text")]
     pub description: String,
     /// `YYYY-MM-DD`, not after the plan's due date.
     pub due: String,
@@ -92,13 +94,16 @@ impl ActionBody {
 #[derive(Debug, Deserialize, Serialize, ToSchema)]
 pub struct SessionBody {
     /// The action.
+    #[schema(format = "skp-id")]
     pub action_id: String,
     /// `YYYY-MM-DD`: not in the future.
     pub held_on: String,
     /// What happened.
+    #[schema(format = "skp-text")]
     pub notes: String,
     /// What comes next.
     #[serde(default)]
+    #[schema(format = "skp-optional-text")]
     pub next_steps: Option<String>,
 }
 
@@ -119,6 +124,7 @@ impl SessionBody {
 #[derive(Debug, Deserialize, Serialize, ToSchema)]
 pub struct CompleteBody {
     /// The evidence (a certificate, a report).
+    #[schema(format = "skp-text")]
     pub evidence: String,
 }
 
@@ -128,6 +134,7 @@ pub struct ReviewBody {
     /// `improved` or `not_improved`.
     pub outcome: String,
     /// What the review rests on.
+    #[schema(format = "skp-text")]
     pub basis: String,
 }
 
@@ -145,6 +152,7 @@ pub struct FollowUpBody {
     /// `uji_kompetensi`, `mutasi`, `penurunan_jabatan`, `usul_pemberhentian` or `none`.
     pub measure: String,
     /// The decision it rests on (e.g. the official's decree).
+    #[schema(format = "skp-text")]
     pub basis: String,
 }
 

@@ -18,7 +18,8 @@ use serde_json::{json, Map, Value};
 pub const OPENINGS: &[(&str, &str)] = &[
     ("open_cycle", "/v1/cycles/{"),
     ("open_appraisal", "/v1/appraisals/{"),
-    // issue 15: further openings (e.g. a development plan) add their line here.
+    // Development plans and pembinaan (issue 14).
+    ("open_plan", "/v1/development/{"),
 ];
 
 const METHODS: [&str; 5] = ["get", "post", "put", "patch", "delete"];

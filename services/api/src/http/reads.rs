@@ -192,6 +192,19 @@ pub async fn list_cycles(State(app): State<AppState>, Authenticated(caller): Aut
     Ok(Json(serde_json::json!({ "cycles": cycles })))
 }
 
+/// The page size of a list: 200 when not given; 400 outside 1 to 1000 (as the document says).
+///
+/// # Errors
+/// [`ApiError::BadQuery`] naming the value.
+pub(crate) fn page_limit(limit: Option<i64>) -> Result<i64, ApiError> {
+    let limit = limit.unwrap_or(200);
+    if (1..=1000).contains(&limit) {
+        Ok(limit)
+    } else {
+        Err(ApiError::BadQuery(format!("limit must be between 1 and 1000, got {limit}")))
+    }
+}
+
 /// Filters of `GET /v1/cycles/{id}/appraisals`.
 #[derive(Debug, Deserialize, IntoParams)]
 #[into_params(parameter_in = Query)]
@@ -221,10 +234,7 @@ pub async fn list_appraisals(
     read_cycle(&caller)?;
     let id = cycle_id(&id)?;
     let status: Option<Status> = filter.status.as_deref().map(str::parse).transpose().map_err(|e| ApiError::invalid("invalid_status", format!("status {e}")))?;
-    let limit = filter.limit.unwrap_or(200);
-    if !(1..=1000).contains(&limit) {
-        return Err(ApiError::BadQuery(format!("limit must be between 1 and 1000, got {limit}")));
-    }
+    let limit = page_limit(filter.limit)?;
     let read = ready(&app, "progress", filter.min_sequence).await?;
     let rows = query::cycle_appraisals(&read.store, id, status, limit).await?;
     Ok(Json(serde_json::json!({ "cycle_id": id, "appraisals": rows })))

@@ -82,6 +82,27 @@ pub enum RatingDoc {
     di_bawah_ekspektasi,
 }
 
+/// A rating for each of the seven BerAKHLAK values (a survey answer rates them all).
+#[derive(Debug, ToSchema)]
+#[schema(as = CoreValueRatings)]
+#[allow(dead_code)]
+pub struct CoreValueRatingsDoc {
+    /// Berorientasi pelayanan.
+    berorientasi_pelayanan: RatingDoc,
+    /// Akuntabel.
+    akuntabel: RatingDoc,
+    /// Kompeten.
+    kompeten: RatingDoc,
+    /// Harmonis.
+    harmonis: RatingDoc,
+    /// Loyal.
+    loyal: RatingDoc,
+    /// Adaptif.
+    adaptif: RatingDoc,
+    /// Kolaboratif.
+    kolaboratif: RatingDoc,
+}
+
 /// What feedback is about (`skp_events::values::FeedbackAbout`).
 #[derive(Debug, ToSchema)]
 #[schema(as = FeedbackAbout)]

@@ -138,8 +138,10 @@ pub async fn record_public_feedback(
 
 /// Which period the 360 view is of.
 #[derive(Debug, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
 pub struct PeriodQuery {
     /// `YYYY-MM`, `YYYY-Qn`, `YYYY-Sn` of the cycle's year, or `annual` (the default).
+    #[param(pattern = "^(annual|[0-9]{4}-(0[1-9]|1[0-2]|Q[1-4]|S[12]))$")]
     pub period: Option<String>,
 }
 
@@ -171,12 +173,15 @@ pub async fn get_feedback_360(
 
 /// Paging of `GET /v1/cycles/{id}/voices`.
 #[derive(Debug, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
 pub struct VoicesPage {
     /// Units named after this one (the previous page's `next_after`).
     pub after: Option<String>,
-    /// At most this many units (default 200, at most 1000).
+    /// At most this many units (default 200; 1 to 1000).
+    #[param(minimum = 1, maximum = 1000)]
     pub limit: Option<i64>,
     /// As in every read-model query: wait for the projection to reach this sequence.
+    #[param(minimum = 0, maximum = 9007199254740991_u64)]
     pub min_sequence: Option<u64>,
 }
 
@@ -194,7 +199,7 @@ pub async fn get_cycle_voices(
 ) -> Result<Json<CycleVoices>, ApiError> {
     read_cycle(&caller)?;
     let id = cycle_id(&id)?;
+    let limit = super::reads::page_limit(page.limit)?;
     let read = ready(&app, "voices", page.min_sequence).await?;
-    let limit = page.limit.unwrap_or(200).clamp(1, 1000);
     Ok(Json(cycle_voices(&read.store, id, page.after.as_deref(), limit).await?))
 }

@@ -45,6 +45,7 @@ pub struct ExpectationBody {
     /// `loyal`, `adaptif` or `kolaboratif`.
     pub value: String,
     /// What the rater expects.
+    #[schema(format = "skp-text")]
     pub expectation: String,
 }
 
@@ -74,6 +75,7 @@ pub struct DialogueBody {
     /// `YYYY-MM-DD`, not in the future.
     pub held_on: String,
     /// What was discussed.
+    #[schema(format = "skp-text")]
     pub topics: String,
     /// What both agreed to do (default none; at most 50).
     #[serde(default)]
@@ -94,12 +96,14 @@ impl DialogueBody {
 #[derive(Debug, Deserialize, Serialize, ToSchema)]
 pub struct SelfAssessmentBody {
     /// A period of the cycle's year (`YYYY-MM`, `YYYY-Qn`, `YYYY-Sn`) or `annual`.
+    #[schema(pattern = "^(annual|[0-9]{4}-(0[1-9]|1[0-2]|Q[1-4]|S[12]))$")]
     pub period: String,
     /// `di_atas_ekspektasi`, `sesuai_ekspektasi` or `di_bawah_ekspektasi`.
     pub results_rating: String,
     /// Same values.
     pub behaviour_rating: String,
     /// Why.
+    #[schema(format = "skp-text")]
     pub narrative: String,
 }
 
@@ -122,6 +126,7 @@ pub struct EvaluatorBody {
     /// 18-digit NIP.
     pub nip: String,
     /// Name.
+    #[schema(format = "skp-text")]
     pub name: String,
     /// `peer` or `subordinate`.
     pub relation: String,
@@ -159,12 +164,14 @@ impl EvaluatorsBody {
 #[derive(Debug, Deserialize, Serialize, ToSchema)]
 pub struct SurveyBody {
     /// A period of the cycle's year, or `annual`.
+    #[schema(pattern = "^(annual|[0-9]{4}-(0[1-9]|1[0-2]|Q[1-4]|S[12]))$")]
     pub period: String,
     /// A rating for each of the seven BerAKHLAK values: `{value: rating}`.
-    #[schema(value_type = Object)]
+    #[schema(value_type = super::schema::CoreValueRatingsDoc)]
     pub ratings: BTreeMap<String, String>,
     /// What the evaluator adds.
     #[serde(default)]
+    #[schema(format = "skp-optional-text")]
     pub comment: Option<String>,
 }
 
@@ -187,12 +194,14 @@ pub struct PublicFeedbackBody {
     /// `survei`, `pengaduan` or `loket`.
     pub channel: String,
     /// The service case (the desk's reference, never a person's number).
+    #[schema(format = "skp-text")]
     pub service_ref: String,
     /// 1 (very poor) to 5 (very good).
     #[schema(value_type = u8)]
     pub score: serde_json::Number,
     /// What was said; no NIK (a run of 16 digits is refused).
     #[serde(default)]
+    #[schema(format = "skp-optional-text")]
     pub text: Option<String>,
 }
 
