@@ -7,7 +7,8 @@
 //! - [`canonical`]: canonical JSON (RFC 8785) used by the hash;
 //! - [`chain`]: re-checking an aggregate's hash chain from stored JSON;
 //! - [`subject`]: NATS subject names; [`ids`]: deterministic ids;
-//! - [`upcast`]: reading older schema versions.
+//! - [`upcast`]: reading older schema versions;
+//! - [`period`]: periods of periodic evaluation and the values of a unit's capaian.
 //!
 //! This crate is data only: no I/O, no async.
 
@@ -17,6 +18,7 @@ pub mod data;
 pub mod decode;
 pub mod envelope;
 pub mod ids;
+pub mod period;
 pub mod public;
 pub mod subject;
 pub mod upcast;
