@@ -53,6 +53,16 @@ pub enum DomainError {
         /// What is wrong, for a person.
         detail: String,
     },
+    /// A conflict with the current state that has its own code (409), e.g. `period_not_ended`,
+    /// `period_evaluated`, `period_locked`, `periods_pending`: the command may succeed later
+    /// or never, but not now.
+    #[error("{detail}")]
+    Conflict {
+        /// Stable machine-readable code.
+        code: &'static str,
+        /// What stands in the way, for a person.
+        detail: String,
+    },
 }
 
 impl DomainError {
@@ -66,7 +76,13 @@ impl DomainError {
             DomainError::ObjectionWindowOpen { .. } => "objection_window_open",
             DomainError::ObjectionWindowClosed { .. } => "objection_window_closed",
             DomainError::Invalid { code, .. } => code,
+            DomainError::Conflict { code, .. } => code,
         }
+    }
+
+    /// A conflict with the current state, with its own `code` (409).
+    pub fn conflict(code: &'static str, detail: impl Into<String>) -> Self {
+        DomainError::Conflict { code, detail: detail.into() }
     }
 
     /// A value breaking the rule `code`.

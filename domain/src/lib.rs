@@ -9,12 +9,14 @@
 pub mod access;
 pub mod appraisal;
 pub mod audit;
+pub mod capaian;
 pub mod career;
 pub mod context;
 pub mod cycle;
 pub mod decision;
 pub mod error;
 pub mod matrix;
+pub mod period;
 pub mod text;
 pub mod view;
 

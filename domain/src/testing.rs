@@ -14,9 +14,10 @@
 use crate::appraisal::{decide, Appraisal, AppraisalCommand, Command, CommandKind, Status};
 use crate::{Caller, Ctx, Decision, DomainError};
 use skp_events::data::{
-    AppraisalOpened, CycleOpened, Empty, FeedbackGiven, ForumResolved, PlanDrafted, PlanReturned, RealisationRecorded,
-    ScoreFinalized, ScoreGiven, ScoreObjected,
+    AppraisalOpened, CycleOpened, Empty, FeedbackGiven, ForumResolved, PeriodEvaluated, PeriodEvaluationCorrected,
+    PlanDrafted, PlanReturned, RealisationRecorded, ScoreFinalized, ScoreGiven, ScoreObjected,
 };
+use skp_events::period::{PeriodId, PeriodKind};
 use skp_events::values::{FeedbackAbout, FinalizedVia, ForumOutcome, Indicator, Person, PlannedResult, Target};
 use skp_events::{Actor, ActorRole, AggregateType, Envelope, Event, Nip, Rating, GENESIS_HASH};
 use time::macros::{date, datetime};
@@ -127,6 +128,7 @@ pub fn natural(kind: CommandKind) -> Who {
         DraftPlan | SubmitPlan | RecordRealisation | Accept | Object => employee(),
         ReturnPlan | AgreeTargets | Score | GiveFeedback | Finalize => rater(),
         ResolveForum => superior(),
+        EvaluatePeriod | CorrectPeriod => rater(),
     }
 }
 
@@ -150,7 +152,7 @@ pub fn the_superior() -> Person {
     person(SUPERIOR_NIP, "Dewi Lestari", "Sekretaris Badan", "Sekretariat")
 }
 
-/// The cycle's configuration.
+/// The cycle's configuration: annual only (period `none`).
 pub fn cycle_opened() -> CycleOpened {
     CycleOpened {
         organization: "BKPSDM Kabupaten Sleman".into(),
@@ -158,12 +160,22 @@ pub fn cycle_opened() -> CycleOpened {
         plan_due: date!(2025 - 01 - 31),
         objection_window_days: OBJECTION_WINDOW_DAYS,
         decision_window_days: DECISION_WINDOW_DAYS,
+        period: PeriodKind::None,
+        period_entry_days: PERIOD_ENTRY_DAYS,
+        utc_offset_hours: 7,
     }
 }
 
-/// `AppraisalOpened` of the appraisal under test.
-pub fn opened() -> Event {
-    let cycle = cycle_opened();
+/// The correction window of the test cycles, in days.
+pub const PERIOD_ENTRY_DAYS: u32 = 10;
+
+/// A cycle evaluating by `kind` in the time zone UTC+`utc_offset_hours`.
+pub fn periodic_cycle(kind: PeriodKind, utc_offset_hours: u8) -> CycleOpened {
+    CycleOpened { period: kind, utc_offset_hours, ..cycle_opened() }
+}
+
+/// `AppraisalOpened` of the appraisal under test in `cycle`.
+pub fn opened_in(cycle: CycleOpened) -> Event {
     Event::AppraisalOpened(AppraisalOpened {
         cycle_id: CYCLE_ID,
         organization: cycle.organization,
@@ -174,6 +186,41 @@ pub fn opened() -> Event {
         employee: the_employee(),
         rater: the_rater(),
         rater_superior: the_superior(),
+        period: cycle.period,
+        period_entry_days: cycle.period_entry_days,
+        utc_offset_hours: cycle.utc_offset_hours,
+    })
+}
+
+/// `AppraisalOpened` of the appraisal under test (an annual-only cycle).
+pub fn opened() -> Event {
+    opened_in(cycle_opened())
+}
+
+/// A period id known to be valid.
+pub fn period_id(raw: &str) -> PeriodId {
+    PeriodId::parse(raw).expect("a valid test period")
+}
+
+/// `PeriodEvaluated` of `period` with the predikat of the ratings.
+pub fn evaluated(period: &str, results: Rating, behaviour: Rating) -> Event {
+    Event::PeriodEvaluated(PeriodEvaluated {
+        period: period_id(period),
+        results_rating: results,
+        behaviour_rating: behaviour,
+        predikat: crate::predikat(results, behaviour),
+        notes: None,
+    })
+}
+
+/// `PeriodEvaluationCorrected` of `period` with the predikat of the ratings.
+pub fn corrected(period: &str, results: Rating, behaviour: Rating) -> Event {
+    Event::PeriodEvaluationCorrected(PeriodEvaluationCorrected {
+        period: period_id(period),
+        results_rating: results,
+        behaviour_rating: behaviour,
+        predikat: crate::predikat(results, behaviour),
+        reason: "salah input".into(),
     })
 }
 
@@ -332,11 +379,23 @@ pub fn valid_command(kind: CommandKind) -> AppraisalCommand {
             minutes: "berita acara".into(),
         },
         Finalize => C::Finalize,
+        EvaluatePeriod => C::EvaluatePeriod {
+            period: period_id("2025-01"),
+            results_rating: Rating::SesuaiEkspektasi,
+            behaviour_rating: Rating::SesuaiEkspektasi,
+            notes: None,
+        },
+        CorrectPeriod => C::CorrectPeriod {
+            period: period_id("2025-01"),
+            results_rating: Rating::SesuaiEkspektasi,
+            behaviour_rating: Rating::SesuaiEkspektasi,
+            reason: "salah input".into(),
+        },
     }
 }
 
 /// Every kind decided by [`decide`] (opening is decided by `decide_open`).
-pub const KINDS: [CommandKind; 11] = [
+pub const KINDS: [CommandKind; 13] = [
     CommandKind::DraftPlan,
     CommandKind::SubmitPlan,
     CommandKind::ReturnPlan,
@@ -348,6 +407,8 @@ pub const KINDS: [CommandKind; 11] = [
     CommandKind::Object,
     CommandKind::ResolveForum,
     CommandKind::Finalize,
+    CommandKind::EvaluatePeriod,
+    CommandKind::CorrectPeriod,
 ];
 
 // ---------------------------------------------------------------- envelopes
@@ -363,6 +424,8 @@ fn role_of(event: &Event) -> (&'static str, ActorRole) {
         Event::PlanReturned(_) | Event::TargetsAgreed(_) | Event::FeedbackGiven(_) => (RATER_NIP, ActorRole::Rater),
         Event::ScoreGiven(_) | Event::ScoreFinalized(_) => (RATER_NIP, ActorRole::Rater),
         Event::ForumResolved(_) => (SUPERIOR_NIP, ActorRole::RaterSuperior),
+        Event::PeriodEvaluated(_) | Event::PeriodEvaluationCorrected(_) => (RATER_NIP, ActorRole::Rater),
+        Event::UnitCapaianSet(_) => (ADMIN_NIP, ActorRole::Admin),
         _ => (EMPLOYEE_NIP, ActorRole::Employee),
     }
 }

@@ -1,5 +1,6 @@
 //! The commands on an appraisal, each the intent of one person.
 
+use skp_events::period::PeriodId;
 use skp_events::values::{FeedbackAbout, ForumOutcome, Person, PlannedResult};
 use skp_events::Rating;
 use uuid::Uuid;
@@ -90,6 +91,29 @@ pub enum AppraisalCommand {
     },
     /// Make the score final (rater, admin).
     Finalize,
+    // Periodic evaluation (issue 12).
+    /// Evaluate one ended period (rater).
+    EvaluatePeriod {
+        /// The period.
+        period: PeriodId,
+        /// Results rating in the period.
+        results_rating: Rating,
+        /// Behaviour rating in the period.
+        behaviour_rating: Rating,
+        /// Notes.
+        notes: Option<String>,
+    },
+    /// Correct a period's evaluation within the entry window (rater).
+    CorrectPeriod {
+        /// The period.
+        period: PeriodId,
+        /// The results rating that stands after the correction.
+        results_rating: Rating,
+        /// The behaviour rating that stands after the correction.
+        behaviour_rating: Rating,
+        /// Why.
+        reason: String,
+    },
 }
 
 /// The kind of a command, without its values: what permissions and status depend on.
@@ -119,6 +143,11 @@ pub enum CommandKind {
     ResolveForum,
     /// See [`AppraisalCommand::Finalize`].
     Finalize,
+    // Periodic evaluation (issue 12).
+    /// See [`AppraisalCommand::EvaluatePeriod`].
+    EvaluatePeriod,
+    /// See [`AppraisalCommand::CorrectPeriod`].
+    CorrectPeriod,
 }
 
 impl CommandKind {
@@ -137,6 +166,8 @@ impl CommandKind {
             CommandKind::Object => "object",
             CommandKind::ResolveForum => "resolve_forum",
             CommandKind::Finalize => "finalize",
+            CommandKind::EvaluatePeriod => "evaluate_period",
+            CommandKind::CorrectPeriod => "correct_period_evaluation",
         }
     }
 }
@@ -157,6 +188,8 @@ impl AppraisalCommand {
             AppraisalCommand::Object { .. } => CommandKind::Object,
             AppraisalCommand::ResolveForum { .. } => CommandKind::ResolveForum,
             AppraisalCommand::Finalize => CommandKind::Finalize,
+            AppraisalCommand::EvaluatePeriod { .. } => CommandKind::EvaluatePeriod,
+            AppraisalCommand::CorrectPeriod { .. } => CommandKind::CorrectPeriod,
         }
     }
 }
@@ -177,6 +210,6 @@ mod tests {
     #[test]
     fn every_kind_has_its_own_name() {
         let names: HashSet<_> = KINDS.into_iter().chain([CommandKind::Open]).map(CommandKind::as_str).collect();
-        assert_eq!(names.len(), 12);
+        assert_eq!(names.len(), KINDS.len() + 1);
     }
 }

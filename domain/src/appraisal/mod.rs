@@ -3,11 +3,13 @@
 //! - [`state`]: `Appraisal` and `Status`, rebuilt by `apply`/`evolve`;
 //! - [`command`]: the commands and their kinds;
 //! - [`rules`]: who may do what, when (404, 403, 409);
-//! - [`decide`]: values (422) and the event; [`open`]: opening; [`plan`]: plan rules.
+//! - [`decide`]: values (422) and the event; [`open`]: opening; [`plan`]: plan rules;
+//! - [`periodic`]: periodic evaluation and its corrections.
 
 pub mod command;
 pub mod decide;
 pub mod open;
+pub mod periodic;
 pub mod plan;
 pub mod rules;
 pub mod state;
@@ -15,6 +17,7 @@ pub mod state;
 pub use command::{AppraisalCommand, Command, CommandKind};
 pub use decide::{decide, decide_lazily};
 pub use open::{decide_open, OpenAppraisal};
+pub use periodic::{decide_period, PeriodRecord};
 pub use rules::authorize;
 pub use state::{evolve, status_after, Appraisal, Status, UnknownStatus};
 

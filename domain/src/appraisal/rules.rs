@@ -13,7 +13,8 @@ use time::format_description::well_known::Rfc3339;
 /// status allows `kind` now; returns the role in which the caller acts.
 ///
 /// # Errors
-/// 404 `not_found`, 403 `forbidden`, 409 `invalid_transition` or `objection_window_open`.
+/// 404 `not_found`, 403 `forbidden`, 409 `invalid_transition`, `objection_window_open` or
+/// (a score in a cycle with periods) `periods_pending`.
 pub fn authorize(state: &Appraisal, kind: CommandKind, ctx: &Ctx) -> Result<ActorRole, DomainError> {
     let Some(opened) = &state.opened else {
         return Err(DomainError::NotFound { what: "appraisal" });
@@ -42,6 +43,7 @@ pub fn role_for(opened: &AppraisalOpened, kind: CommandKind, caller: &Caller) ->
             allow(is_employee, ActorRole::Employee, "only the appraised employee may do this")
         }
         ReturnPlan | AgreeTargets | Score => allow(is_rater, ActorRole::Rater, "only the appraisal's rater may do this"),
+        EvaluatePeriod | CorrectPeriod => allow(is_rater, ActorRole::Rater, "only the appraisal's rater evaluates its periods"),
         Finalize if is_rater => Ok(ActorRole::Rater),
         Finalize => allow(
             caller.admin && !is_employee,
@@ -72,12 +74,16 @@ fn check_status(state: &Appraisal, kind: CommandKind, ctx: &Ctx) -> Result<(), D
         Accept | Object => &[Scored],
         ResolveForum => &[Objected],
         Finalize => &[Accepted, Resolved, Scored],
+        EvaluatePeriod | CorrectPeriod => &[TargetsAgreed],
     };
     if kind == Open {
         return Err(DomainError::AlreadyExists { what: "appraisal" });
     }
     if !allowed.contains(&state.status) {
         return Err(DomainError::InvalidTransition { command: kind.as_str(), status: state.status });
+    }
+    if kind == Score {
+        super::periodic::check_none_pending(state, ctx.now)?;
     }
     if let (Finalize, Scored, Some((score, _))) = (kind, state.status, &state.score) {
         if ctx.now <= score.objection_due {
@@ -112,6 +118,7 @@ mod tests {
             Accept | Object => &[Scored],
             ResolveForum => &[Objected],
             Finalize => &[Scored, Accepted, Resolved],
+            EvaluatePeriod | CorrectPeriod => &[TargetsAgreed],
         }
     }
 
@@ -119,7 +126,7 @@ mod tests {
     fn callers() -> [(Who, &'static [CommandKind]); 6] {
         [
             (employee(), &[DraftPlan, SubmitPlan, RecordRealisation, Accept, Object]),
-            (rater(), &[ReturnPlan, AgreeTargets, GiveFeedback, Score, Finalize]),
+            (rater(), &[ReturnPlan, AgreeTargets, GiveFeedback, Score, Finalize, EvaluatePeriod, CorrectPeriod]),
             (superior(), &[GiveFeedback, ResolveForum]),
             (peer(), &[GiveFeedback]),
             (admin(), &[GiveFeedback, Finalize]),

@@ -1,10 +1,12 @@
 //! The appraisal's state, rebuilt from its events by [`Appraisal::apply`]. The same code
 //! serves commands, `replay ?as_of` and inspectors.
 
+use super::periodic::PeriodRecord;
 use skp_events::data::{AppraisalOpened, ForumResolved, ScoreFinalized, ScoreGiven, ScoreObjected};
+use skp_events::period::PeriodId;
 use skp_events::values::PlannedResult;
 use skp_events::{Envelope, Event};
-use std::collections::HashMap;
+use std::collections::{BTreeMap, HashMap};
 use std::fmt;
 use time::OffsetDateTime;
 use uuid::Uuid;
@@ -144,6 +146,8 @@ pub struct Appraisal {
     pub final_score: Option<(ScoreFinalized, Stamp)>,
     /// Command ids already handled, with the version of the event each yielded.
     pub handled: HashMap<Uuid, u64>,
+    /// Periodic evaluations by period, each with its corrections (issue 12).
+    pub periods: BTreeMap<PeriodId, PeriodRecord>,
 }
 
 impl Appraisal {
@@ -182,7 +186,15 @@ impl Appraisal {
             Event::ScoreObjected(objection) => self.objection = Some((objection.clone(), stamp)),
             Event::ForumResolved(forum) => self.forum = Some((forum.clone(), stamp)),
             Event::ScoreFinalized(done) => self.final_score = Some((done.clone(), stamp)),
-            Event::PlanSubmitted(_) | Event::PlanReturned(_) | Event::CycleOpened(_) => {}
+            Event::PeriodEvaluated(evaluated) => {
+                self.periods.insert(evaluated.period, PeriodRecord { evaluated: (evaluated.clone(), stamp), corrections: Vec::new() });
+            }
+            Event::PeriodEvaluationCorrected(corrected) => {
+                if let Some(record) = self.periods.get_mut(&corrected.period) {
+                    record.corrections.push((corrected.clone(), stamp));
+                }
+            }
+            Event::PlanSubmitted(_) | Event::PlanReturned(_) | Event::CycleOpened(_) | Event::UnitCapaianSet(_) => {}
         }
     }
 
@@ -207,6 +219,7 @@ pub fn status_after(current: Status, event: &Event) -> Status {
         Event::ForumResolved(_) => Status::Resolved,
         Event::ScoreFinalized(_) => Status::Final,
         Event::FeedbackGiven(_) | Event::RealisationRecorded(_) | Event::CycleOpened(_) => current,
+        Event::PeriodEvaluated(_) | Event::PeriodEvaluationCorrected(_) | Event::UnitCapaianSet(_) => current,
     }
 }
 
@@ -302,6 +315,7 @@ mod tests {
             forum: Some((forum.clone(), stamp(13))),
             final_score: Some((done.clone(), stamp(14))),
             handled: (1..=14).map(|v| (command_id(v), v)).collect(),
+            periods: BTreeMap::new(),
         };
         assert_eq!(state, expected);
         assert_eq!(state.score.as_ref().map(|(s, _)| s.predikat), Some(Predikat::ButuhPerbaikan));

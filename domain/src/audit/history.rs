@@ -2,7 +2,8 @@
 //! stored position, and the wording the checks share.
 
 use skp_events::data::{
-    AppraisalOpened, Empty, FeedbackGiven, ForumResolved, ScoreFinalized, ScoreGiven, ScoreObjected,
+    AppraisalOpened, Empty, FeedbackGiven, ForumResolved, PeriodEvaluated, PeriodEvaluationCorrected, ScoreFinalized,
+    ScoreGiven, ScoreObjected,
 };
 use skp_events::{ActorRole, Envelope, Event, Rating};
 use time::format_description::well_known::Rfc3339;
@@ -57,6 +58,8 @@ pickers! {
     objected: ScoreObjected(ScoreObjected);
     forum: ForumResolved(ForumResolved);
     finalized: ScoreFinalized(ScoreFinalized);
+    period_evaluated: PeriodEvaluated(PeriodEvaluated);
+    period_corrected: PeriodEvaluationCorrected(PeriodEvaluationCorrected);
 }
 
 /// An appraisal's envelopes in stored order.
