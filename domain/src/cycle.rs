@@ -199,7 +199,7 @@ mod tests {
             aggregate_id: CYCLE_ID,
             version: 1,
             event: Event::CycleOpened(cycle_opened()),
-            schema_version: 1,
+            schema_version: 2,
             occurred_at: START,
             actor: Actor { nip: nip(ADMIN_NIP), role: ActorRole::Admin },
             command_id: command_id(1),

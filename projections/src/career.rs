@@ -1,6 +1,7 @@
 //! Career: the final predikat of every employee per year, from `ScoreFinalized` (the year
-//! and employee come from the appraisal's opening). Eligibility is derived at query time by
-//! the domain's career rules.
+//! and employee come from the appraisal's opening), and the standing predikat of every
+//! period, from `PeriodEvaluated` and `PeriodEvaluationCorrected` (the last recorded stands).
+//! Eligibility is derived at query time by the domain's career rules.
 
 use crate::event::StoredEvent;
 use crate::error::ProjectionError;
@@ -39,6 +40,7 @@ impl Projection for CareerProjection {
         Box::pin(async move {
             let mut owners: HashMap<Uuid, (String, i32)> = HashMap::new();
             let mut finals: Vec<Final> = Vec::new();
+            let mut periods: Vec<PeriodResult> = Vec::new();
             for stored in events {
                 let e = &stored.envelope;
                 match &e.event {
@@ -52,11 +54,15 @@ impl Projection for CareerProjection {
                         };
                         finals.push(Final { nip: f.employee_nip.to_string(), year, appraisal_id: e.aggregate_id, predikat: f.predikat.as_str(), at: e.occurred_at });
                     }
+                    // Periodic evaluation (issue 12).
+                    Event::PeriodEvaluated(p) => periods.push(period_result(tx, &owners, e, p.period.to_string(), p.predikat.as_str(), false, stored.stream_seq).await?),
+                    Event::PeriodEvaluationCorrected(c) => periods.push(period_result(tx, &owners, e, c.period.to_string(), c.predikat.as_str(), true, stored.stream_seq).await?),
                     _ => {}
                 }
             }
             write_owners(tx, &owners).await?;
             write_finals(tx, finals).await?;
+            write_periods(tx, periods).await?;
             Ok(Vec::new())
         })
     }
@@ -103,5 +109,62 @@ async fn write_owners(tx: &mut PgConnection, owners: &HashMap<Uuid, (String, i32
         .bind(years)
         .execute(&mut *tx)
         .await?;
+    Ok(())
+}
+
+// ---------------------------------------------------------------- periodic evaluation (issue 12)
+
+/// An employee's standing predikat of one period.
+struct PeriodResult {
+    nip: String,
+    period: String,
+    appraisal_id: Uuid,
+    predikat: &'static str,
+    corrected: bool,
+    at: OffsetDateTime,
+}
+
+async fn period_result(
+    tx: &mut PgConnection,
+    owners: &HashMap<Uuid, (String, i32)>,
+    e: &skp_events::Envelope,
+    period: String,
+    predikat: &'static str,
+    corrected: bool,
+    stream_seq: u64,
+) -> Result<PeriodResult, ProjectionError> {
+    let nip = match owners.get(&e.aggregate_id) {
+        Some((nip, _)) => nip.clone(),
+        None => owner_nip(tx, e.aggregate_id, stream_seq).await?,
+    };
+    Ok(PeriodResult { nip, period, appraisal_id: e.aggregate_id, predikat, corrected, at: e.occurred_at })
+}
+
+async fn owner_nip(tx: &mut PgConnection, appraisal: Uuid, stream_seq: u64) -> Result<String, ProjectionError> {
+    let row: Option<(String,)> = sqlx::query_as("SELECT employee_nip FROM appraisal_owners WHERE appraisal_id = $1").bind(appraisal).fetch_optional(&mut *tx).await?;
+    row.map(|(nip,)| nip).ok_or_else(|| ProjectionError::Inconsistent { stream_seq, problem: format!("a periodic evaluation of appraisal {appraisal} that was never opened") })
+}
+
+/// Upserts the batch's period results in one statement; within the batch the last one of an
+/// employee's period wins, as it would one statement at a time.
+async fn write_periods(tx: &mut PgConnection, periods: Vec<PeriodResult>) -> Result<(), ProjectionError> {
+    let last: BTreeMap<(String, String), PeriodResult> = periods.into_iter().map(|p| ((p.nip.clone(), p.period.clone()), p)).collect();
+    if last.is_empty() {
+        return Ok(());
+    }
+    let rows: Vec<&PeriodResult> = last.values().collect();
+    sqlx::query(
+        "INSERT INTO period_results SELECT * FROM UNNEST($1::text[], $2::text[], $3::uuid[], $4::text[], $5::bool[], $6::timestamptz[]) \
+         ON CONFLICT (employee_nip, period) DO UPDATE \
+         SET appraisal_id = EXCLUDED.appraisal_id, predikat = EXCLUDED.predikat, corrected = EXCLUDED.corrected, evaluated_at = EXCLUDED.evaluated_at",
+    )
+    .bind(rows.iter().map(|p| p.nip.as_str()).collect::<Vec<_>>())
+    .bind(rows.iter().map(|p| p.period.as_str()).collect::<Vec<_>>())
+    .bind(rows.iter().map(|p| p.appraisal_id).collect::<Vec<_>>())
+    .bind(rows.iter().map(|p| p.predikat).collect::<Vec<_>>())
+    .bind(rows.iter().map(|p| p.corrected).collect::<Vec<_>>())
+    .bind(rows.iter().map(|p| p.at).collect::<Vec<_>>())
+    .execute(&mut *tx)
+    .await?;
     Ok(())
 }

@@ -10,7 +10,8 @@
 //! - [`store`]: the PostgreSQL side (control schema, generations, migrations);
 //! - [`progress`], [`career`], [`audit`], [`relay`]: the read models; [`catalog`]: the list
 //!   of them and their settings;
-//! - [`query`]: what the API asks of them;
+//! - [`periods`]: periodic evaluation and unit capaian in the progress read model;
+//! - [`query`]: what the API asks of them; [`period_query`]: the period progress;
 //! - [`error`]: the projections' error type.
 
 pub mod audit;
@@ -20,6 +21,8 @@ pub mod error;
 pub mod event;
 #[cfg(feature = "testing")]
 pub mod fault;
+pub mod period_query;
+pub mod periods;
 pub mod progress;
 pub mod projection;
 pub mod query;

@@ -80,12 +80,15 @@ impl ReadStore {
     }
 
     /// The serving generation of the projection `name`, creating generation 1 (its tables
-    /// made by `migrator`) when there is none.
+    /// made by `migrator`) when there is none. A serving generation made by an older version
+    /// gets the migrations it lacks (they are additive: new columns and tables, filled from
+    /// what the generation holds where the projector would have filled them).
     ///
     /// # Errors
     /// When the database fails.
     pub async fn ensure_active(&self, name: &'static str, migrator: &Migrator) -> Result<Generation, ProjectionError> {
         if let Some(active) = self.active(name).await? {
+            self.migrate_schema(&active.schema, migrator).await?;
             return Ok(active);
         }
         let schema = self.schema_of(name, 1);

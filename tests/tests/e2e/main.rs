@@ -24,3 +24,5 @@ mod projections;
 mod projector_faults;
 mod store;
 mod tamper;
+// Periodic evaluation and unit capaian (issue 12).
+mod periods;

@@ -31,6 +31,18 @@ pub struct OpenCycleBody {
     /// Days after an objection within which the forum should decide (default 14).
     #[serde(default)]
     pub decision_window_days: Option<u32>,
+    /// Periodic evaluation: `none` (default: annual only), `monthly`, `quarterly` or
+    /// `semester`.
+    #[serde(default)]
+    pub period: Option<String>,
+    /// Days after a period's end during which its evaluation may be corrected, 1 to 365
+    /// (default 10).
+    #[serde(default)]
+    pub period_entry_days: Option<i64>,
+    /// The agency's time zone, hours east of UTC: 7 WIB (default), 8 WITA, 9 WIT. Periods end
+    /// at 00:00 local time.
+    #[serde(default)]
+    pub utc_offset_hours: Option<i64>,
 }
 
 impl OpenCycleBody {
@@ -44,6 +56,9 @@ impl OpenCycleBody {
             plan_due: self.plan_due.clone(),
             objection_window_days: self.objection_window_days,
             decision_window_days: self.decision_window_days,
+            period: self.period.clone(),
+            period_entry_days: self.period_entry_days,
+            utc_offset_hours: self.utc_offset_hours,
         }
     }
 }

@@ -115,6 +115,7 @@ fn domain_status(error: &DomainError) -> StatusCode {
         DomainError::NotFound { .. } => StatusCode::NOT_FOUND,
         DomainError::Forbidden(_) => StatusCode::FORBIDDEN,
         DomainError::InvalidTransition { .. } | DomainError::AlreadyExists { .. } | DomainError::ObjectionWindowOpen { .. } => StatusCode::CONFLICT,
+        DomainError::Conflict { .. } => StatusCode::CONFLICT,
         DomainError::ObjectionWindowClosed { .. } | DomainError::Invalid { .. } => StatusCode::UNPROCESSABLE_ENTITY,
     }
 }
@@ -184,6 +185,7 @@ mod tests {
         assert_eq!(status(DomainError::ObjectionWindowOpen { until: String::new() }), 409);
         assert_eq!(status(DomainError::ObjectionWindowClosed { closed_at: String::new() }), 422);
         assert_eq!(status(DomainError::invalid("invalid_plan", "x")), 422);
+        assert_eq!(status(DomainError::conflict("period_locked", "x")), 409);
     }
 
     #[test]

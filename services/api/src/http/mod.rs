@@ -13,6 +13,7 @@ pub mod extract;
 pub mod fuzzing;
 pub mod openapi;
 pub mod ops;
+pub mod periods;
 pub mod queries;
 pub mod reads;
 pub mod schema;
@@ -81,6 +82,12 @@ pub fn router(state: AppState) -> Router {
         .route("/v1/appraisals/{id}/objection", post(commands::object_score))
         .route("/v1/appraisals/{id}/forum/resolve", post(commands::resolve_forum))
         .route("/v1/appraisals/{id}/finalize", post(commands::finalize))
+        // Periodic evaluation and unit capaian (issue 12).
+        .route("/v1/cycles/{cycle_id}/units/capaian", post(periods::set_unit_capaian))
+        .route("/v1/appraisals/{id}/periods", get(periods::get_periods))
+        .route("/v1/appraisals/{id}/periods/{period}/evaluation", post(periods::evaluate_period))
+        .route("/v1/appraisals/{id}/periods/{period}/correction", post(periods::correct_period))
+        .route("/v1/cycles/{id}/periods/{period}/progress", get(periods::get_period_progress))
         .route("/dashboard", get(dashboard::page))
         .route("/dashboard/dashboard.css", get(dashboard::stylesheet))
         .route("/dashboard/dashboard.js", get(dashboard::script))

@@ -1,6 +1,6 @@
 //! The OpenAPI document, assembled from the route and type annotations.
 
-use super::{commands, dto, queries, reads, schema};
+use super::{commands, dto, periods, queries, reads, schema};
 use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
 use utoipa::{Modify, OpenApi};
 
@@ -13,6 +13,8 @@ use utoipa::{Modify, OpenApi};
         commands::give_score, commands::accept_score, commands::object_score, commands::resolve_forum,
         commands::finalize, queries::get_appraisal, queries::get_history, queries::get_replay,
         reads::list_cycles, reads::list_appraisals, reads::get_progress, reads::stream_progress, reads::get_findings, reads::get_career, reads::get_audit,
+        // Periodic evaluation and unit capaian (issue 12).
+        periods::set_unit_capaian, periods::evaluate_period, periods::correct_period, periods::get_periods, periods::get_period_progress,
     ),
     components(schemas(dto::CommandResponse, schema::AppraisalViewDoc, queries::History)),
     modifiers(&BearerAuth),

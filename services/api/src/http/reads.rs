@@ -31,7 +31,7 @@ pub struct Consistency {
 }
 
 /// The read models, once `projection` reached `min_sequence`.
-async fn ready<'a>(app: &'a AppState, projection: &'static str, min_sequence: Option<u64>) -> Result<&'a ReadModels, ApiError> {
+pub(crate) async fn ready<'a>(app: &'a AppState, projection: &'static str, min_sequence: Option<u64>) -> Result<&'a ReadModels, ApiError> {
     if min_sequence.is_some() {
         wait_until_set(&app.read, MIN_SEQUENCE_WAIT).await;
     }
@@ -62,7 +62,7 @@ async fn poll_checkpoint(read: &ReadModels, projection: &str, wanted: u64) -> Re
     }
 }
 
-fn cycle_id(raw: &str) -> Result<Uuid, ApiError> {
+pub(crate) fn cycle_id(raw: &str) -> Result<Uuid, ApiError> {
     Uuid::parse_str(raw).map_err(|_| DomainError::NotFound { what: "cycle" }.into())
 }
 
