@@ -26,3 +26,4 @@ mod store;
 mod tamper;
 // Periodic evaluation and unit capaian (issue 12).
 mod periods;
+mod periods_stream;
