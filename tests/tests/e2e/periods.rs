@@ -248,3 +248,36 @@ async fn unit_capaian_selects_the_pattern_each_unit_is_held_to_in_period_and_yea
     app.get_as(RATER, &[], &format!("/v1/cycles/{cycle}/periods/{q1}/progress")).await.expect_problem(403, "forbidden");
     app.get(&format!("/v1/cycles/{}/periods/{q1}/progress", uuid::Uuid::new_v4())).await.expect_problem(404, "not_found");
 }
+
+#[tokio::test]
+async fn the_demo_seed_has_a_monthly_cycle_with_evaluations_corrections_capaian_and_overdue_months() {
+    let app = spawn_app().await;
+    let secret = app.settings.jwt_secret.expose().as_bytes().to_vec();
+    let seeded = skp_cli::seed::seed_demo(&format!("http://{}", app.addr), &secret, 60).await.unwrap();
+    assert_eq!(seeded.periodic_appraisals, 24);
+    let cycle = &seeded.periodic_cycle_id;
+    let last = app.app_state.bus.store().last_sequence().await.unwrap();
+    let june = app.get(&format!("/v1/cycles/{cycle}/periods/2026-06/progress?min_sequence={last}")).await.expect(200);
+    assert_eq!((june["status"].as_str(), june["total"].as_i64()), (Some("locked"), Some(24)));
+    assert!(june["evaluated"].as_i64().unwrap() >= 20 && june["overdue"].as_i64().unwrap() >= 2, "{june}");
+    let unit = |name: &str| june["by_unit"].as_array().unwrap().iter().find(|u| u["unit"] == name).unwrap().clone();
+    let broken = unit("Bidang Pemanfaatan Data dan Inovasi");
+    assert_eq!((broken["capaian"].as_str(), broken["capaian_assumed"].as_bool()), (Some("kurang"), Some(false)));
+    let codes: Vec<&str> = broken["warnings"].as_array().unwrap().iter().map(|w| w["code"].as_str().unwrap()).collect();
+    assert_eq!(codes, ["kurang_under_60_percent", "butuh_perbaikan_under_10_percent", "sangat_baik_over_10_percent"], "{broken}");
+    assert_eq!(unit("Sekretariat")["capaian_assumed"], true);
+    assert_eq!(unit("Bidang Pelayanan Pendaftaran Penduduk")["capaian"], "istimewa");
+
+    // Corrections where a month is still within its entry days (by the real clock).
+    let now = OffsetDateTime::now_utc();
+    let open_for_corrections = (1..=12u8).any(|m| local_midnight(2026, m + 1, 7) < now && now < local_midnight(2026, m + 1, 7) + time::Duration::days(10));
+    let listed = app.get(&format!("/v1/cycles/{cycle}/appraisals?limit=100&min_sequence={last}")).await.expect(200);
+    let mut corrected = 0;
+    for appraisal in listed["appraisals"].as_array().unwrap() {
+        let periods = app.get(&format!("/v1/appraisals/{}/periods", appraisal["appraisal_id"].as_str().unwrap())).await.expect(200);
+        corrected += periods["periods"].as_array().unwrap().iter().filter(|p| p["evaluation"]["corrected"] == true).count();
+    }
+    assert_eq!(corrected > 0, open_for_corrections, "evaluations corrected exactly when a month is within its entry days");
+    let again = skp_cli::seed::seed_demo(&format!("http://{}", app.addr), &secret, 60).await.unwrap();
+    assert_eq!((again.new_events, again.periodic_cycle_id.as_str()), (0, cycle.as_str()), "a second run records nothing");
+}
