@@ -30,6 +30,8 @@ pub struct PeriodProgress {
     pub period: PeriodId,
     /// The cycle's kind of period.
     pub period_kind: PeriodKind,
+    /// The cycle's time zone, hours east of UTC (7 WIB, 8 WITA, 9 WIT).
+    pub utc_offset_hours: u8,
     /// `open` (running), `entry` (ended; evaluations corrected until `locks_at`) or
     /// `locked`.
     pub status: &'static str,
@@ -192,6 +194,7 @@ async fn progress_of(store: &ReadStore, generation: &Generation, cycle: Uuid, ca
         cycle_id: cycle,
         period,
         period_kind: calendar.kind,
+        utc_offset_hours: calendar.utc_offset_hours,
         status: if !ended { "open" } else if !locked { "entry" } else { "locked" },
         starts_at: calendar.starts_at(period),
         ends_at: calendar.ends_at(period),

@@ -78,6 +78,9 @@ pub struct Progress {
     pub by_rater: Vec<GroupProgress>,
     /// The stream sequence the read model has reached.
     pub as_of_sequence: u64,
+    /// The cycle's periodic evaluation: `none`, `monthly`, `quarterly` or `semester` (issue
+    /// 12); a period's progress is `GET /v1/cycles/{id}/periods/{period}/progress`.
+    pub period_kind: skp_events::period::PeriodKind,
 }
 
 fn zeros<T: Copy>(keys: impl IntoIterator<Item = T>, name: fn(T) -> &'static str) -> BTreeMap<&'static str, i64> {
@@ -150,11 +153,11 @@ pub async fn progress_in(store: &ReadStore, generation: &Generation, cycle: Uuid
 
 async fn progress_at(store: &ReadStore, generation: &Generation, cycle: Uuid, now: OffsetDateTime) -> Result<Option<Progress>, ProjectionError> {
     let schema = &generation.schema;
-    let head: Option<(String, i32)> = sqlx::query_as(&format!("SELECT organization, year FROM {schema}.cycles WHERE cycle_id = $1"))
+    let head: Option<(String, i32, String)> = sqlx::query_as(&format!("SELECT organization, year, period FROM {schema}.cycles WHERE cycle_id = $1"))
         .bind(cycle)
         .fetch_optional(store.pool())
         .await?;
-    let Some((organization, year)) = head else { return Ok(None) };
+    let Some((organization, year, period)) = head else { return Ok(None) };
     let sql = format!(
         "SELECT unit, rater_nip, rater_name, status, predikat, count(*) AS count, \
            count(*) FILTER (WHERE status IN ('opened','plan_drafted','plan_submitted','plan_returned') AND plan_due < $2::date) AS overdue_plans, \
@@ -174,6 +177,7 @@ async fn progress_at(store: &ReadStore, generation: &Generation, cycle: Uuid, no
         by_unit: Vec::new(),
         by_rater: Vec::new(),
         as_of_sequence: checkpoint_of(store, "progress", generation).await?,
+        period_kind: skp_events::period::PeriodKind::parse(&period).unwrap_or_default(),
     };
     let (mut units, mut raters) = (BTreeMap::new(), BTreeMap::new());
     for cell in &cells {

@@ -9,6 +9,7 @@ use axum::response::{IntoResponse, Response};
 const INDEX: &str = include_str!("../../assets/dashboard/index.html");
 const CSS: &str = include_str!("../../assets/dashboard/dashboard.css");
 const JS: &str = include_str!("../../assets/dashboard/dashboard.js");
+const PERIODS_JS: &str = include_str!("../../assets/dashboard/periods.js");
 const CHART_JS: &str = include_str!("../../assets/dashboard/vendor/chart.umd.min.js");
 
 /// Scripts, styles and connections from this origin only; no inline script, no frames.
@@ -36,6 +37,11 @@ pub async fn stylesheet() -> Response {
 /// Its script.
 pub async fn script() -> Response {
     asset(JS, "text/javascript; charset=utf-8", "no-cache")
+}
+
+/// The period view's script (issue 12).
+pub async fn periods_script() -> Response {
+    asset(PERIODS_JS, "text/javascript; charset=utf-8", "no-cache")
 }
 
 /// Chart.js, which changes only with SKP's version.

@@ -88,6 +88,7 @@ pub fn router(state: AppState) -> Router {
         .route("/v1/appraisals/{id}/periods/{period}/evaluation", post(periods::evaluate_period))
         .route("/v1/appraisals/{id}/periods/{period}/correction", post(periods::correct_period))
         .route("/v1/cycles/{id}/periods/{period}/progress", get(periods::get_period_progress))
+        .route("/dashboard/periods.js", get(dashboard::periods_script))
         .route("/dashboard", get(dashboard::page))
         .route("/dashboard/dashboard.css", get(dashboard::stylesheet))
         .route("/dashboard/dashboard.js", get(dashboard::script))

@@ -215,7 +215,7 @@ pub async fn get_periods(State(app): State<AppState>, Authenticated(caller): Aut
 /// overdue, the predikat distribution, and per unit its capaian and pattern warnings.
 #[utoipa::path(get, path = "/v1/cycles/{id}/periods/{period}/progress", tag = "queries",
     params(("id" = Uuid, Path), ("period" = String, Path, description = "a period id of the cycle"), Consistency),
-    responses((status = 200, description = "{cycle_id, period, period_kind, status, starts_at, ends_at, locks_at, total, due, evaluated, overdue, by_predikat, by_unit: [{unit, total, due, evaluated, overdue, capaian, capaian_assumed, decided_by?, by_predikat, warnings}], as_of_sequence}"),
+    responses((status = 200, description = "{cycle_id, period, period_kind, utc_offset_hours, status, starts_at, ends_at, locks_at, total, due, evaluated, overdue, by_predikat, by_unit: [{unit, total, due, evaluated, overdue, capaian, capaian_assumed, decided_by?, by_predikat, warnings}], as_of_sequence}"),
         (status = 401), (status = 403), (status = 404), (status = 422, description = "invalid_period"), (status = 503), (status = 504)))]
 pub async fn get_period_progress(
     State(app): State<AppState>,

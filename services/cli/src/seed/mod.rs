@@ -262,7 +262,7 @@ pub async fn seed_demo(api: &str, secret: &[u8], employees: u32) -> Result<SeedS
         summary.new_events += new;
     }
     // Periodic evaluation (issue 12): a monthly cycle of another agency, two fifths the size.
-    let periodic = periods::seed_periods(seeder, (employees * 2 / 5).max(4)).await?;
+    let periodic = periods::seed_periods(seeder, (employees * 2 / 5).max(20)).await?;
     summary.commands += periodic.commands;
     summary.new_events += periodic.new_events;
     (summary.periodic_cycle_id, summary.periodic_appraisals) = (periodic.cycle_id, periodic.appraisals);
