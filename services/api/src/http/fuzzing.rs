@@ -4,6 +4,7 @@
 
 use super::dto::{FeedbackBody, ForumBody, ObjectionBody, OpenAppraisalBody, OpenCycleBody, PlanBody, RealisationBody, ScoreBody};
 use super::extract::parse_json;
+use super::periods::{PeriodCorrectionBody, PeriodEvaluationBody, UnitCapaianBody};
 
 /// Parses `bytes` as the body of the command route chosen by `route` (taken modulo the
 /// number of routes) and converts it to its command, as the route does before deciding.
@@ -18,7 +19,8 @@ pub fn command_body(route: u8, bytes: &[u8]) -> String {
             Err(e) => format!("400: {e}"),
         }
     }
-    match route % 8 {
+    let Ok(period) = skp_events::period::PeriodId::parse("2026-01") else { return "no period".into() };
+    match route % 11 {
         0 => run(bytes, |b: &OpenCycleBody| b.to_command(uuid::Uuid::nil()).to_event()),
         1 => run(bytes, |b: &OpenAppraisalBody| {
             Ok::<_, skp_domain::DomainError>((b.employee.to_person("employee")?, b.rater.to_person("rater")?, b.rater_superior.to_person("rater_superior")?))
@@ -28,6 +30,10 @@ pub fn command_body(route: u8, bytes: &[u8]) -> String {
         4 => run(bytes, RealisationBody::to_command),
         5 => run(bytes, ScoreBody::to_command),
         6 => run(bytes, ObjectionBody::to_command),
-        _ => run(bytes, ForumBody::to_command),
+        7 => run(bytes, ForumBody::to_command),
+        // Periodic evaluation and unit capaian (issue 12).
+        8 => run(bytes, UnitCapaianBody::to_command),
+        9 => run(bytes, |b: &PeriodEvaluationBody| b.to_command(period)),
+        _ => run(bytes, |b: &PeriodCorrectionBody| b.to_command(period)),
     }
 }

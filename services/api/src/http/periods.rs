@@ -19,7 +19,7 @@ use skp_domain::capaian::SetUnitCapaian;
 use skp_domain::cycle::Cycle;
 use skp_domain::period::view::PeriodsView;
 use skp_domain::{Caller, DomainError};
-use skp_events::period::{Capaian, Official};
+use skp_events::period::{Capaian, Official, PeriodId};
 use skp_events::Nip;
 use skp_projections::period_query::{self, PeriodAnswer, PeriodProgress};
 use skp_store::{CommandMeta, Committed};
@@ -47,6 +47,36 @@ pub struct PeriodCorrectionBody {
     pub behaviour_rating: String,
     /// Why the evaluation is corrected.
     pub reason: String,
+}
+
+impl PeriodEvaluationBody {
+    /// The command on `period`.
+    ///
+    /// # Errors
+    /// 422 `invalid_rating`.
+    pub fn to_command(&self, period: PeriodId) -> Result<AppraisalCommand, DomainError> {
+        Ok(AppraisalCommand::EvaluatePeriod {
+            period,
+            results_rating: rating("results_rating", &self.results_rating)?,
+            behaviour_rating: rating("behaviour_rating", &self.behaviour_rating)?,
+            notes: self.notes.clone(),
+        })
+    }
+}
+
+impl PeriodCorrectionBody {
+    /// The command on `period`.
+    ///
+    /// # Errors
+    /// 422 `invalid_rating`.
+    pub fn to_command(&self, period: PeriodId) -> Result<AppraisalCommand, DomainError> {
+        Ok(AppraisalCommand::CorrectPeriod {
+            period,
+            results_rating: rating("results_rating", &self.results_rating)?,
+            behaviour_rating: rating("behaviour_rating", &self.behaviour_rating)?,
+            reason: self.reason.clone(),
+        })
+    }
 }
 
 /// The official who decided a capaian.
@@ -121,7 +151,7 @@ async fn run_period(
     caller: Caller,
     ids: CommandIds,
     kind: CommandKind,
-    build: impl Fn(skp_events::period::PeriodId) -> Result<AppraisalCommand, DomainError>,
+    build: impl Fn(PeriodId) -> Result<AppraisalCommand, DomainError>,
 ) -> Result<Response, ApiError> {
     let id = appraisal_id_from_path(&id)?;
     let meta = meta(caller, ids, kind.as_str());
@@ -145,15 +175,7 @@ pub async fn evaluate_period(
     Path(path): Path<(String, String)>,
     Body(body): Body<PeriodEvaluationBody>,
 ) -> Result<Response, ApiError> {
-    run_period(&app, path, caller, ids, CommandKind::EvaluatePeriod, |period| {
-        Ok(AppraisalCommand::EvaluatePeriod {
-            period,
-            results_rating: rating("results_rating", &body.results_rating)?,
-            behaviour_rating: rating("behaviour_rating", &body.behaviour_rating)?,
-            notes: body.notes.clone(),
-        })
-    })
-    .await
+    run_period(&app, path, caller, ids, CommandKind::EvaluatePeriod, |period| body.to_command(period)).await
 }
 
 /// Corrects a period's evaluation until `period_entry_days` after its end (rater):
@@ -170,15 +192,7 @@ pub async fn correct_period(
     Path(path): Path<(String, String)>,
     Body(body): Body<PeriodCorrectionBody>,
 ) -> Result<Response, ApiError> {
-    run_period(&app, path, caller, ids, CommandKind::CorrectPeriod, |period| {
-        Ok(AppraisalCommand::CorrectPeriod {
-            period,
-            results_rating: rating("results_rating", &body.results_rating)?,
-            behaviour_rating: rating("behaviour_rating", &body.behaviour_rating)?,
-            reason: body.reason.clone(),
-        })
-    })
-    .await
+    run_period(&app, path, caller, ids, CommandKind::CorrectPeriod, |period| body.to_command(period)).await
 }
 
 /// Records a unit's capaian for a period or the year (admin): `UnitCapaianSet` on the cycle.
