@@ -55,15 +55,12 @@ pub fn upcast(mut value: Value) -> Result<Value, DecodeError> {
 
 /// Upcasts `data` of `event_type` from version `from` to `from + 1`.
 fn step(event_type: &str, from: u64, data: &mut Map<String, Value>) {
-    match (event_type, from) {
-        // A cycle (and so its appraisals) stored before periods existed is annual only,
-        // exactly as it was: the fields a v1 event does not have take their defaults.
-        ("CycleOpened" | "AppraisalOpened", 1) => {
-            data.insert("period".to_owned(), json!("none"));
-            data.insert("period_entry_days".to_owned(), json!(DEFAULT_PERIOD_ENTRY_DAYS));
-            data.insert("utc_offset_hours".to_owned(), json!(DEFAULT_UTC_OFFSET_HOURS));
-        }
-        _ => {}
+    // A cycle (and so its appraisals) stored before periods existed is annual only, exactly
+    // as it was: the fields a v1 event does not have take their defaults.
+    if matches!(event_type, "CycleOpened" | "AppraisalOpened") && from == 1 {
+        data.insert("period".to_owned(), json!("none"));
+        data.insert("period_entry_days".to_owned(), json!(DEFAULT_PERIOD_ENTRY_DAYS));
+        data.insert("utc_offset_hours".to_owned(), json!(DEFAULT_UTC_OFFSET_HOURS));
     }
 }
 

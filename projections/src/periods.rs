@@ -72,6 +72,9 @@ pub struct Standing {
     pub updated_at: OffsetDateTime,
 }
 
+/// A row of `period_evaluations`, in its column order.
+type StandingRow = (Uuid, String, Uuid, String, String, i32, OffsetDateTime, OffsetDateTime);
+
 /// A unit's capaian as last set.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct CapaianRow {
@@ -118,7 +121,7 @@ impl Deltas {
         if ids.is_empty() {
             return Ok(());
         }
-        let rows: Vec<(Uuid, String, Uuid, String, String, i32, OffsetDateTime, OffsetDateTime)> = sqlx::query_as(
+        let rows: Vec<StandingRow> = sqlx::query_as(
             "SELECT e.appraisal_id, e.period, e.cycle_id, e.unit, e.predikat, e.corrections, e.evaluated_at, e.updated_at \
              FROM period_evaluations e JOIN UNNEST($1::uuid[], $2::text[]) AS w(appraisal_id, period) USING (appraisal_id, period)",
         )

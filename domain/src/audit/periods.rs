@@ -71,7 +71,7 @@ pub(super) fn periods_complete(history: &History<'_>) -> Check {
         let missing: Vec<String> = calendar
             .ended(score.at())
             .into_iter()
-            .filter(|p| !first.get(p).is_some_and(|e| e.index < score.index))
+            .filter(|p| first.get(p).is_none_or(|e| e.index >= score.index))
             .map(|p| p.to_string())
             .collect();
         if !missing.is_empty() {

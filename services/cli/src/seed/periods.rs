@@ -156,7 +156,7 @@ async fn one(seeder: &Seeder, cycle: &str, n: u32, heads: &[Person], head: &Pers
         let body = json!({"results_rating": results, "behaviour_rating": behaviour, "notes": format!("Evaluasi bulan {period}")});
         count.tally(seeder.send(by, &[], &at(&format!("periods/{period}/evaluation")), body, &format!("periodic/{n}/evaluate/{period}")).await?);
         let correctable = CALENDAR.locks_at(*period) > now + Duration::hours(1);
-        if correctable && (n + u32::from(period.index())) % 5 == 0 {
+        if correctable && (n + u32::from(period.index())).is_multiple_of(5) {
             let fix = json!({"results_rating": "sesuai_ekspektasi", "behaviour_rating": "sesuai_ekspektasi", "reason": "Bukti dukung realisasi diterima setelah evaluasi"});
             count.tally(seeder.send(by, &[], &at(&format!("periods/{period}/correction")), fix, &format!("periodic/{n}/correct/{period}")).await?);
         }
