@@ -179,19 +179,22 @@ fn the_score_waits_for_every_ended_period_and_names_them() {
 }
 
 #[test]
-fn the_score_is_pending_from_the_instant_a_period_ends() {
-    let history = story(
-        monthly(),
-        vec![
-            (datetime!(2025-02-01 02:00 UTC), evaluated("2025-01", SesuaiEkspektasi, SesuaiEkspektasi)),
-            (datetime!(2025-03-01 02:00 UTC), evaluated("2025-02", SesuaiEkspektasi, SesuaiEkspektasi)),
-        ],
-    );
-    let march_ends = datetime!(2025-03-31 17:00 UTC);
-    let before = history.clone().when(score()).at(march_ends - MICRO).decide();
-    assert!(matches!(before, Ok(Decision::Record { event: Event::ScoreGiven(_), .. })), "{before:?}");
-    let error = history.when(score()).at(march_ends).then_err("periods_pending");
-    assert!(error.to_string().ends_with("not evaluated: 2025-03"), "{error}");
+fn the_score_is_pending_from_the_instant_a_period_ends_in_wib_wita_and_wit() {
+    for (offset, january_ends, _) in ZONES {
+        let history = story(
+            agreed_in(PeriodKind::Monthly, offset),
+            vec![
+                (datetime!(2025-02-01 02:00 UTC), evaluated("2025-01", SesuaiEkspektasi, SesuaiEkspektasi)),
+                (datetime!(2025-03-01 02:00 UTC), evaluated("2025-02", SesuaiEkspektasi, SesuaiEkspektasi)),
+            ],
+        );
+        // March ends at 00:00 local time on 1 April: 59 days after January ends.
+        let march_ends = january_ends + Duration::days(59);
+        let before = history.clone().when(score()).at(march_ends - MICRO).decide();
+        assert!(matches!(before, Ok(Decision::Record { event: Event::ScoreGiven(_), .. })), "UTC+{offset}: {before:?}");
+        let error = history.when(score()).at(march_ends).then_err("periods_pending");
+        assert!(error.to_string().ends_with("not evaluated: 2025-03"), "UTC+{offset}: {error}");
+    }
 }
 
 #[test]
