@@ -160,6 +160,8 @@ pub struct Filling {
     pub appraisals: u64,
     /// Of the events written, the periodic evaluations and corrections.
     pub periodic: u64,
+    /// Of the events written, the finalized scores.
+    pub finalized: u64,
 }
 
 impl Filling {
@@ -193,7 +195,7 @@ pub async fn fill_shaped(js: &async_nats::jetstream::Context, subjects: &Subject
     let actor = |role| Actor { nip: unreachable_nip(), role };
     let mut in_flight = FuturesUnordered::new();
     let mut written = 0u64;
-    let mut periodic = 0u64;
+    let (mut periodic, mut finalized) = (0u64, 0u64);
     // Sent in order (a subject's events must be stored in version order); only the
     // acknowledgements are awaited out of order, up to IN_FLIGHT at a time.
     let send = |subject: String, envelope: Envelope| async move {
@@ -219,6 +221,7 @@ pub async fn fill_shaped(js: &async_nats::jetstream::Context, subjects: &Subject
         for (n, (role, event)) in events_of(shape, cycle, i).into_iter().enumerate() {
             let command = Uuid::now_v7();
             periodic += u64::from(matches!(event, Event::PeriodEvaluated(_) | Event::PeriodEvaluationCorrected(_)));
+            finalized += u64::from(matches!(event, Event::ScoreFinalized(_)));
             let envelope = Envelope {
                 event_id: Uuid::now_v7(), aggregate_type: AggregateType::Appraisal, aggregate_id: id, version: n as u64 + 1, schema_version: event.schema_version(), event,
                 occurred_at: datetime!(2026-02-01 08:00 UTC) + time::Duration::days(n as i64), actor: actor(role),
@@ -236,7 +239,7 @@ pub async fn fill_shaped(js: &async_nats::jetstream::Context, subjects: &Subject
     while let Some(done) = in_flight.next().await {
         done?;
     }
-    Ok(Filling { written, cycle, appraisals: i, periodic })
+    Ok(Filling { written, cycle, appraisals: i, periodic, finalized })
 }
 
 /// A stream filled for the `catchup` and `replay` sections, on the run's lazy server.

@@ -62,10 +62,11 @@ async fn measure(ctx: &mut Ctx, report: &mut Report, settings: &skp_api::config:
         );
         report.check(format!("periodic catch-up {} / raw PostgreSQL upsert", projection.name()), ratio, Bound::AtLeast(0.60), format!("{} of {}", rate(done.rate()), rate(limit)));
     }
-    relay(report, settings, js, db, &projections, events, filling.periodic).await
+    relay(report, settings, js, db, &projections, events, (filling.periodic, filling.finalized)).await
 }
 
-/// The relay from sequence 1 to the end: one public message per periodic event.
+/// The relay from sequence 1 to the end: one public message per periodic event and per
+/// finalized score.
 async fn relay(
     report: &mut Report,
     settings: &skp_api::config::Settings,
@@ -73,7 +74,7 @@ async fn relay(
     db: &ReadStore,
     projections: &[std::sync::Arc<dyn skp_projections::Projection>],
     events: u64,
-    periodic: u64,
+    (periodic, finalized): (u64, u64),
 ) -> anyhow::Result<()> {
     let relay = projections.iter().find(|p| p.name() == "relay").ok_or_else(|| anyhow::anyhow!("no relay projection"))?;
     let projector = Projector::new(relay.clone(), db.clone(), js.clone(), settings.read.projector_settings(&settings.store));
@@ -87,11 +88,19 @@ async fn relay(
     task.await??;
     anyhow::ensure!(reached == events, "the relay reached {reached} of {events} ({:?})", status.error());
     let published = js.get_stream(&settings.read.public_stream).await?.info().await?.state.messages;
-    anyhow::ensure!(published == periodic, "the relay published {published} messages for {periodic} periodic events");
+    anyhow::ensure!(published == periodic + finalized, "the relay published {published} messages for {periodic} periodic events and {finalized} finalized scores");
     report.figure(
         SECTION,
         format!("relay catch-up from {} events", thousands(events as f64)),
-        format!("{:.1} s, {} events/s, {} public period events ({}/s)", elapsed.as_secs_f64(), rate(events as f64 / elapsed.as_secs_f64()), thousands(published as f64), rate(published as f64 / elapsed.as_secs_f64())),
+        format!(
+            "{:.1} s, {} of the stream; {} public events ({} period evaluations and corrections, {} finalized scores), {} published",
+            elapsed.as_secs_f64(),
+            rate(events as f64 / elapsed.as_secs_f64()),
+            thousands(published as f64),
+            thousands(periodic as f64),
+            thousands(finalized as f64),
+            rate(published as f64 / elapsed.as_secs_f64())
+        ),
     );
     Ok(())
 }

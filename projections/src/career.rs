@@ -39,24 +39,36 @@ impl Projection for CareerProjection {
     fn apply<'a>(&'a self, tx: &'a mut PgConnection, events: &'a [StoredEvent]) -> BoxFuture<'a, Result<Vec<Uuid>, ProjectionError>> {
         Box::pin(async move {
             let mut owners: HashMap<Uuid, (String, i32)> = HashMap::new();
+            // The owners of the appraisals whose later events are in the batch, in one query.
+            let mut known = stored_owners(tx, events).await?;
             let mut finals: Vec<Final> = Vec::new();
             let mut periods: Vec<PeriodResult> = Vec::new();
             for stored in events {
                 let e = &stored.envelope;
+                let owner = |known: &HashMap<Uuid, (String, i32)>| {
+                    known.get(&e.aggregate_id).cloned().ok_or_else(|| ProjectionError::Inconsistent {
+                        stream_seq: stored.stream_seq,
+                        problem: format!("{} of appraisal {} that was never opened", e.event.type_name(), e.aggregate_id),
+                    })
+                };
                 match &e.event {
                     Event::AppraisalOpened(o) => {
                         owners.insert(e.aggregate_id, (o.employee.nip.to_string(), o.year));
+                        known.insert(e.aggregate_id, (o.employee.nip.to_string(), o.year));
                     }
                     Event::ScoreFinalized(f) => {
-                        let year = match owners.get(&e.aggregate_id) {
-                            Some((_, year)) => *year,
-                            None => owner_year(tx, e.aggregate_id).await?,
-                        };
+                        let (_, year) = owner(&known)?;
                         finals.push(Final { nip: f.employee_nip.to_string(), year, appraisal_id: e.aggregate_id, predikat: f.predikat.as_str(), at: e.occurred_at });
                     }
                     // Periodic evaluation (issue 12).
-                    Event::PeriodEvaluated(p) => periods.push(period_result(tx, &owners, e, p.period.to_string(), p.predikat.as_str(), false, stored.stream_seq).await?),
-                    Event::PeriodEvaluationCorrected(c) => periods.push(period_result(tx, &owners, e, c.period.to_string(), c.predikat.as_str(), true, stored.stream_seq).await?),
+                    Event::PeriodEvaluated(p) => {
+                        let (nip, _) = owner(&known)?;
+                        periods.push(PeriodResult { nip, period: p.period.to_string(), appraisal_id: e.aggregate_id, predikat: p.predikat.as_str(), corrected: false, at: e.occurred_at });
+                    }
+                    Event::PeriodEvaluationCorrected(c) => {
+                        let (nip, _) = owner(&known)?;
+                        periods.push(PeriodResult { nip, period: c.period.to_string(), appraisal_id: e.aggregate_id, predikat: c.predikat.as_str(), corrected: true, at: e.occurred_at });
+                    }
                     _ => {}
                 }
             }
@@ -91,9 +103,21 @@ async fn write_finals(tx: &mut PgConnection, finals: Vec<Final>) -> Result<(), P
     Ok(())
 }
 
-async fn owner_year(tx: &mut PgConnection, appraisal: Uuid) -> Result<i32, ProjectionError> {
-    let row: Option<(i32,)> = sqlx::query_as("SELECT year FROM appraisal_owners WHERE appraisal_id = $1").bind(appraisal).fetch_optional(&mut *tx).await?;
-    row.map(|(y,)| y).ok_or_else(|| ProjectionError::Inconsistent { stream_seq: 0, problem: format!("ScoreFinalized of appraisal {appraisal} that was never opened") })
+/// The owners (employee, year) of the appraisals whose finalization or periodic evaluations
+/// the batch holds, as stored by earlier batches.
+async fn stored_owners(tx: &mut PgConnection, events: &[StoredEvent]) -> Result<HashMap<Uuid, (String, i32)>, ProjectionError> {
+    let ids: Vec<Uuid> = events
+        .iter()
+        .filter(|s| matches!(s.envelope.event, Event::ScoreFinalized(_) | Event::PeriodEvaluated(_) | Event::PeriodEvaluationCorrected(_)))
+        .map(|s| s.envelope.aggregate_id)
+        .collect::<std::collections::BTreeSet<Uuid>>()
+        .into_iter()
+        .collect();
+    if ids.is_empty() {
+        return Ok(HashMap::new());
+    }
+    let rows: Vec<(Uuid, String, i32)> = sqlx::query_as("SELECT appraisal_id, employee_nip, year FROM appraisal_owners WHERE appraisal_id = ANY($1)").bind(&ids).fetch_all(&mut *tx).await?;
+    Ok(rows.into_iter().map(|(id, nip, year)| (id, (nip, year))).collect())
 }
 
 async fn write_owners(tx: &mut PgConnection, owners: &HashMap<Uuid, (String, i32)>) -> Result<(), ProjectionError> {
@@ -122,27 +146,6 @@ struct PeriodResult {
     predikat: &'static str,
     corrected: bool,
     at: OffsetDateTime,
-}
-
-async fn period_result(
-    tx: &mut PgConnection,
-    owners: &HashMap<Uuid, (String, i32)>,
-    e: &skp_events::Envelope,
-    period: String,
-    predikat: &'static str,
-    corrected: bool,
-    stream_seq: u64,
-) -> Result<PeriodResult, ProjectionError> {
-    let nip = match owners.get(&e.aggregate_id) {
-        Some((nip, _)) => nip.clone(),
-        None => owner_nip(tx, e.aggregate_id, stream_seq).await?,
-    };
-    Ok(PeriodResult { nip, period, appraisal_id: e.aggregate_id, predikat, corrected, at: e.occurred_at })
-}
-
-async fn owner_nip(tx: &mut PgConnection, appraisal: Uuid, stream_seq: u64) -> Result<String, ProjectionError> {
-    let row: Option<(String,)> = sqlx::query_as("SELECT employee_nip FROM appraisal_owners WHERE appraisal_id = $1").bind(appraisal).fetch_optional(&mut *tx).await?;
-    row.map(|(nip,)| nip).ok_or_else(|| ProjectionError::Inconsistent { stream_seq, problem: format!("a periodic evaluation of appraisal {appraisal} that was never opened") })
 }
 
 /// Upserts the batch's period results in one statement; within the batch the last one of an

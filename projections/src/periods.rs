@@ -121,14 +121,16 @@ impl Deltas {
         if ids.is_empty() {
             return Ok(());
         }
+        // By the appraisals (the primary key's first column, an index scan whatever the table's
+        // size), then only the periods corrected.
+        let wanted: std::collections::HashSet<(Uuid, &str)> = ids.iter().copied().zip(periods.iter().map(String::as_str)).collect();
         let rows: Vec<StandingRow> = sqlx::query_as(
-            "SELECT e.appraisal_id, e.period, e.cycle_id, e.unit, e.predikat, e.corrections, e.evaluated_at, e.updated_at \
-             FROM period_evaluations e JOIN UNNEST($1::uuid[], $2::text[]) AS w(appraisal_id, period) USING (appraisal_id, period)",
+            "SELECT appraisal_id, period, cycle_id, unit, predikat, corrections, evaluated_at, updated_at FROM period_evaluations WHERE appraisal_id = ANY($1)",
         )
         .bind(&ids)
-        .bind(&periods)
         .fetch_all(&mut *tx)
         .await?;
+        let rows: Vec<StandingRow> = rows.into_iter().filter(|r| wanted.contains(&(r.0, r.1.as_str()))).collect();
         for (id, period, cycle_id, unit, predikat, corrections, evaluated_at, updated_at) in rows {
             let predikat = predikat_name(&predikat).ok_or_else(|| ProjectionError::Inconsistent { stream_seq: 0, problem: format!("period_evaluations holds predikat {predikat:?}") })?;
             self.standings.insert((id, period), Standing { cycle_id, unit, predikat, corrections, evaluated_at, updated_at });

@@ -1,4 +1,5 @@
-//! The six checks of docs/domain.md's "Fairness: what the audit proves", one function each.
+//! The first six checks of docs/domain.md's "Fairness: what the audit proves", one function each
+//! (check 7, `periods_complete`, is in `periods.rs`).
 //! Every check reads the history alone and lists the events it rests on: all it examined
 //! when it passes, the offending ones (and what they were compared with) when it fails.
 

@@ -156,12 +156,30 @@ impl Bundle {
                 problems.push(format!("the state claimed after version {} is not the state its events give (version {})", claimed.version, derived.version));
             }
         }
-        if self.audit != derived.audit {
+        if self.audit != *as_claimed(&self.audit, &derived.audit) {
             let verdict = |v: &Value| v.get("verdict").and_then(Value::as_str).unwrap_or("?").to_owned();
             problems.push(format!("the audit report claimed (verdict {}) is not the one its events give (verdict {})", verdict(&self.audit), verdict(&derived.audit)));
         }
         BundleCheck { appraisal_id: self.appraisal_id, events: self.events.len() as u64, head_hash: self.head_hash.clone(), intact: problems.is_empty(), problems }
     }
+}
+
+/// The derived report as a bundle exported by an earlier version would hold it: a report
+/// with fewer checks than this version runs (before check 7, `periods_complete`) is compared
+/// with the derived report's first checks, provided every check added since passes (then
+/// the verdict and findings are the same); otherwise with the whole derived report.
+fn as_claimed<'a>(claimed: &Value, derived: &'a Value) -> std::borrow::Cow<'a, Value> {
+    let count = |v: &Value| v.get("checks").and_then(Value::as_array).map_or(0, Vec::len);
+    let (claimed_checks, derived_checks) = (count(claimed), count(derived));
+    let added: &[Value] = derived.get("checks").and_then(Value::as_array).map_or(&[], |c| c.get(claimed_checks..).unwrap_or(&[]));
+    if claimed_checks == 0 || claimed_checks >= derived_checks || !added.iter().all(|c| c["passed"] == true) {
+        return std::borrow::Cow::Borrowed(derived);
+    }
+    let mut earlier = derived.clone();
+    if let Some(checks) = earlier.get_mut("checks").and_then(Value::as_array_mut) {
+        checks.truncate(claimed_checks);
+    }
+    std::borrow::Cow::Owned(earlier)
 }
 
 /// What `skp verify --bundle` found.

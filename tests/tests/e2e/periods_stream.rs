@@ -271,3 +271,21 @@ async fn each_evaluation_and_correction_is_published_once_though_the_relay_dies_
     assert_eq!(sources.len(), expected, "one public event per evaluation and per correction");
     assert_eq!(corrected, 2);
 }
+
+#[tokio::test]
+async fn an_evidence_bundle_exported_before_check_7_still_verifies_and_an_edited_one_does_not() {
+    let app = spawn_app().await;
+    let (_, id) = opened_the_old_way(&app).await;
+    app.post(EMPLOYEE, &format!("/v1/appraisals/{id}/plan"), plan()).await.expect(200);
+    let bundle = skp_cli::export::export(&app.settings.store, id).await.unwrap();
+    assert!(bundle.check().intact, "{:?}", bundle.check().problems);
+    // As an earlier version exported it: the report of six checks.
+    let mut earlier = serde_json::to_value(&bundle).unwrap();
+    earlier["audit"]["checks"].as_array_mut().unwrap().truncate(6);
+    let earlier: skp_cli::bundle::Bundle = serde_json::from_value(earlier).unwrap();
+    assert!(earlier.check().intact, "{:?}", earlier.check().problems);
+    let mut edited = serde_json::to_value(&bundle).unwrap();
+    edited["audit"]["checks"][0]["passed"] = json!(false);
+    let edited: skp_cli::bundle::Bundle = serde_json::from_value(edited).unwrap();
+    assert!(!edited.check().intact, "an edited report is still caught");
+}
