@@ -141,6 +141,9 @@ impl Bench {
             plan_due: "2026-01-31".into(),
             objection_window_days: Some(14),
             decision_window_days: Some(14),
+            period: None,
+            period_entry_days: None,
+            utc_offset_hours: None,
         };
         self.bus.execute::<Cycle>(cycle_id, &meta("open_cycle", admin()?), |state, ctx| state.decide_open(&open, ctx)).await?;
         Ok((cycle_id, Arc::new(self.bus.current::<Cycle>(cycle_id).await?.state)))

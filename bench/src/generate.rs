@@ -4,11 +4,14 @@
 //! subcommands). [`Shape::Mixed`]: every fourth appraisal has the whole lifecycle with twelve
 //! more feedbacks (22 events, the replay targets), the others stop after the second feedback
 //! (6 events): ten events per appraisal on average, so one million events span 100,000
-//! subjects. [`filled`] fills the stream `catchup` and `replay` share, once per run.
+//! subjects. [`Shape::Periodic`]: the mixed appraisals in a monthly cycle, each with its
+//! periodic evaluations and some corrections (about 40% of the events; the `periodic`
+//! section). [`filled`] fills the stream `catchup` and `replay` share, once per run.
 
 use futures::stream::{FuturesUnordered, StreamExt};
 use std::future::IntoFuture;
 use skp_events::data::*;
+use skp_events::period::{PeriodId, PeriodKind};
 use skp_events::subject::Subjects;
 use skp_events::values::*;
 use skp_events::{Actor, ActorRole, AggregateType, Envelope, Event, Nip, Predikat, Rating, GENESIS_HASH};
@@ -42,6 +45,7 @@ fn lifecycle(cycle: Uuid, i: u64) -> Vec<(ActorRole, Event)> {
         (ActorRole::Admin, Event::AppraisalOpened(AppraisalOpened {
             cycle_id: cycle, organization: "BKPSDM Kota Contoh".into(), year: 2026, plan_due: date!(2026 - 01 - 31),
             objection_window_days: 14, decision_window_days: 14, employee: employee.clone(), rater, rater_superior: superior,
+            period: PeriodKind::None, period_entry_days: 10, utc_offset_hours: 7,
         })),
         (ActorRole::Employee, Event::PlanDrafted(PlanDrafted { results: vec![PlannedResult {
             id: "rhk-1".into(), description: "Tersusunnya analisis".into(),
@@ -83,6 +87,11 @@ pub enum Shape {
     Uniform,
     /// Every fourth 22 events (the whole lifecycle and twelve more feedbacks), the others 6.
     Mixed,
+    /// [`Shape::Mixed`] in a monthly cycle, with periodic evaluations after the targets are
+    /// agreed: a long appraisal evaluates all twelve months and corrects two (36 events), a
+    /// short one evaluates four and corrects one (11 events). 29 of every 69 events (42%)
+    /// are periodic.
+    Periodic,
 }
 
 /// Extra feedbacks of a long appraisal of [`Shape::Mixed`].
@@ -106,7 +115,38 @@ fn events_of(shape: Shape, cycle: Uuid, i: u64) -> Vec<(ActorRole, Event)> {
             events.truncate(6);
             events
         }
+        Shape::Periodic => {
+            let mut events = events_of(Shape::Mixed, cycle, i);
+            if let Some((_, Event::AppraisalOpened(opened))) = events.first_mut() {
+                opened.period = PeriodKind::Monthly;
+            }
+            let (months, corrected): (u8, &[u8]) = if Filling::is_long(i) { (12, &[3, 7]) } else { (4, &[2]) };
+            events.splice(4..4, periodic(i, months, corrected));
+            events
+        }
     }
+}
+
+/// The evaluations of months 1..=`months` of 2026, each followed by its correction when
+/// listed in `corrected`, with ratings that vary by appraisal and month.
+fn periodic(i: u64, months: u8, corrected: &[u8]) -> Vec<(ActorRole, Event)> {
+    let ratings = [Rating::DiAtasEkspektasi, Rating::SesuaiEkspektasi, Rating::SesuaiEkspektasi, Rating::DiBawahEkspektasi];
+    let mut events = Vec::new();
+    for month in 1..=months {
+        let Some(period) = PeriodId::new(2026, PeriodKind::Monthly, month) else { continue };
+        let behaviour = ratings[((i + u64::from(month)) % 4) as usize];
+        let predikat = skp_domain_free_predikat(behaviour);
+        events.push((ActorRole::Rater, Event::PeriodEvaluated(PeriodEvaluated {
+            period, results_rating: Rating::SesuaiEkspektasi, behaviour_rating: behaviour, predikat, notes: None,
+        })));
+        if corrected.contains(&month) {
+            events.push((ActorRole::Rater, Event::PeriodEvaluationCorrected(PeriodEvaluationCorrected {
+                period, results_rating: Rating::SesuaiEkspektasi, behaviour_rating: Rating::SesuaiEkspektasi, predikat: Predikat::Baik,
+                reason: "Koreksi setelah verifikasi bukti dukung".into(),
+            })));
+        }
+    }
+    events
 }
 
 /// What a fill wrote.
@@ -118,6 +158,10 @@ pub struct Filling {
     pub cycle: Uuid,
     /// Appraisals written.
     pub appraisals: u64,
+    /// Of the events written, the periodic evaluations and corrections.
+    pub periodic: u64,
+    /// Of the events written, the finalized scores.
+    pub finalized: u64,
 }
 
 impl Filling {
@@ -151,6 +195,7 @@ pub async fn fill_shaped(js: &async_nats::jetstream::Context, subjects: &Subject
     let actor = |role| Actor { nip: unreachable_nip(), role };
     let mut in_flight = FuturesUnordered::new();
     let mut written = 0u64;
+    let (mut periodic, mut finalized) = (0u64, 0u64);
     // Sent in order (a subject's events must be stored in version order); only the
     // acknowledgements are awaited out of order, up to IN_FLIGHT at a time.
     let send = |subject: String, envelope: Envelope| async move {
@@ -159,8 +204,11 @@ pub async fn fill_shaped(js: &async_nats::jetstream::Context, subjects: &Subject
     };
     let opened = Envelope {
         event_id: Uuid::now_v7(), aggregate_type: AggregateType::Cycle, aggregate_id: cycle, version: 1,
-        event: Event::CycleOpened(CycleOpened { organization: "BKPSDM Kota Contoh".into(), year: 2026, plan_due: date!(2026 - 01 - 31), objection_window_days: 14, decision_window_days: 14 }),
-        schema_version: 1, occurred_at: datetime!(2026-01-02 08:00 UTC), actor: actor(ActorRole::Admin),
+        event: Event::CycleOpened(CycleOpened {
+            organization: "BKPSDM Kota Contoh".into(), year: 2026, plan_due: date!(2026 - 01 - 31), objection_window_days: 14, decision_window_days: 14,
+            period: if shape == Shape::Periodic { PeriodKind::Monthly } else { PeriodKind::None }, period_entry_days: 10, utc_offset_hours: 7,
+        }),
+        schema_version: 2, occurred_at: datetime!(2026-01-02 08:00 UTC), actor: actor(ActorRole::Admin),
         command_id: Uuid::now_v7(), correlation_id: Uuid::now_v7(), causation_id: Uuid::now_v7(), prev_hash: GENESIS_HASH.into(), hash: String::new(),
     }.seal()?;
     send(subjects.aggregate(AggregateType::Cycle, cycle), opened).await?.await?;
@@ -172,8 +220,10 @@ pub async fn fill_shaped(js: &async_nats::jetstream::Context, subjects: &Subject
         let mut prev = GENESIS_HASH.to_owned();
         for (n, (role, event)) in events_of(shape, cycle, i).into_iter().enumerate() {
             let command = Uuid::now_v7();
+            periodic += u64::from(matches!(event, Event::PeriodEvaluated(_) | Event::PeriodEvaluationCorrected(_)));
+            finalized += u64::from(matches!(event, Event::ScoreFinalized(_)));
             let envelope = Envelope {
-                event_id: Uuid::now_v7(), aggregate_type: AggregateType::Appraisal, aggregate_id: id, version: n as u64 + 1, event, schema_version: 1,
+                event_id: Uuid::now_v7(), aggregate_type: AggregateType::Appraisal, aggregate_id: id, version: n as u64 + 1, schema_version: event.schema_version(), event,
                 occurred_at: datetime!(2026-02-01 08:00 UTC) + time::Duration::days(n as i64), actor: actor(role),
                 command_id: command, correlation_id: command, causation_id: command, prev_hash: std::mem::take(&mut prev), hash: String::new(),
             }.seal()?;
@@ -189,7 +239,7 @@ pub async fn fill_shaped(js: &async_nats::jetstream::Context, subjects: &Subject
     while let Some(done) = in_flight.next().await {
         done?;
     }
-    Ok(Filling { written, cycle, appraisals: i })
+    Ok(Filling { written, cycle, appraisals: i, periodic, finalized })
 }
 
 /// A stream filled for the `catchup` and `replay` sections, on the run's lazy server.

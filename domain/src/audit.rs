@@ -3,7 +3,7 @@
 //!
 //! The caller passes the decoded envelopes in stored order and the chain breaks it computed
 //! from the raw JSON (`skp_events::chain::verify_chain`), since the hash covers the JSON as
-//! stored and not the decoded values. [`audit`] runs six checks, always all six, in this
+//! stored and not the decoded values. [`audit`] runs seven checks, always all seven, in this
 //! order; each lists the events it rests on (all it examined when it passes, the offending
 //! ones and what they were compared with when it fails):
 //!
@@ -26,7 +26,11 @@
 //!    the last `ForumResolved` before it or, with none, of the last `ScoreGiven`, names the
 //!    employee of record, and its `via` fits: `no_objection` strictly after the objection
 //!    window closed and with no objection on record, `accepted` after a `ScoreAccepted`,
-//!    `forum` after a `ForumResolved`.
+//!    `forum` after a `ForumResolved`;
+//! 7. [`PERIODS_COMPLETE`] (cycles with periods): every period ended before a score
+//!    evaluated before it by the rater of record, each evaluation after its period ended and
+//!    once, each correction after an evaluation and before the period locked, each periodic
+//!    predikat the matrix of its ratings (the calendar of `AppraisalOpened`).
 //!
 //! Besides the checks, the report gives information that decides nothing
 //! ([`AuditReport::information`]): the gap between the employee's self-assessment and the
@@ -42,6 +46,7 @@ mod checks;
 mod history;
 pub mod information;
 pub mod pembinaan;
+mod periods;
 
 use history::History;
 pub use pembinaan::{pembinaan_followed, PembinaanRecord, PEMBINAAN_FOLLOWED};
@@ -62,14 +67,19 @@ pub const WITHIN_WINDOWS: &str = "within_windows";
 /// Check 6: the final score is the decision that stood, finalized the way the history allows.
 pub const FINAL_MATCHES_DECISION: &str = "final_matches_decision";
 
-/// The names of the six checks, in the order of [`AuditReport::checks`].
-pub const CHECKS: [&str; 6] = [
+/// Check 7: every ended period evaluated by the rater of record before the score (cycles
+/// with periods).
+pub const PERIODS_COMPLETE: &str = "periods_complete";
+
+/// The names of the seven checks, in the order of [`AuditReport::checks`].
+pub const CHECKS: [&str; 7] = [
     CHAIN_INTACT,
     DECIDED_BY_PERSON_OF_RECORD,
     PARTICIPATIVE,
     PREDIKAT_MATCHES_MATRIX,
     WITHIN_WINDOWS,
     FINAL_MATCHES_DECISION,
+    PERIODS_COMPLETE,
 ];
 
 /// One check's outcome.
@@ -120,7 +130,7 @@ impl Verdict {
 pub struct AuditReport {
     /// Whether [`CHAIN_INTACT`] passed: the events are the ones recorded, complete and in order.
     pub chain_valid: bool,
-    /// The six checks, in the order of [`CHECKS`].
+    /// The seven checks, in the order of [`CHECKS`].
     pub checks: Vec<Check>,
     /// `Fair`, or the failed checks.
     pub verdict: Verdict,
@@ -158,6 +168,7 @@ pub fn audit_refs(envelopes: &[&Envelope], breaks: &[ChainBreak]) -> AuditReport
         checks::predikat_matches_matrix(&history),
         checks::within_windows(&history),
         checks::final_matches_decision(&history),
+        periods::periods_complete(&history),
     ];
     let failed: Vec<&'static str> = checks.iter().filter(|c| !c.passed).map(|c| c.name).collect();
     let verdict = if failed.is_empty() { Verdict::Fair } else { Verdict::Findings(failed) };

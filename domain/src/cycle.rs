@@ -4,8 +4,12 @@ use crate::context::Ctx;
 use crate::decision::Decision;
 use crate::error::DomainError;
 use crate::text::require_text;
-use skp_events::data::CycleOpened;
+use crate::period::UTC_OFFSETS;
+use skp_events::data::{CycleOpened, UnitCapaianSet};
+use skp_events::period::{CapaianPeriod, PeriodKind};
+use skp_events::upcast::{DEFAULT_PERIOD_ENTRY_DAYS, DEFAULT_UTC_OFFSET_HOURS};
 use skp_events::{ActorRole, Envelope, Event};
+use std::collections::BTreeMap;
 use time::macros::format_description;
 use time::Date;
 use uuid::Uuid;
@@ -19,6 +23,8 @@ pub struct Cycle {
     pub version: u64,
     /// The opening, holding the agency's configuration.
     pub opened: Option<CycleOpened>,
+    /// The capaian of each unit, per period or `annual`: the last one set stands (issue 12).
+    pub capaian: BTreeMap<(String, CapaianPeriod), UnitCapaianSet>,
 }
 
 /// The objection and decision windows when the opening names none (PP 30/2019 Ps 59).
@@ -40,22 +46,43 @@ pub struct OpenCycle {
     pub objection_window_days: Option<u32>,
     /// Days after an objection within which the forum should decide ([`DEFAULT_WINDOW_DAYS`]).
     pub decision_window_days: Option<u32>,
+    /// `none` (the default), `monthly`, `quarterly` or `semester`.
+    pub period: Option<String>,
+    /// Days after a period's end during which its evaluation may be corrected, 1..=365
+    /// (default 10).
+    pub period_entry_days: Option<i64>,
+    /// The agency's time zone, hours east of UTC: 7 (WIB, the default), 8 (WITA) or 9 (WIT).
+    pub utc_offset_hours: Option<i64>,
 }
 
 impl OpenCycle {
     /// The event's data: the plan due date parsed, the windows defaulted.
     ///
     /// # Errors
-    /// 422 `invalid_cycle` for a `plan_due` that is not a date `YYYY-MM-DD`.
+    /// 422 `invalid_cycle` for a `plan_due` that is not a date `YYYY-MM-DD`, a `period` that
+    /// is none of the four, `period_entry_days` outside 1..=365, or `utc_offset_hours` other
+    /// than 7, 8 or 9.
     pub fn to_event(&self) -> Result<CycleOpened, DomainError> {
+        let invalid = |detail: String| DomainError::invalid("invalid_cycle", detail);
         let plan_due = Date::parse(&self.plan_due, format_description!("[year]-[month]-[day]"))
-            .map_err(|_| DomainError::invalid("invalid_cycle", format!("plan_due {:?} is not a date YYYY-MM-DD", self.plan_due)))?;
+            .map_err(|_| invalid(format!("plan_due {:?} is not a date YYYY-MM-DD", self.plan_due)))?;
+        let period = match self.period.as_deref() {
+            None => PeriodKind::None,
+            Some(raw) => PeriodKind::parse(raw).ok_or_else(|| invalid(format!("period {raw:?} is none of none, monthly, quarterly, semester")))?,
+        };
+        let entry = self.period_entry_days.unwrap_or(i64::from(DEFAULT_PERIOD_ENTRY_DAYS));
+        let period_entry_days = u32::try_from(entry).ok().filter(|d| (1..=365).contains(d)).ok_or_else(|| invalid(format!("period_entry_days must be between 1 and 365, got {entry}")))?;
+        let offset = self.utc_offset_hours.unwrap_or(i64::from(DEFAULT_UTC_OFFSET_HOURS));
+        let utc_offset_hours = u8::try_from(offset).ok().filter(|h| UTC_OFFSETS.contains(h)).ok_or_else(|| invalid(format!("utc_offset_hours must be 7 (WIB), 8 (WITA) or 9 (WIT), got {offset}")))?;
         Ok(CycleOpened {
             organization: self.organization.clone(),
             year: self.year,
             plan_due,
             objection_window_days: self.objection_window_days.unwrap_or(DEFAULT_WINDOW_DAYS),
             decision_window_days: self.decision_window_days.unwrap_or(DEFAULT_WINDOW_DAYS),
+            period,
+            period_entry_days,
+            utc_offset_hours,
         })
     }
 }
@@ -69,8 +96,12 @@ impl Cycle {
     /// Applies one stored event.
     pub fn apply(&mut self, envelope: &Envelope) {
         self.version = envelope.version;
-        if let Event::CycleOpened(opened) = &envelope.event {
-            self.opened = Some(opened.clone());
+        match &envelope.event {
+            Event::CycleOpened(opened) => self.opened = Some(opened.clone()),
+            Event::UnitCapaianSet(set) => {
+                self.capaian.insert((set.unit.clone(), set.period), set.clone());
+            }
+            _ => {}
         }
     }
 
@@ -123,6 +154,9 @@ fn validate(cycle: &CycleOpened) -> Result<(), DomainError> {
     if cycle.plan_due.year() < cycle.year - 1 || cycle.plan_due.year() > cycle.year {
         return invalid("plan_due must fall in the cycle's year or the year before");
     }
+    if !(1..=365).contains(&cycle.period_entry_days) || !UTC_OFFSETS.contains(&cycle.utc_offset_hours) {
+        return invalid("period_entry_days must be between 1 and 365 and utc_offset_hours 7, 8 or 9");
+    }
     Ok(())
 }
 
@@ -141,6 +175,9 @@ mod tests {
             plan_due: cycle.plan_due.to_string(),
             objection_window_days: Some(cycle.objection_window_days),
             decision_window_days: Some(cycle.decision_window_days),
+            period: Some(cycle.period.as_str().to_owned()),
+            period_entry_days: Some(cycle.period_entry_days.into()),
+            utc_offset_hours: Some(cycle.utc_offset_hours.into()),
         }
     }
 
@@ -156,7 +193,7 @@ mod tests {
             aggregate_id: CYCLE_ID,
             version: 1,
             event: Event::CycleOpened(cycle_opened()),
-            schema_version: 1,
+            schema_version: 2,
             occurred_at: START,
             actor: Actor { nip: nip(ADMIN_NIP), role: ActorRole::Admin },
             command_id: command_id(1),
@@ -218,6 +255,9 @@ mod tests {
             plan_due: date!(2099 - 12 - 01),
             objection_window_days: 1,
             decision_window_days: 365,
+            period: PeriodKind::Semester,
+            period_entry_days: 365,
+            utc_offset_hours: 9,
         };
         let decision = Cycle::new(CYCLE_ID).decide_open(&open(bounds.clone()), &by(admin()));
         assert_recorded(decision, &Event::CycleOpened(bounds), ActorRole::Admin);
@@ -236,6 +276,40 @@ mod tests {
         for bad in ["2025-13-01", "31-01-2025", "", "2025-1-31"] {
             let command = OpenCycle { plan_due: bad.into(), ..open(cycle_opened()) };
             assert_refused(Cycle::new(CYCLE_ID).decide_open(&command, &by(admin())), "invalid_cycle");
+        }
+    }
+
+    #[test]
+    fn a_cycle_left_without_a_period_is_annual_only_as_before() {
+        let command = OpenCycle { period: None, period_entry_days: None, utc_offset_hours: None, ..open(cycle_opened()) };
+        let expected = CycleOpened { period: PeriodKind::None, period_entry_days: 10, utc_offset_hours: 7, ..cycle_opened() };
+        assert_recorded(Cycle::new(CYCLE_ID).decide_open(&command, &by(admin())), &Event::CycleOpened(expected), ActorRole::Admin);
+    }
+
+    #[test]
+    fn a_periodic_cycle_records_its_kind_window_and_time_zone() {
+        for kind in [PeriodKind::Monthly, PeriodKind::Quarterly, PeriodKind::Semester] {
+            for offset in UTC_OFFSETS {
+                let cycle = CycleOpened { period: kind, period_entry_days: 5, utc_offset_hours: offset, ..cycle_opened() };
+                assert_recorded(Cycle::new(CYCLE_ID).decide_open(&open(cycle.clone()), &by(admin())), &Event::CycleOpened(cycle), ActorRole::Admin);
+            }
+        }
+    }
+
+    #[test]
+    fn an_unknown_period_kind_window_or_time_zone_is_not_a_cycle() {
+        let with = |period: Option<&str>, entry: Option<i64>, offset: Option<i64>| OpenCycle {
+            period: period.map(str::to_owned),
+            period_entry_days: entry,
+            utc_offset_hours: offset,
+            ..open(cycle_opened())
+        };
+        for bad in [with(Some("weekly"), None, None), with(Some("Monthly"), None, None), with(Some(""), None, None), with(None, Some(0), None), with(None, Some(366), None), with(None, Some(-1), None)] {
+            assert_refused(Cycle::new(CYCLE_ID).decide_open(&bad, &by(admin())), "invalid_cycle");
+        }
+        for offset in [0, 6, 10, -7, 256] {
+            let error = assert_refused(Cycle::new(CYCLE_ID).decide_open(&with(Some("monthly"), None, Some(offset)), &by(admin())), "invalid_cycle");
+            assert!(error.to_string().contains("WITA"), "{error}");
         }
     }
 

@@ -53,13 +53,14 @@ pub enum DomainError {
         /// What is wrong, for a person.
         detail: String,
     },
-    /// A conflict with the current state other than its status, with its code
-    /// (`already_rated`, `already_evaluated`, `already_acknowledged`, ...): not now, 409.
+    /// A conflict with the current state that has its own code (409), e.g. `period_not_ended`,
+    /// `period_evaluated`, `period_locked`, `periods_pending`: the command may succeed later
+    /// or never, but not now.
     #[error("{detail}")]
     Conflict {
         /// Stable machine-readable code.
         code: &'static str,
-        /// What conflicts, for a person.
+        /// What stands in the way, for a person.
         detail: String,
     },
 }
@@ -79,13 +80,13 @@ impl DomainError {
         }
     }
 
+    /// A conflict with the current state, with its own `code` (409).
+    pub fn conflict(code: &'static str, detail: impl Into<String>) -> Self {
+        DomainError::Conflict { code, detail: detail.into() }
+    }
+
     /// A value breaking the rule `code`.
     pub fn invalid(code: &'static str, detail: impl Into<String>) -> Self {
         DomainError::Invalid { code, detail: detail.into() }
-    }
-
-    /// A conflict with the current state, `code`.
-    pub fn conflict(code: &'static str, detail: impl Into<String>) -> Self {
-        DomainError::Conflict { code, detail: detail.into() }
     }
 }

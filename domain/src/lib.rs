@@ -12,6 +12,7 @@
 pub mod access;
 pub mod appraisal;
 pub mod audit;
+pub mod capaian;
 pub mod career;
 pub mod context;
 pub mod cycle;
@@ -21,6 +22,7 @@ pub mod error;
 pub mod idempotency;
 pub mod matrix;
 pub mod survey;
+pub mod period;
 pub mod text;
 pub mod view;
 

@@ -14,9 +14,10 @@
 use crate::appraisal::{decide, Appraisal, AppraisalCommand, Command, CommandKind, Status};
 use crate::{Caller, Ctx, Decision, DomainError};
 use skp_events::data::{
-    AppraisalOpened, CycleOpened, Empty, FeedbackGiven, ForumResolved, PlanDrafted, PlanReturned, RealisationRecorded,
-    ScoreFinalized, ScoreGiven, ScoreObjected,
+    AppraisalOpened, CycleOpened, Empty, FeedbackGiven, ForumResolved, PeriodEvaluated, PeriodEvaluationCorrected,
+    PlanDrafted, PlanReturned, RealisationRecorded, ScoreFinalized, ScoreGiven, ScoreObjected,
 };
+use skp_events::period::{PeriodId, PeriodKind};
 use skp_events::values::{FeedbackAbout, FinalizedVia, ForumOutcome, Indicator, Person, PlannedResult, Target};
 use skp_events::voices::{CoreValue, DialogueHeld, Evaluator, EvaluatorsNominated, Expectation, PeriodRef, Relation};
 use skp_events::{Actor, ActorRole, AggregateType, Envelope, Event, Nip, Rating, GENESIS_HASH};
@@ -145,6 +146,7 @@ pub fn natural(kind: CommandKind) -> Who {
         ResolveForum => superior(),
         SetExpectations | HoldDialogue | NominateEvaluators => rater(),
         AcknowledgeDialogue | SelfAssess => employee(),
+        EvaluatePeriod | CorrectPeriod => rater(),
     }
 }
 
@@ -168,7 +170,7 @@ pub fn the_superior() -> Person {
     person(SUPERIOR_NIP, "Dewi Lestari", "Sekretaris Badan", "Sekretariat")
 }
 
-/// The cycle's configuration.
+/// The cycle's configuration: annual only (period `none`).
 pub fn cycle_opened() -> CycleOpened {
     CycleOpened {
         organization: "BKPSDM Kabupaten Sleman".into(),
@@ -176,12 +178,22 @@ pub fn cycle_opened() -> CycleOpened {
         plan_due: date!(2025 - 01 - 31),
         objection_window_days: OBJECTION_WINDOW_DAYS,
         decision_window_days: DECISION_WINDOW_DAYS,
+        period: PeriodKind::None,
+        period_entry_days: PERIOD_ENTRY_DAYS,
+        utc_offset_hours: 7,
     }
 }
 
-/// `AppraisalOpened` of the appraisal under test.
-pub fn opened() -> Event {
-    let cycle = cycle_opened();
+/// The correction window of the test cycles, in days.
+pub const PERIOD_ENTRY_DAYS: u32 = 10;
+
+/// A cycle evaluating by `kind` in the time zone UTC+`utc_offset_hours`.
+pub fn periodic_cycle(kind: PeriodKind, utc_offset_hours: u8) -> CycleOpened {
+    CycleOpened { period: kind, utc_offset_hours, ..cycle_opened() }
+}
+
+/// `AppraisalOpened` of the appraisal under test in `cycle`.
+pub fn opened_in(cycle: CycleOpened) -> Event {
     Event::AppraisalOpened(AppraisalOpened {
         cycle_id: CYCLE_ID,
         organization: cycle.organization,
@@ -192,6 +204,41 @@ pub fn opened() -> Event {
         employee: the_employee(),
         rater: the_rater(),
         rater_superior: the_superior(),
+        period: cycle.period,
+        period_entry_days: cycle.period_entry_days,
+        utc_offset_hours: cycle.utc_offset_hours,
+    })
+}
+
+/// `AppraisalOpened` of the appraisal under test (an annual-only cycle).
+pub fn opened() -> Event {
+    opened_in(cycle_opened())
+}
+
+/// A period id known to be valid.
+pub fn period_id(raw: &str) -> PeriodId {
+    PeriodId::parse(raw).expect("a valid test period")
+}
+
+/// `PeriodEvaluated` of `period` with the predikat of the ratings.
+pub fn evaluated(period: &str, results: Rating, behaviour: Rating) -> Event {
+    Event::PeriodEvaluated(PeriodEvaluated {
+        period: period_id(period),
+        results_rating: results,
+        behaviour_rating: behaviour,
+        predikat: crate::predikat(results, behaviour),
+        notes: None,
+    })
+}
+
+/// `PeriodEvaluationCorrected` of `period` with the predikat of the ratings.
+pub fn corrected(period: &str, results: Rating, behaviour: Rating) -> Event {
+    Event::PeriodEvaluationCorrected(PeriodEvaluationCorrected {
+        period: period_id(period),
+        results_rating: results,
+        behaviour_rating: behaviour,
+        predikat: crate::predikat(results, behaviour),
+        reason: "salah input".into(),
     })
 }
 
@@ -320,6 +367,14 @@ pub fn with_nominations(mut events: Vec<Event>) -> Vec<Event> {
     events
 }
 
+/// `history` (an [`until`]) with its opening moved to a cycle evaluating by `kind` (WIB).
+pub fn in_cycle(kind: PeriodKind, mut events: Vec<Event>) -> Vec<Event> {
+    if let Some(first @ Event::AppraisalOpened(_)) = events.first_mut() {
+        *first = opened_in(periodic_cycle(kind, 7));
+    }
+    events
+}
+
 /// The shortest history that leaves an appraisal in `status` (empty for `Absent`).
 pub fn until(status: Status) -> Vec<Event> {
     use Status::*;
@@ -390,11 +445,23 @@ pub fn valid_command(kind: CommandKind) -> AppraisalCommand {
         NominateEvaluators => C::NominateEvaluators {
             evaluators: vec![Evaluator { nip: nip(NOMINEE_NIP), name: "Andi Pratama".into(), relation: Relation::Subordinate }],
         },
+        EvaluatePeriod => C::EvaluatePeriod {
+            period: period_id("2025-01"),
+            results_rating: Rating::SesuaiEkspektasi,
+            behaviour_rating: Rating::SesuaiEkspektasi,
+            notes: None,
+        },
+        CorrectPeriod => C::CorrectPeriod {
+            period: period_id("2025-01"),
+            results_rating: Rating::SesuaiEkspektasi,
+            behaviour_rating: Rating::SesuaiEkspektasi,
+            reason: "salah input".into(),
+        },
     }
 }
 
 /// Every kind decided by [`decide`] (opening is decided by `decide_open`).
-pub const KINDS: [CommandKind; 16] = [
+pub const KINDS: [CommandKind; 18] = [
     CommandKind::DraftPlan,
     CommandKind::SubmitPlan,
     CommandKind::ReturnPlan,
@@ -411,6 +478,8 @@ pub const KINDS: [CommandKind; 16] = [
     CommandKind::AcknowledgeDialogue,
     CommandKind::SelfAssess,
     CommandKind::NominateEvaluators,
+    CommandKind::EvaluatePeriod,
+    CommandKind::CorrectPeriod,
 ];
 
 // ---------------------------------------------------------------- envelopes
@@ -429,6 +498,8 @@ fn role_of(event: &Event) -> (&'static str, ActorRole) {
         Event::PublicFeedbackRecorded(_) => (SERVICE_DESK_NIP, ActorRole::ServiceDesk),
         Event::ScoreGiven(_) | Event::ScoreFinalized(_) => (RATER_NIP, ActorRole::Rater),
         Event::ForumResolved(_) => (SUPERIOR_NIP, ActorRole::RaterSuperior),
+        Event::PeriodEvaluated(_) | Event::PeriodEvaluationCorrected(_) => (RATER_NIP, ActorRole::Rater),
+        Event::UnitCapaianSet(_) => (ADMIN_NIP, ActorRole::Admin),
         _ => (EMPLOYEE_NIP, ActorRole::Employee),
     }
 }

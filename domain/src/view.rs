@@ -4,7 +4,7 @@
 use serde::Serialize;
 use crate::appraisal::Appraisal;
 use skp_events::values::{FinalizedVia, ForumOutcome, Person, PlannedResult};
-use skp_events::voices::{Evaluator, Expectation, PeriodRef};
+use skp_events::voices::{Evaluator, Expectation, PeriodRef, SelfAssessed};
 use skp_events::{Predikat, Rating};
 use time::{Date, OffsetDateTime};
 use uuid::Uuid;
@@ -78,7 +78,7 @@ pub struct DialogueView {
 }
 
 /// A self-assessment that stands for its period.
-#[derive(Debug, Serialize)]
+#[derive(Debug, Clone, Serialize, PartialEq, Eq)]
 pub struct SelfAssessmentView {
     /// The period, or `annual`.
     pub period: PeriodRef,
@@ -91,6 +91,13 @@ pub struct SelfAssessmentView {
     /// When.
     #[serde(with = "time::serde::rfc3339")]
     pub assessed_at: OffsetDateTime,
+}
+
+impl SelfAssessmentView {
+    /// The self-assessment `s` of `period`, recorded `at`.
+    pub fn of(period: &PeriodRef, s: &SelfAssessed, at: OffsetDateTime) -> Self {
+        Self { period: period.clone(), results_rating: s.results_rating, behaviour_rating: s.behaviour_rating, narrative: s.narrative.clone(), assessed_at: at }
+    }
 }
 
 /// The plan.
@@ -234,13 +241,7 @@ impl AppraisalView {
                 .voices
                 .self_assessments
                 .iter()
-                .map(|(period, (s, at))| SelfAssessmentView {
-                    period: period.clone(),
-                    results_rating: s.results_rating,
-                    behaviour_rating: s.behaviour_rating,
-                    narrative: s.narrative.clone(),
-                    assessed_at: at.at,
-                })
+                .map(|(period, (s, at))| SelfAssessmentView::of(period, s, at.at))
                 .collect(),
             evaluators: state.voices.evaluators.as_ref().map(|(list, _)| list.clone()).unwrap_or_default(),
         })

@@ -12,19 +12,28 @@
 //!   answers a handled id: `skp_domain::idempotency`);
 //! - refusals change nothing;
 //! - inspectors never record anything, peers only feedback and only once the rater has
-//!   nominated them, the hash chain stays intact.
+//!   nominated them, the hash chain stays intact;
+//! - in a monthly cycle: a period is evaluated only once it has ended and only once,
+//!   corrected only before it locks, and the annual score only once every ended period is
+//!   evaluated; and the audit's check 7 (`periods_complete`) passes on whatever they decided.
 
 #![allow(missing_docs, clippy::unwrap_used, clippy::expect_used)]
 
 use proptest::prelude::*;
 use skp_domain::appraisal::{decide, Appraisal, AppraisalCommand as C, Command, CommandKind, Status};
-use skp_domain::testing::{envelope, nip, opened, plan, APPRAISAL_ID, ADMIN_NIP, EMPLOYEE_NIP, INSPECTOR_NIP, PEER_NIP, RATER_NIP, START, SUPERIOR_NIP};
+use skp_domain::appraisal::periodic;
+use skp_domain::period::Calendar;
+use skp_domain::testing::{
+    envelope, nip, opened, opened_in, periodic_cycle, period_id, plan, APPRAISAL_ID, ADMIN_NIP, EMPLOYEE_NIP, INSPECTOR_NIP, PEER_NIP,
+    RATER_NIP, START, SUPERIOR_NIP,
+};
+use skp_events::period::PeriodKind;
 use skp_domain::{predikat, Caller, Ctx, Decision};
 use skp_events::values::{FeedbackAbout, ForumOutcome};
 use skp_events::voices::{CoreValue, Evaluator, Expectation, PeriodRef, Relation};
 use skp_events::{Actor, ActorRole, Envelope, Event, Rating};
 use std::collections::HashSet;
-use time::Duration;
+use time::{Duration, OffsetDateTime};
 use uuid::Uuid;
 
 // ---------------------------------------------------------------- callers
@@ -62,9 +71,10 @@ fn expected_role(state: &Appraisal, who: Who, kind: CommandKind) -> Option<Actor
         (Who::Employee, DraftPlan | SubmitPlan | RecordRealisation | Accept | Object | AcknowledgeDialogue | SelfAssess) => {
             Some(ActorRole::Employee)
         }
-        (Who::Rater, ReturnPlan | AgreeTargets | Score | Finalize | GiveFeedback | SetExpectations | HoldDialogue | NominateEvaluators) => {
-            Some(ActorRole::Rater)
-        }
+        (
+            Who::Rater,
+            ReturnPlan | AgreeTargets | Score | Finalize | GiveFeedback | SetExpectations | HoldDialogue | NominateEvaluators | EvaluatePeriod | CorrectPeriod,
+        ) => Some(ActorRole::Rater),
         (Who::Superior, GiveFeedback | ResolveForum) => Some(ActorRole::RaterSuperior),
         (Who::Peer, GiveFeedback) => state.voices.evaluator(&nip(PEER_NIP)).map(|_| ActorRole::Peer),
         (Who::Admin, Finalize) => Some(ActorRole::Admin),
@@ -77,7 +87,7 @@ fn natural(kind: CommandKind, pick: u8) -> Who {
     use CommandKind::*;
     match kind {
         Open | DraftPlan | SubmitPlan | RecordRealisation | Accept | Object => Who::Employee,
-        ReturnPlan | AgreeTargets | Score | SetExpectations | HoldDialogue | NominateEvaluators => Who::Rater,
+        ReturnPlan | AgreeTargets | Score | SetExpectations | HoldDialogue | NominateEvaluators | EvaluatePeriod | CorrectPeriod => Who::Rater,
         AcknowledgeDialogue | SelfAssess => Who::Employee,
         ResolveForum => Who::Superior,
         Finalize => [Who::Rater, Who::Admin][usize::from(pick % 2)],
@@ -155,7 +165,17 @@ fn any_command() -> impl Strategy<Value = C> {
             narrative,
         }),
         text().prop_map(|expectation| C::SetExpectations { expectations: vec![Expectation { value: CoreValue::Loyal, expectation }] }),
+        (1..=12u8, rating(), rating(), proptest::option::of(text())).prop_map(|(month, results_rating, behaviour_rating, notes)| {
+            C::EvaluatePeriod { period: month_of_2025(month), results_rating, behaviour_rating, notes }
+        }),
+        (1..=12u8, rating(), rating(), text()).prop_map(|(month, results_rating, behaviour_rating, reason)| {
+            C::CorrectPeriod { period: month_of_2025(month), results_rating, behaviour_rating, reason }
+        }),
     ]
+}
+
+fn month_of_2025(month: u8) -> skp_events::period::PeriodId {
+    period_id(&format!("2025-{month:02}"))
 }
 
 /// Which caller sends a step's command.
@@ -202,14 +222,17 @@ fn step() -> impl Strategy<Value = Step> {
         .prop_map(|(command, guided, by, id, after_minutes)| Step { command, guided, by, id, after_minutes })
 }
 
-/// A valid command of a kind the lifecycle allows from `status` (any kind once final).
-fn guided(status: Status, pick: u8, results: Rating, behaviour: Rating) -> C {
+/// A valid command of a kind the lifecycle allows from `state`'s status (any kind once
+/// final); while the targets are agreed, the newest pending period's evaluation too (the
+/// newest, so that it is still open to a correction).
+fn guided(state: &Appraisal, now: OffsetDateTime, pick: u8, results: Rating, behaviour: Rating) -> C {
     use CommandKind::*;
+    let status = state.status;
     let kinds: &[CommandKind] = match status {
         Status::Absent | Status::Opened | Status::PlanReturned => &[DraftPlan, DraftPlan, NominateEvaluators],
         Status::PlanDrafted => &[DraftPlan, SubmitPlan, SubmitPlan],
         Status::PlanSubmitted => &[ReturnPlan, AgreeTargets, AgreeTargets],
-        Status::TargetsAgreed => &[GiveFeedback, RecordRealisation, Score, HoldDialogue, SelfAssess],
+        Status::TargetsAgreed => &[GiveFeedback, RecordRealisation, Score, HoldDialogue, SelfAssess, EvaluatePeriod, EvaluatePeriod, EvaluatePeriod, CorrectPeriod, CorrectPeriod],
         Status::Scored => &[Accept, Object, Finalize],
         Status::Accepted | Status::Resolved => &[Finalize],
         Status::Objected => &[ResolveForum],
@@ -240,6 +263,14 @@ fn guided(status: Status, pick: u8, results: Rating, behaviour: Rating) -> C {
         NominateEvaluators => nomination(true),
         HoldDialogue => C::HoldDialogue { held_on: START.date(), topics: "capaian".into(), agreed_actions: vec![] },
         SelfAssess => C::SelfAssess { period: PeriodRef::annual(), results_rating: results, behaviour_rating: behaviour, narrative: "capaian".into() },
+        EvaluatePeriod => match periodic::pending(state, now).last() {
+            Some(&period) => C::EvaluatePeriod { period, results_rating: results, behaviour_rating: behaviour, notes: None },
+            None => C::GiveFeedback { about: FeedbackAbout::Results, text: "tepat waktu".into(), indicator_id: None },
+        },
+        CorrectPeriod => {
+            let period = state.periods.keys().next_back().copied().unwrap_or_else(|| month_of_2025(1));
+            C::CorrectPeriod { period, results_rating: results, behaviour_rating: behaviour, reason: "salah input".into() }
+        }
         Finalize | Open | SetExpectations | AcknowledgeDialogue => C::Finalize,
     }
 }
@@ -251,6 +282,8 @@ fn check_predikat(event: &Event) {
         Event::ScoreGiven(s) => assert_eq!(s.predikat, predikat(s.results_rating, s.behaviour_rating), "{event:?}"),
         Event::ForumResolved(f) => assert_eq!(f.predikat, predikat(f.results_rating, f.behaviour_rating), "{event:?}"),
         Event::ScoreFinalized(f) => assert_eq!(f.predikat, predikat(f.results_rating, f.behaviour_rating), "{event:?}"),
+        Event::PeriodEvaluated(e) => assert_eq!(e.predikat, predikat(e.results_rating, e.behaviour_rating), "{event:?}"),
+        Event::PeriodEvaluationCorrected(c) => assert_eq!(c.predikat, predikat(c.results_rating, c.behaviour_rating), "{event:?}"),
         _ => {}
     }
 }
@@ -267,10 +300,30 @@ fn check_invariants(envelopes: &[Envelope], state: &Appraisal) {
     assert!(times.windows(2).all(|w| w[0] <= w[1]), "time only moves forward");
 }
 
+/// What the periodic rules promise of a recorded event, decided at `now` on `state`.
+fn check_periodic(state: &Appraisal, event: &Event, now: OffsetDateTime) {
+    let calendar = Calendar::of_appraisal(state.opened.as_ref().expect("opened"));
+    match event {
+        Event::PeriodEvaluated(e) => {
+            assert!(calendar.has_ended(e.period, now), "{} evaluated before it ended", e.period);
+            assert!(!state.periods.contains_key(&e.period), "{} evaluated twice", e.period);
+        }
+        Event::PeriodEvaluationCorrected(c) => {
+            assert!(state.periods.contains_key(&c.period) && !calendar.is_locked(c.period, now), "{} corrected unevaluated or locked", c.period);
+        }
+        Event::ScoreGiven(_) => assert_eq!(periodic::pending(state, now), vec![], "scored with periods pending"),
+        _ => {}
+    }
+}
+
 fn run(steps: &[Step]) -> (Vec<Envelope>, Appraisal) {
+    run_in(opened(), steps)
+}
+
+fn run_in(opening: Event, steps: &[Step]) -> (Vec<Envelope>, Appraisal) {
     let first = Uuid::from_u128(0xc000_0001);
     let admin = Actor { nip: nip(ADMIN_NIP), role: ActorRole::Admin };
-    let mut envelopes = vec![envelope(None, opened(), START, admin, first)];
+    let mut envelopes = vec![envelope(None, opening, START, admin, first)];
     let mut state = Appraisal::from_events(APPRAISAL_ID, &envelopes);
     let mut used: Vec<Uuid> = vec![first];
     let mut now = START;
@@ -279,7 +332,7 @@ fn run(steps: &[Step]) -> (Vec<Envelope>, Appraisal) {
     for step in steps {
         now += Duration::minutes(step.after_minutes);
         let body = match step.guided {
-            Some((pick, results, behaviour)) => guided(state.status, pick, results, behaviour),
+            Some((pick, results, behaviour)) => guided(&state, now, pick, results, behaviour),
             None => step.command.clone(),
         };
         let kind = body.kind();
@@ -313,6 +366,7 @@ fn run(steps: &[Step]) -> (Vec<Envelope>, Appraisal) {
             Ok(Decision::Record { event, role }) => {
                 assert_eq!(Some(role), expected_role(&before, who, kind), "{kind:?} by {who:?} recorded as {role:?}");
                 check_predikat(&event);
+                check_periodic(&state, &event, now);
                 if let Event::ScoreFinalized(done) = &event {
                     let standing = match (&state.forum, &state.score) {
                         (Some((f, _)), _) => (f.results_rating, f.behaviour_rating, f.predikat),
@@ -346,6 +400,9 @@ fn run(steps: &[Step]) -> (Vec<Envelope>, Appraisal) {
     }
     let stored: Vec<_> = envelopes.iter().map(|e| serde_json::to_value(e).expect("json")).collect();
     assert_eq!(skp_events::chain::verify_chain(&stored), vec![], "the hash chain is intact");
+    let report = skp_domain::audit::audit(&envelopes, &[]);
+    let periods = report.checks.iter().find(|c| c.name == skp_domain::audit::PERIODS_COMPLETE).expect("check 7");
+    assert!(periods.passed, "what the rules decided passes the audit's check 7: {periods:?}");
     (envelopes, state)
 }
 
@@ -356,6 +413,34 @@ proptest! {
     fn random_command_sequences_keep_every_invariant(steps in proptest::collection::vec(step(), 1..60)) {
         run(&steps);
     }
+
+    #[test]
+    fn random_command_sequences_in_a_monthly_cycle_keep_every_invariant(steps in proptest::collection::vec(step(), 1..80)) {
+        run_in(opened_in(periodic_cycle(PeriodKind::Monthly, 8)), &steps);
+    }
+}
+
+/// The monthly generator does evaluate periods and does reach a score past them.
+#[test]
+fn random_monthly_runs_do_evaluate_periods_and_score_after_them() {
+    use proptest::strategy::ValueTree;
+    use proptest::test_runner::{Config, TestRng, TestRunner};
+    let mut runner = TestRunner::new_with_rng(Config::default(), TestRng::deterministic_rng(Config::default().rng_algorithm));
+    let strategy = proptest::collection::vec(step(), 60..80);
+    let (mut evaluated, mut corrected, mut scored_after_periods) = (0, 0, 0);
+    for _ in 0..200 {
+        let steps = strategy.new_tree(&mut runner).expect("a tree").current();
+        let (envelopes, state) = run_in(opened_in(periodic_cycle(PeriodKind::Monthly, 8)), &steps);
+        evaluated += state.periods.len();
+        corrected += state.periods.values().map(|r| r.corrections.len()).sum::<usize>();
+        let score = envelopes.iter().position(|e| matches!(e.event, Event::ScoreGiven(_)));
+        if score.is_some_and(|at| envelopes[..at].iter().any(|e| matches!(e.event, Event::PeriodEvaluated(_)))) {
+            scored_after_periods += 1;
+        }
+    }
+    assert!(evaluated >= 100, "only {evaluated} periods evaluated in 200 runs");
+    assert!(corrected >= 10, "only {corrected} corrections in 200 runs");
+    assert!(scored_after_periods >= 10, "only {scored_after_periods} runs scored after evaluating periods");
 }
 
 /// The generator does reach `final` (else the "nothing follows final" property would be

@@ -4,6 +4,7 @@
 use crate::development::{
     ActionAdded, ActionCompleted, ActionConfirmed, DevelopmentPlanOpened, FollowUpDecided, ImprovementReviewed, SessionRecorded,
 };
+use crate::period::{Capaian, CapaianPeriod, Official, PeriodId, PeriodKind};
 use crate::values::{
     FeedbackAbout, FinalizedVia, ForumOutcome, Nip, Person, PlannedResult, Predikat, Rating,
 };
@@ -75,10 +76,17 @@ pub enum Event {
     ImprovementReviewed(ImprovementReviewed),
     /// An admin recorded the follow-up decided after `not_improved`.
     FollowUpDecided(FollowUpDecided),
+    // Periodic evaluation and unit capaian (issue 12).
+    /// The rater evaluated one ended period.
+    PeriodEvaluated(PeriodEvaluated),
+    /// The rater corrected a period's evaluation within the entry window.
+    PeriodEvaluationCorrected(PeriodEvaluationCorrected),
+    /// An admin recorded a unit's capaian for a period or the year (cycle aggregate).
+    UnitCapaianSet(UnitCapaianSet),
 }
 
 /// The names of all event types, as they appear in `type` and `Skp-Event-Type`.
-pub const EVENT_TYPES: [&str; 27] = [
+pub const EVENT_TYPES: &[&str] = &[
     "CycleOpened",
     "AppraisalOpened",
     "PlanDrafted",
@@ -108,6 +116,10 @@ pub const EVENT_TYPES: [&str; 27] = [
     "ActionConfirmed",
     "ImprovementReviewed",
     "FollowUpDecided",
+    // Periodic evaluation and unit capaian (issue 12).
+    "PeriodEvaluated",
+    "PeriodEvaluationCorrected",
+    "UnitCapaianSet",
 ];
 
 impl Event {
@@ -143,13 +155,18 @@ impl Event {
             Event::ActionConfirmed(_) => 24,
             Event::ImprovementReviewed(_) => 25,
             Event::FollowUpDecided(_) => 26,
+            // Periodic evaluation and unit capaian (issue 12).
+            Event::PeriodEvaluated(_) => 27,
+            Event::PeriodEvaluationCorrected(_) => 28,
+            Event::UnitCapaianSet(_) => 29,
         };
         EVENT_TYPES[index]
     }
 
-    /// The schema version this code writes for the event's type.
+    /// The schema version this code writes for the event's type (the newest it reads):
+    /// see [`crate::upcast::current_version`].
     pub fn schema_version(&self) -> u32 {
-        1
+        crate::upcast::current_version(self.type_name())
     }
 }
 
@@ -158,6 +175,9 @@ impl Event {
 pub struct Empty {}
 
 /// A cycle and the agency's choices for it.
+///
+/// Schema version 2 added `period`, `period_entry_days` and `utc_offset_hours`; a stored
+/// version 1 reads as an annual-only cycle (`none`, 10, 7: `crate::upcast`).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct CycleOpened {
     /// The organisation (agency) appraising.
@@ -170,10 +190,21 @@ pub struct CycleOpened {
     pub objection_window_days: u32,
     /// Days after `ScoreObjected` within which the forum should decide.
     pub decision_window_days: u32,
+    /// Periodic evaluation: `none` (annual only), `monthly`, `quarterly` or `semester` (v2).
+    pub period: PeriodKind,
+    /// Days after a period's end during which its evaluation may be corrected (v2).
+    pub period_entry_days: u32,
+    /// The agency's time zone, hours east of UTC: 7 WIB, 8 WITA, 9 WIT (v2). Periods end at
+    /// 00:00 local time.
+    pub utc_offset_hours: u8,
 }
 
 /// One appraisal: the cycle it belongs to, a snapshot of the cycle's rules and the three
 /// people as they stood at opening.
+///
+/// Schema version 2 added the cycle's period configuration, so that an appraisal decides
+/// its periodic commands (and an audit checks them) from its own history; a stored version
+/// 1 reads as annual-only (`crate::upcast`).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct AppraisalOpened {
     /// The cycle.
@@ -194,6 +225,12 @@ pub struct AppraisalOpened {
     pub rater: Person,
     /// The rater's superior (Atasan Pejabat Penilai Kinerja).
     pub rater_superior: Person,
+    /// The cycle's periodic evaluation (v2).
+    pub period: PeriodKind,
+    /// The cycle's correction window after a period's end, in days (v2).
+    pub period_entry_days: u32,
+    /// The cycle's time zone, hours east of UTC (v2).
+    pub utc_offset_hours: u8,
 }
 
 /// The whole plan as drafted; a revision replaces it.
@@ -297,4 +334,54 @@ pub struct ScoreFinalized {
     pub via: FinalizedVia,
     /// The employee, for consumers that read only this event.
     pub employee_nip: Nip,
+}
+
+// ---------------------------------------------------------------- periodic evaluation and unit capaian (issue 12)
+
+/// The rater's evaluation of one ended period, with the predikat the matrix derives.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct PeriodEvaluated {
+    /// The period, of the cycle's kind and year.
+    pub period: PeriodId,
+    /// Rating of work results in the period.
+    pub results_rating: Rating,
+    /// Rating of work behaviour in the period.
+    pub behaviour_rating: Rating,
+    /// Derived from the two ratings by the matrix.
+    pub predikat: Predikat,
+    /// The rater's notes.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub notes: Option<String>,
+}
+
+/// A correction of a period's evaluation: the ratings that now stand, their predikat and why.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct PeriodEvaluationCorrected {
+    /// The period corrected.
+    pub period: PeriodId,
+    /// The results rating that now stands.
+    pub results_rating: Rating,
+    /// The behaviour rating that now stands.
+    pub behaviour_rating: Rating,
+    /// Derived from the two ratings by the matrix.
+    pub predikat: Predikat,
+    /// Why the evaluation changed.
+    pub reason: String,
+}
+
+/// A unit's capaian for one period or the year, decided by the leader above the unit and
+/// recorded by an admin; a later one for the same unit and period supersedes it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct UnitCapaianSet {
+    /// The unit, as appraisals name it (`employee.unit` at opening).
+    pub unit: String,
+    /// A period of the cycle, or `annual`.
+    pub period: CapaianPeriod,
+    /// The unit's capaian.
+    pub capaian: Capaian,
+    /// The leader who decided it.
+    pub decided_by: Official,
+    /// Why (required when it supersedes an earlier capaian).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub reason: Option<String>,
 }

@@ -11,6 +11,7 @@
 //! - [`upcast`]: reading older schema versions;
 //! - [`voices`]: the BerAKHLAK values, periods, evaluators and the data of the voices
 //!   beyond the rater (expectations, dialogues, self-assessment, survey, public feedback).
+//! - [`period`]: periods of periodic evaluation and the values of a unit's capaian.
 //!
 //! This crate is data only: no I/O, no async.
 
@@ -21,6 +22,7 @@ pub mod decode;
 pub mod development;
 pub mod envelope;
 pub mod ids;
+pub mod period;
 pub mod public;
 pub mod subject;
 pub mod upcast;

@@ -8,6 +8,8 @@ use uuid::Uuid;
 pub const DEFAULT_EVENT_PREFIX: &str = "skp.events";
 /// The public subject of finalized scores (stream `SKP_PUBLIC`).
 pub const PUBLIC_SCORE_FINALIZED_V1: &str = "skp.public.score.finalized.v1";
+/// The public subject of periodic evaluations and their corrections (stream `SKP_PUBLIC`).
+pub const PUBLIC_PERIOD_EVALUATED_V1: &str = "skp.public.period.evaluated.v1";
 
 /// The subjects of one event stream.
 #[derive(Debug, Clone, PartialEq, Eq)]

@@ -1,8 +1,10 @@
 //! Golden tests of the wire form (docs/contract.md, section NATS).
 //!
-//! Each event type is built in its envelope from fixed values, written with
-//! `to_canonical_bytes` and compared byte for byte with `tests/golden/<Type>.json`, then the
-//! fixture is decoded back and compared with the value. The fixtures were written by hand from
+//! Each event type is built in its envelope from fixed values at its current schema version,
+//! written with `to_canonical_bytes` and compared byte for byte with `tests/golden/<Type>.json`
+//! (`<Type>.v<N>.json` for a type whose current version N is above 1), then the fixture is
+//! decoded back and compared with the value. The fixtures of older versions keep the bytes and
+//! hash they were stored with and must read back, upcast, as the current version says. The fixtures were written by hand from
 //! docs/contract.md and their `hash` computed outside this crate (`sha256sum` over `prev_hash` and
 //! the canonical JSON without `hash`), so renaming a Rust identifier, reordering a field or
 //! changing the hash can never go unnoticed. A fixed test vector pins the hash independently
@@ -12,13 +14,16 @@ use serde_json::{json, Value};
 use sha2::{Digest, Sha256};
 use skp_events::chain::{verify_chain, BreakKind, ChainBreak, ChainVerifier};
 use skp_events::data::{
-    AppraisalOpened, CycleOpened, Empty, FeedbackGiven, ForumResolved, PlanDrafted, PlanReturned, RealisationRecorded,
-    ScoreFinalized, ScoreGiven, ScoreObjected, EVENT_TYPES,
+    AppraisalOpened, CycleOpened, Empty, FeedbackGiven, ForumResolved, PeriodEvaluated, PeriodEvaluationCorrected,
+    PlanDrafted, PlanReturned, RealisationRecorded, ScoreFinalized, ScoreGiven, ScoreObjected, UnitCapaianSet,
+    EVENT_TYPES,
 };
 use skp_events::development::{
     ActionAdded, ActionCompleted, ActionConfirmed, ActionType, DevelopmentKind, DevelopmentPlanOpened, FollowUpDecided,
     FollowUpMeasure, ImprovementOutcome, ImprovementReviewed, SessionRecorded,
 };
+use skp_events::period::{Capaian, CapaianPeriod, Official, PeriodId, PeriodKind};
+use skp_events::upcast::current_version;
 use skp_events::DecodeError;
 use skp_events::values::{FeedbackAbout, FinalizedVia, ForumOutcome, Indicator, Person, PlannedResult, Target};
 use skp_events::voices::{
@@ -32,8 +37,6 @@ use uuid::Uuid;
 
 const APPRAISAL_ID: &str = "6f1c2b9e-4d3a-5e8f-9a1b-2c3d4e5f6a7b";
 const CYCLE_ID: &str = "0b7e1f2a-3c4d-4e5f-8a9b-0c1d2e3f4a5b";
-/// The development plan of `APPRAISAL_ID`: UUID v5 of `"<APPRAISAL_ID>/development"` in the
-/// SKP namespace, computed outside this crate (Python's `uuid.uuid5`).
 const PLAN_ID: &str = "b98519b6-2f66-5c7a-a5e5-c69b08152901";
 const COMMAND_ID: &str = "7d2e9f10-1a2b-4c3d-8e4f-5a6b7c8d9e0f";
 const CORRELATION_ID: &str = "c0ffee00-0000-4000-8000-000000000001";
@@ -48,6 +51,7 @@ const PEER: &str = "199001012015012001";
 const SUBORDINATE: &str = "199503032020122001";
 const SERVICE_DESK: &str = "198807072012011004";
 
+
 fn uuid(text: &str) -> Uuid {
     Uuid::parse_str(text).expect("a UUID")
 }
@@ -58,6 +62,10 @@ fn nip(raw: &str) -> Nip {
 
 fn person(raw: &str, name: &str, position: &str, unit: &str) -> Person {
     Person { nip: nip(raw), name: name.into(), position: position.into(), unit: unit.into() }
+}
+
+fn period(raw: &str) -> PeriodId {
+    PeriodId::parse(raw).expect("a period id")
 }
 
 fn sha256_hex(bytes: &[u8]) -> String {
@@ -76,6 +84,9 @@ fn event_of(type_name: &str) -> (u64, Event, &'static str, ActorRole) {
                 plan_due: date!(2025 - 01 - 31),
                 objection_window_days: 14,
                 decision_window_days: 30,
+                period: PeriodKind::Monthly,
+                period_entry_days: 10,
+                utc_offset_hours: 7,
             }),
             ADMIN,
             ActorRole::Admin,
@@ -92,6 +103,9 @@ fn event_of(type_name: &str) -> (u64, Event, &'static str, ActorRole) {
                 employee: person(EMPLOYEE, "Siti Rahmawati", "Analis Kebijakan Ahli Muda", "Bidang Perencanaan"),
                 rater: person(RATER, "Bambang Sutrisno", "Kepala Bidang Perencanaan", "Bidang Perencanaan"),
                 rater_superior: person(SUPERIOR, "Dewi Lestari", "Sekretaris Badan", "Sekretariat"),
+                period: PeriodKind::Monthly,
+                period_entry_days: 10,
+                utc_offset_hours: 7,
             }),
             ADMIN,
             ActorRole::Admin,
@@ -188,6 +202,43 @@ fn event_of(type_name: &str) -> (u64, Event, &'static str, ActorRole) {
             }),
             RATER,
             ActorRole::Rater,
+        ),
+        // Periodic evaluation and unit capaian (issue 12).
+        "PeriodEvaluated" => (
+            6,
+            Event::PeriodEvaluated(PeriodEvaluated {
+                period: period("2025-02"),
+                results_rating: Rating::DiAtasEkspektasi,
+                behaviour_rating: Rating::SesuaiEkspektasi,
+                predikat: Predikat::Baik,
+                notes: Some("Februari: laporan lengkap".into()),
+            }),
+            RATER,
+            ActorRole::Rater,
+        ),
+        "PeriodEvaluationCorrected" => (
+            7,
+            Event::PeriodEvaluationCorrected(PeriodEvaluationCorrected {
+                period: period("2025-02"),
+                results_rating: Rating::DiBawahEkspektasi,
+                behaviour_rating: Rating::SesuaiEkspektasi,
+                predikat: Predikat::ButuhPerbaikan,
+                reason: "Realisasi Februari salah input — dikoreksi".into(),
+            }),
+            RATER,
+            ActorRole::Rater,
+        ),
+        "UnitCapaianSet" => (
+            2,
+            Event::UnitCapaianSet(UnitCapaianSet {
+                unit: "Bidang Perencanaan".into(),
+                period: CapaianPeriod::Period(period("2025-02")),
+                capaian: Capaian::Istimewa,
+                decided_by: Official { nip: nip(SUPERIOR), name: "Dewi Lestari".into(), position: "Sekretaris Badan".into() },
+                reason: Some("Revisi setelah reviu Inspektorat".into()),
+            }),
+            ADMIN,
+            ActorRole::Admin,
         ),
         other => voices_event_of(other),
     }
@@ -344,7 +395,7 @@ fn development_event_of(type_name: &str) -> (u64, Event, &'static str, ActorRole
 /// feature's types numbered from 14 on, as they were on the branch that wrote them). A new
 /// type never renumbers an older fixture, so its bytes and hash stay as they were.
 fn fixture_number(type_name: &str) -> usize {
-    const BLOCKS: [&[&str]; 3] = [
+    const BLOCKS: [&[&str]; 4] = [
         &[
             "CycleOpened", "AppraisalOpened", "PlanDrafted", "PlanSubmitted", "PlanReturned", "TargetsAgreed", "FeedbackGiven",
             "RealisationRecorded", "ScoreGiven", "ScoreAccepted", "ScoreObjected", "ForumResolved", "ScoreFinalized",
@@ -353,6 +404,8 @@ fn fixture_number(type_name: &str) -> usize {
         &["ExpectationsSet", "DialogueHeld", "DialogueAcknowledged", "SelfAssessed", "EvaluatorsNominated", "BehaviourRated", "PublicFeedbackRecorded"],
         // Development plans and pembinaan (issue 14).
         &["DevelopmentPlanOpened", "ActionAdded", "SessionRecorded", "ActionCompleted", "ActionConfirmed", "ImprovementReviewed", "FollowUpDecided"],
+        // Periodic evaluation and unit capaian (issue 12).
+        &["PeriodEvaluated", "PeriodEvaluationCorrected", "UnitCapaianSet"],
     ];
     let (block, position) = BLOCKS
         .iter()
@@ -362,12 +415,13 @@ fn fixture_number(type_name: &str) -> usize {
     if block == 0 { position + 1 } else { 14 + position }
 }
 
+
 /// The sealed envelope of the fixture `type_name`.
 fn golden_envelope(type_name: &str) -> Envelope {
     let (version, event, actor, role) = event_of(type_name);
     let index = fixture_number(type_name);
     let (aggregate_type, aggregate_id) = match event {
-        Event::CycleOpened(_) => (AggregateType::Cycle, CYCLE_ID),
+        Event::CycleOpened(_) | Event::UnitCapaianSet(_) => (AggregateType::Cycle, CYCLE_ID),
         // The survey of an appraisal has the appraisal's id, on its own subject.
         Event::BehaviourRated(_) | Event::PublicFeedbackRecorded(_) => (AggregateType::Survey, APPRAISAL_ID),
         Event::DevelopmentPlanOpened(_)
@@ -398,20 +452,46 @@ fn golden_envelope(type_name: &str) -> Envelope {
     .expect("no floats")
 }
 
-fn fixture_path(type_name: &str) -> PathBuf {
-    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("tests/golden").join(format!("{type_name}.json"))
+/// The fixture file of `type_name` at schema `version`: `<Type>.json` for version 1,
+/// `<Type>.v<N>.json` above.
+fn fixture_file(type_name: &str, version: u32) -> String {
+    if version == 1 {
+        format!("{type_name}.json")
+    } else {
+        format!("{type_name}.v{version}.json")
+    }
 }
 
-fn fixture(type_name: &str) -> String {
-    let path = fixture_path(type_name);
+fn golden_dir() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("tests/golden")
+}
+
+fn read_fixture(file: &str) -> String {
+    let path = golden_dir().join(file);
     let text = std::fs::read_to_string(&path).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
     text.strip_suffix('\n').unwrap_or(&text).to_owned()
+}
+
+/// The fixture of `type_name` at its current schema version.
+fn fixture(type_name: &str) -> String {
+    read_fixture(&fixture_file(type_name, current_version(type_name)))
+}
+
+/// Every fixture file, of every version.
+fn all_fixtures() -> Vec<String> {
+    let mut files: Vec<String> = std::fs::read_dir(golden_dir())
+        .expect("the golden directory")
+        .map(|entry| entry.expect("an entry").file_name().to_string_lossy().into_owned())
+        .collect();
+    files.sort();
+    files
 }
 
 /// Writes the value canonically, compares with the fixture, and reads the fixture back.
 fn check_golden(type_name: &str) {
     let envelope = golden_envelope(type_name);
     assert_eq!(envelope.event.type_name(), type_name);
+    assert_eq!(envelope.schema_version, current_version(type_name));
     let written = String::from_utf8(envelope.to_canonical_bytes().expect("canonical")).expect("UTF-8");
     let expected = fixture(type_name);
     assert_eq!(written, expected, "the wire form of {type_name} changed");
@@ -444,6 +524,10 @@ golden! {
     score_objected_keeps_its_wire_form => "ScoreObjected",
     forum_resolved_keeps_its_wire_form => "ForumResolved",
     score_finalized_keeps_its_wire_form => "ScoreFinalized",
+    // Periodic evaluation and unit capaian (issue 12).
+    period_evaluated_keeps_its_wire_form => "PeriodEvaluated",
+    period_evaluation_corrected_keeps_its_wire_form => "PeriodEvaluationCorrected",
+    unit_capaian_set_keeps_its_wire_form => "UnitCapaianSet",
     // Voices beyond the rater (issue 13).
     expectations_set_keeps_its_wire_form => "ExpectationsSet",
     dialogue_held_keeps_its_wire_form => "DialogueHeld",
@@ -463,16 +547,63 @@ golden! {
 }
 
 #[test]
-fn there_is_one_fixture_per_event_type_and_no_other() {
-    let dir = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("tests/golden");
-    let mut found: Vec<String> = std::fs::read_dir(dir)
-        .expect("the golden directory")
-        .map(|entry| entry.expect("an entry").file_name().to_string_lossy().into_owned())
-        .collect();
-    found.sort();
-    let mut expected: Vec<String> = EVENT_TYPES.iter().map(|t| format!("{t}.json")).collect();
+fn there_is_one_fixture_per_event_type_and_schema_version_and_no_other() {
+    let mut expected: Vec<String> =
+        EVENT_TYPES.iter().flat_map(|t| (1..=current_version(t)).map(move |v| fixture_file(t, v))).collect();
     expected.sort();
-    assert_eq!(found, expected);
+    assert_eq!(all_fixtures(), expected);
+}
+
+// ---------------------------------------------------------------- older schema versions
+
+/// `(event, schema_version)` of a stored version-1 fixture read by this code: the current
+/// version's value with the defaults the upcaster gives.
+fn upcast_value(type_name: &str) -> Event {
+    match golden_envelope(type_name).event {
+        Event::CycleOpened(c) => Event::CycleOpened(CycleOpened { period: PeriodKind::None, period_entry_days: 10, utc_offset_hours: 7, ..c }),
+        Event::AppraisalOpened(a) => {
+            Event::AppraisalOpened(AppraisalOpened { period: PeriodKind::None, period_entry_days: 10, utc_offset_hours: 7, ..a })
+        }
+        other => panic!("{} has no older version", other.type_name()),
+    }
+}
+
+#[test]
+fn the_types_at_version_2_are_the_opening_events_and_only_they() {
+    let bumped: Vec<&str> = EVENT_TYPES.iter().copied().filter(|t| current_version(t) > 1).collect();
+    assert_eq!(bumped, ["CycleOpened", "AppraisalOpened"]);
+    assert!(EVENT_TYPES.iter().all(|t| current_version(t) <= 2));
+}
+
+#[test]
+fn a_version_1_opening_keeps_its_bytes_and_hash_and_reads_as_annual_only() {
+    for type_name in ["CycleOpened", "AppraisalOpened"] {
+        let stored = read_fixture(&fixture_file(type_name, 1));
+        let value: Value = serde_json::from_str(&stored).expect("JSON");
+        assert_eq!(value["schema_version"], 1, "{type_name}");
+        assert!(value["data"].get("period").is_none(), "{type_name} v1 has no period");
+        let read = Envelope::decode(stored.as_bytes()).expect("a version 1 envelope decodes");
+        assert_eq!(read.event, upcast_value(type_name), "{type_name} reads as annual only");
+        assert_eq!(read.schema_version, 2, "{type_name} read back at the current version");
+        assert_eq!(read.hash, value["hash"], "{type_name} keeps its stored hash");
+        let current = golden_envelope(type_name);
+        assert_eq!((read.event_id, read.version, &read.actor, &read.prev_hash), (current.event_id, current.version, &current.actor, &current.prev_hash));
+        // The chain is checked on the stored text, which upcasting never touches.
+        let mut verifier = ChainVerifier::default();
+        assert_eq!(verifier.push_stored(stored.as_bytes()), vec![], "{type_name} v1 is intact as stored");
+        assert_eq!(verifier.head(), value["hash"]);
+    }
+}
+
+#[test]
+fn an_appraisal_chain_begun_by_a_version_1_opening_goes_on_with_current_events() {
+    let opening: Value = serde_json::from_str(&read_fixture("AppraisalOpened.json")).expect("JSON");
+    let opened = Envelope::from_value(opening.clone()).expect("decodes");
+    let mut next = golden_envelope("PlanDrafted");
+    next.version = 2;
+    next.prev_hash = opened.hash.clone();
+    let next = serde_json::to_value(next.seal().expect("sealed")).expect("JSON");
+    assert_eq!(verify_chain(&[opening, next]), vec![]);
 }
 
 #[test]
@@ -493,24 +624,25 @@ fn every_fixture_holds_exactly_the_envelope_fields_of_the_contract() {
         "type",
         "version",
     ];
-    for type_name in EVENT_TYPES {
-        let value: Value = serde_json::from_str(&fixture(type_name)).expect("JSON");
+    for file in all_fixtures() {
+        let value: Value = serde_json::from_str(&read_fixture(&file)).expect("JSON");
         let keys: Vec<&str> = value.as_object().expect("an object").keys().map(String::as_str).collect();
-        assert_eq!(keys, fields, "{type_name}");
+        assert_eq!(keys, fields, "{file}");
         let actor: Vec<&str> = value["actor"].as_object().expect("actor").keys().map(String::as_str).collect();
-        assert_eq!(actor, ["nip", "role"], "{type_name}");
-        assert_eq!(value["type"], type_name);
+        assert_eq!(actor, ["nip", "role"], "{file}");
+        let type_name = value["type"].as_str().expect("a type");
+        assert_eq!(file, fixture_file(type_name, value["schema_version"].as_u64().expect("a version") as u32));
     }
 }
 
 #[test]
 fn every_fixture_hash_is_sha256_of_prev_hash_and_the_rest() {
-    for type_name in EVENT_TYPES {
-        let mut value: Value = serde_json::from_str(&fixture(type_name)).expect("JSON");
+    for file in all_fixtures() {
+        let mut value: Value = serde_json::from_str(&read_fixture(&file)).expect("JSON");
         let stored = value.as_object_mut().and_then(|o| o.remove("hash")).expect("a hash");
         let rest = skp_events::canonical::to_canonical_string(&value).expect("canonical");
         let prev = value["prev_hash"].as_str().expect("prev_hash");
-        assert_eq!(stored, sha256_hex(format!("{prev}{rest}").as_bytes()), "{type_name}");
+        assert_eq!(stored, sha256_hex(format!("{prev}{rest}").as_bytes()), "{file}");
     }
 }
 
@@ -543,11 +675,23 @@ fn a_schema_version_newer_than_this_code_is_refused_not_misread() {
     value["schema_version"] = json!(2);
     let error = Envelope::from_value(value).expect_err("refused");
     assert!(matches!(error, DecodeError::UnknownSchema { found: 2, known: 1, .. }), "{error}");
+    let mut value: Value = serde_json::from_str(&fixture("CycleOpened")).expect("JSON");
+    value["schema_version"] = json!(3);
+    let error = Envelope::from_value(value).expect_err("refused");
+    assert!(matches!(error, DecodeError::UnknownSchema { found: 3, known: 2, .. }), "{error}");
 }
 
 #[test]
-fn an_invalid_nip_in_a_stored_event_is_refused() {
-    let text = fixture("ScoreFinalized").replace(EMPLOYEE, "198513152010011002");
+fn a_current_opening_without_its_period_fields_is_refused_not_defaulted() {
+    // Only a version 1 event is upcast; a version 2 event must carry what version 2 says.
+    let mut value: Value = serde_json::from_str(&fixture("CycleOpened")).expect("JSON");
+    value["data"].as_object_mut().expect("data").remove("period");
+    assert!(Envelope::from_value(value).is_err());
+}
+
+#[test]
+fn a_period_of_another_grammar_in_a_stored_event_is_refused() {
+    let text = fixture("PeriodEvaluated").replace("2025-02", "2025-13");
     assert!(Envelope::decode(text.as_bytes()).is_err());
 }
 
@@ -574,6 +718,12 @@ fn the_optional_fields_of_the_development_events_are_left_out_when_absent() {
         assert_eq!(serde_json::to_value(&event).expect("JSON"), expected);
         assert_eq!(serde_json::from_value::<Event>(expected).expect("reads back"), event);
     }
+}
+
+#[test]
+fn an_invalid_nip_in_a_stored_event_is_refused() {
+    let text = fixture("ScoreFinalized").replace(EMPLOYEE, "198513152010011002");
+    assert!(Envelope::decode(text.as_bytes()).is_err());
 }
 
 #[test]

@@ -51,7 +51,7 @@ pub struct ReportView {
     pub appraisal_id: Uuid,
     /// Whether the hash chain and versions are intact.
     pub chain_valid: bool,
-    /// The six checks of docs/domain.md.
+    /// The seven checks of docs/domain.md.
     pub checks: Vec<CheckView>,
     /// `fair` or `findings`.
     pub verdict: &'static str,

@@ -11,7 +11,8 @@
 //! - [`progress`], [`career`], [`audit`], [`relay`], [`voices`]: the read models;
 //!   [`catalog`]: the list of them and their settings; development plans and pembinaan in
 //!   them: [`progress_pembinaan`], [`career_development`], [`audit_pembinaan`];
-//! - [`query`]: what the API asks of them;
+//! - [`periods`]: periodic evaluation and unit capaian in the progress read model;
+//! - [`query`]: what the API asks of them; [`period_query`]: the period progress;
 //! - [`error`]: the projections' error type.
 
 pub mod audit;
@@ -23,6 +24,8 @@ pub mod error;
 pub mod event;
 #[cfg(feature = "testing")]
 pub mod fault;
+pub mod period_query;
+pub mod periods;
 pub mod progress;
 pub mod progress_pembinaan;
 pub mod projection;

@@ -6,13 +6,18 @@ use crate::progress_pembinaan::PembinaanCounts;
 use crate::store::{Generation, ReadStore};
 use serde::Serialize;
 use skp_domain::appraisal::Status;
+use skp_domain::capaian::{pattern_warnings, Distribution, PatternWarning};
+use skp_events::period::Capaian;
 use skp_events::Predikat;
 use std::collections::BTreeMap;
 use time::OffsetDateTime;
 use uuid::Uuid;
 
 /// Scored appraisals a group needs before the SE MenPANRB 3/2023 curve is compared.
-pub const CURVE_MIN_SCORED: i64 = 5;
+pub const CURVE_MIN_SCORED: i64 = skp_domain::capaian::CURVE_MIN_SCORED;
+
+/// A departure from the SE MenPANRB 3/2023 pattern (`skp_domain::capaian`).
+pub type CurveWarning = PatternWarning;
 
 /// Progress of one group (a unit or a rater) with the distribution warnings.
 #[derive(Debug, Clone, Serialize, PartialEq, Eq)]
@@ -28,17 +33,16 @@ pub struct GroupProgress {
     pub scored: i64,
     /// Scored appraisals by their current predikat.
     pub by_predikat: BTreeMap<&'static str, i64>,
-    /// Where the distribution departs from the SE 3/2023 curve (a warning, not a block).
+    /// Where the distribution departs from the SE 3/2023 pattern of the unit's annual
+    /// capaian (a warning, not a block).
     pub warnings: Vec<CurveWarning>,
-}
-
-/// A departure from the SE MenPANRB 3/2023 distribution.
-#[derive(Debug, Clone, Serialize, PartialEq, Eq)]
-pub struct CurveWarning {
-    /// `baik_over_70_percent` or `no_low_predikat`.
-    pub code: &'static str,
-    /// For a person.
-    pub detail: String,
+    /// A unit's annual capaian (`baik` when none was set); absent for raters, who are held
+    /// to the `baik` pattern.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub capaian: Option<Capaian>,
+    /// For a unit: true when no annual capaian was set and `baik` is assumed.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub capaian_assumed: Option<bool>,
 }
 
 /// Overdue items.
@@ -81,6 +85,9 @@ pub struct Progress {
     pub pembinaan: PembinaanCounts,
     /// The stream sequence the read model has reached.
     pub as_of_sequence: u64,
+    /// The cycle's periodic evaluation: `none`, `monthly`, `quarterly` or `semester` (issue
+    /// 12); a period's progress is `GET /v1/cycles/{id}/periods/{period}/progress`.
+    pub period_kind: skp_events::period::PeriodKind,
 }
 
 fn zeros<T: Copy>(keys: impl IntoIterator<Item = T>, name: fn(T) -> &'static str) -> BTreeMap<&'static str, i64> {
@@ -112,6 +119,8 @@ fn group<'a>(groups: &'a mut BTreeMap<String, GroupProgress>, key: &str, name: O
         scored: 0,
         by_predikat: zeros(Predikat::ALL, Predikat::as_str),
         warnings: Vec::new(),
+        capaian: None,
+        capaian_assumed: None,
     })
 }
 
@@ -123,23 +132,13 @@ fn count_into(group: &mut GroupProgress, cell: &Cell) {
     }
 }
 
-/// The SE MenPANRB 3/2023 curve for a group rated Baik: at most 70% `baik`, and some
-/// `butuh_perbaikan`, `kurang` or `sangat_kurang` present. Compared from
+/// The SE MenPANRB 3/2023 pattern of `capaian` (`skp_domain::capaian::pattern_warnings`)
+/// applied to a group's scored appraisals: for `baik`, at most 70% `baik` and some
+/// `butuh_perbaikan` or `kurang` (`sangat_kurang` does not count). Compared from
 /// [`CURVE_MIN_SCORED`] scored appraisals on.
-pub fn curve_warnings(group: &GroupProgress) -> Vec<CurveWarning> {
-    if group.scored < CURVE_MIN_SCORED {
-        return Vec::new();
-    }
+pub fn curve_warnings(group: &GroupProgress, capaian: Capaian) -> Vec<CurveWarning> {
     let count = |p: Predikat| group.by_predikat.get(p.as_str()).copied().unwrap_or(0);
-    let mut warnings = Vec::new();
-    let baik = count(Predikat::Baik);
-    if baik * 100 > group.scored * 70 {
-        warnings.push(CurveWarning { code: "baik_over_70_percent", detail: format!("{baik} of {} scored are baik (more than 70%)", group.scored) });
-    }
-    if count(Predikat::ButuhPerbaikan) + count(Predikat::Kurang) + count(Predikat::SangatKurang) == 0 {
-        warnings.push(CurveWarning { code: "no_low_predikat", detail: format!("none of {} scored is butuh_perbaikan, kurang or sangat_kurang", group.scored) });
-    }
-    warnings
+    pattern_warnings(capaian, &Distribution::of(Predikat::ALL.map(|p| (p, count(p)))))
 }
 
 /// Progress of `cycle` in the serving generation; `None` for an unknown cycle.
@@ -161,11 +160,11 @@ pub async fn progress_in(store: &ReadStore, generation: &Generation, cycle: Uuid
 
 async fn progress_at(store: &ReadStore, generation: &Generation, cycle: Uuid, now: OffsetDateTime) -> Result<Option<Progress>, ProjectionError> {
     let schema = &generation.schema;
-    let head: Option<(String, i32)> = sqlx::query_as(&format!("SELECT organization, year FROM {schema}.cycles WHERE cycle_id = $1"))
+    let head: Option<(String, i32, String)> = sqlx::query_as(&format!("SELECT organization, year, period FROM {schema}.cycles WHERE cycle_id = $1"))
         .bind(cycle)
         .fetch_optional(store.pool())
         .await?;
-    let Some((organization, year)) = head else { return Ok(None) };
+    let Some((organization, year, period)) = head else { return Ok(None) };
     let sql = format!(
         "SELECT unit, rater_nip, rater_name, status, predikat, count(*) AS count, \
            count(*) FILTER (WHERE status IN ('opened','plan_drafted','plan_submitted','plan_returned') AND plan_due < $2::date) AS overdue_plans, \
@@ -186,6 +185,7 @@ async fn progress_at(store: &ReadStore, generation: &Generation, cycle: Uuid, no
         by_rater: Vec::new(),
         pembinaan: crate::progress_pembinaan::totals(store, generation, cycle, now.date()).await?,
         as_of_sequence: checkpoint_of(store, "progress", generation).await?,
+        period_kind: skp_events::period::PeriodKind::parse(&period).unwrap_or_default(),
     };
     progress.overdue_detail.pembinaan = progress.pembinaan.overdue;
     let (mut units, mut raters) = (BTreeMap::new(), BTreeMap::new());
@@ -202,13 +202,34 @@ async fn progress_at(store: &ReadStore, generation: &Generation, cycle: Uuid, no
         count_into(group(&mut raters, &cell.rater_nip, Some(&cell.rater_name)), cell);
     }
     progress.overdue = progress.overdue_detail.plans + progress.overdue_detail.objections + progress.overdue_detail.pembinaan;
-    let with_warnings = |mut g: GroupProgress| {
-        g.warnings = curve_warnings(&g);
-        g
-    };
-    progress.by_unit = units.into_values().map(with_warnings).collect();
-    progress.by_rater = raters.into_values().map(with_warnings).collect();
+    // Each unit is held to the pattern of its annual capaian (issue 12), baik when none.
+    let annual: BTreeMap<String, Capaian> = annual_capaian(store, schema, cycle).await?;
+    progress.by_unit = units
+        .into_values()
+        .map(|mut g| {
+            let set = annual.get(&g.key).copied();
+            g.warnings = curve_warnings(&g, set.unwrap_or(Capaian::Baik));
+            (g.capaian, g.capaian_assumed) = (Some(set.unwrap_or(Capaian::Baik)), Some(set.is_none()));
+            g
+        })
+        .collect();
+    progress.by_rater = raters
+        .into_values()
+        .map(|mut g| {
+            g.warnings = curve_warnings(&g, Capaian::Baik);
+            g
+        })
+        .collect();
     Ok(Some(progress))
+}
+
+/// The annual capaian of each unit of `cycle` that has one.
+async fn annual_capaian(store: &ReadStore, schema: &str, cycle: Uuid) -> Result<BTreeMap<String, Capaian>, ProjectionError> {
+    let rows: Vec<(String, String)> = sqlx::query_as(&format!("SELECT unit, capaian FROM {schema}.unit_capaian WHERE cycle_id = $1 AND period = 'annual'"))
+        .bind(cycle)
+        .fetch_all(store.pool())
+        .await?;
+    Ok(rows.into_iter().filter_map(|(unit, c)| Capaian::parse(&c).map(|c| (unit, c))).collect())
 }
 
 async fn checkpoint_of(store: &ReadStore, projection: &str, generation: &Generation) -> Result<u64, ProjectionError> {
@@ -266,8 +287,26 @@ pub struct Career {
     pub flags: Vec<Flag>,
     /// The development plan after the latest final appraisal and its status today (issue 14).
     pub development: crate::career_development::CareerDevelopment,
+    /// The periodic history: the standing predikat of every evaluated period, oldest first.
+    pub periods: Vec<CareerPeriod>,
     /// The stream sequence the read model has reached.
     pub as_of_sequence: u64,
+}
+
+/// One period of an employee's periodic history.
+#[derive(Debug, Clone, Serialize, PartialEq, Eq, sqlx::FromRow)]
+pub struct CareerPeriod {
+    /// The period id, e.g. `2026-03`.
+    pub period: String,
+    /// The predikat that stands (after any correction).
+    pub predikat: String,
+    /// Whether it was corrected.
+    pub corrected: bool,
+    /// When the standing evaluation (or correction) was recorded.
+    #[serde(with = "time::serde::rfc3339")]
+    pub evaluated_at: OffsetDateTime,
+    /// The appraisal it belongs to.
+    pub appraisal_id: Uuid,
 }
 
 /// The career of `nip` (an empty history when nothing is final yet), its development plan's
@@ -304,6 +343,16 @@ pub async fn career(store: &ReadStore, nip: &str, today: time::Date) -> Result<C
         eligibility: assessment.eligibility.into_iter().map(|r| (r.rule, Eligibility { eligible: r.eligible, reasons: r.reasons, years: r.years })).collect(),
         flags: assessment.flags.into_iter().map(|f| Flag { flag: f.flag, reason: f.reason, year: f.year }).collect(),
         development,
+        periods: match &generation {
+            Some(g) => sqlx::query_as(&format!(
+                "SELECT period, predikat, corrected, evaluated_at, appraisal_id FROM {}.period_results WHERE employee_nip = $1 ORDER BY period",
+                g.schema
+            ))
+            .bind(nip)
+            .fetch_all(store.pool())
+            .await?,
+            None => Vec::new(),
+        },
         as_of_sequence: generation.map_or(0, |g| g.last_seq),
     })
 }
@@ -318,10 +367,19 @@ pub async fn audit_report(store: &ReadStore, appraisal: Uuid) -> Result<Option<s
         .bind(appraisal)
         .fetch_optional(store.pool())
         .await?;
-    Ok(row.map(|(mut report,)| {
-        report["as_of_sequence"] = serde_json::json!(g.last_seq);
-        report
-    }))
+    let Some((mut report,)) = row else { return Ok(None) };
+    if report["checks"].as_array().map_or(0, Vec::len) != skp_domain::audit::CHECKS.len() {
+        // Stored by a version with fewer checks (before check 7, issue 12) and not touched
+        // since: the report is recomputed from the stored envelopes, as a rebuild would.
+        let bodies: Vec<(String,)> = sqlx::query_as(&format!("SELECT body FROM {}.audit_events WHERE appraisal_id = $1 ORDER BY position", g.schema))
+            .bind(appraisal)
+            .fetch_all(store.pool())
+            .await?;
+        let bodies: Vec<String> = bodies.into_iter().map(|(b,)| b).collect();
+        report = serde_json::to_value(crate::audit::report_of(appraisal, &bodies))?;
+    }
+    report["as_of_sequence"] = serde_json::json!(g.last_seq);
+    Ok(Some(report))
 }
 
 /// An appraisal with findings.

@@ -1,5 +1,6 @@
 //! The public relay: publishes `skp.public.score.finalized.v1` to `SKP_PUBLIC` once per
-//! finalized appraisal, with `Nats-Msg-Id` = the source event's id.
+//! finalized appraisal, and `skp.public.period.evaluated.v1` once per periodic evaluation and
+//! once per correction, each with `Nats-Msg-Id` = the source event's id.
 //!
 //! Exactly once: a finalization already in `published` is never sent again (this survives
 //! any restart); a crash after the publish but before the commit sends the identical message
@@ -12,7 +13,7 @@ use skp_store::error::cause;
 use skp_store::stream_check::Requirements;
 use async_nats::jetstream::{self, context::Publish, stream};
 use futures::future::BoxFuture;
-use skp_events::public::{AppraisalFacts, ScoreFinalizedV1};
+use skp_events::public::{AppraisalFacts, EmployeeFacts, PeriodEvaluatedV1, PeriodSource, ScoreFinalizedV1};
 use skp_events::Event;
 use sqlx::PgConnection;
 use std::collections::HashMap;
@@ -30,11 +31,18 @@ pub fn score_finalized_subject(prefix: &str) -> String {
     format!("{prefix}.score.finalized.v1")
 }
 
+/// The subject of periodic evaluations and corrections under `prefix` (`skp.public` in
+/// production).
+pub fn period_evaluated_subject(prefix: &str) -> String {
+    format!("{prefix}.period.evaluated.v1")
+}
+
 /// The relay projection.
 #[derive(Debug, Clone)]
 pub struct RelayProjection {
     js: jetstream::Context,
     subject: String,
+    period_subject: String,
 }
 
 impl RelayProjection {
@@ -60,14 +68,16 @@ impl RelayProjection {
         };
         let needs = Requirements { subjects: format!("{prefix}.>"), replicas, min_duplicate_window: PUBLIC_DUPLICATE_WINDOW, direct_get: false };
         skp_store::stream::ensure_checked(&js, &config, &needs).await?;
-        Ok(Self { js, subject: score_finalized_subject(prefix) })
+        Ok(Self { js, subject: score_finalized_subject(prefix), period_subject: period_evaluated_subject(prefix) })
     }
 
-    async fn publish(&self, event: &ScoreFinalizedV1) -> Result<u64, ProjectionError> {
+    /// Publishes `event` on `subject` with `Nats-Msg-Id` = `source_event_id`; returns its
+    /// sequence in the public stream.
+    async fn publish(&self, subject: &str, event: &impl serde::Serialize, source_event_id: Uuid) -> Result<u64, ProjectionError> {
         let body = serde_json::to_vec(event)?;
-        let publish = Publish::build().payload(body.into()).message_id(event.source_event_id.to_string());
-        let failed = |source| ProjectionError::Publish { subject: self.subject.clone(), source };
-        let ack = self.js.send_publish(self.subject.clone(), publish).await.map_err(|e| failed(cause(e)))?;
+        let publish = Publish::build().payload(body.into()).message_id(source_event_id.to_string());
+        let failed = |source| ProjectionError::Publish { subject: subject.to_owned(), source };
+        let ack = self.js.send_publish(subject.to_owned(), publish).await.map_err(|e| failed(cause(e)))?;
         let ack = ack.await.map_err(|e| failed(cause(e)))?;
         Ok(ack.sequence)
     }
@@ -89,6 +99,7 @@ impl Projection for RelayProjection {
     fn apply<'a>(&'a self, tx: &'a mut PgConnection, events: &'a [StoredEvent]) -> BoxFuture<'a, Result<Vec<Uuid>, ProjectionError>> {
         Box::pin(async move {
             let mut facts: HashMap<Uuid, AppraisalFacts> = HashMap::new();
+            let mut employees: HashMap<Uuid, EmployeeFacts> = HashMap::new();
             for stored in events {
                 let e = &stored.envelope;
                 match &e.event {
@@ -102,14 +113,11 @@ impl Projection for RelayProjection {
                             .bind(&f.unit)
                             .execute(&mut *tx)
                             .await?;
+                        employees.insert(e.aggregate_id, EmployeeFacts { cycle_id: f.cycle_id, employee_nip: o.employee.nip.to_string(), unit: f.unit.clone() });
                         facts.insert(e.aggregate_id, f);
                     }
                     Event::ScoreFinalized(data) => {
-                        let done: Option<(Uuid,)> = sqlx::query_as("SELECT public_event_id FROM published WHERE source_event_id = $1")
-                            .bind(e.event_id)
-                            .fetch_optional(&mut *tx)
-                            .await?;
-                        if done.is_some() {
+                        if published(tx, e.event_id).await? {
                             continue;
                         }
                         let f = match facts.get(&e.aggregate_id) {
@@ -117,13 +125,26 @@ impl Projection for RelayProjection {
                             None => load_facts(tx, e.aggregate_id, stored.stream_seq).await?,
                         };
                         let public = ScoreFinalizedV1::from_source(e.event_id, e.aggregate_id, e.occurred_at, data, &f);
-                        let seq = self.publish(&public).await?;
-                        sqlx::query("INSERT INTO published VALUES ($1, $2, $3)")
-                            .bind(e.event_id)
-                            .bind(public.event_id)
-                            .bind(seq as i64)
-                            .execute(&mut *tx)
-                            .await?;
+                        let seq = self.publish(&self.subject, &public, e.event_id).await?;
+                        record(tx, e.event_id, public.event_id, seq).await?;
+                    }
+                    // Periodic evaluation (issue 12): every evaluation and every correction.
+                    Event::PeriodEvaluated(_) | Event::PeriodEvaluationCorrected(_) => {
+                        let source = match &e.event {
+                            Event::PeriodEvaluated(data) => PeriodSource::Evaluated(data),
+                            Event::PeriodEvaluationCorrected(data) => PeriodSource::Corrected(data),
+                            _ => continue,
+                        };
+                        if published(tx, e.event_id).await? {
+                            continue;
+                        }
+                        let f = match employees.get(&e.aggregate_id) {
+                            Some(f) => f.clone(),
+                            None => load_employee(tx, e.aggregate_id, stored.stream_seq).await?,
+                        };
+                        let public = PeriodEvaluatedV1::from_source(e.event_id, e.aggregate_id, e.occurred_at, source, &f);
+                        let seq = self.publish(&self.period_subject, &public, e.event_id).await?;
+                        record(tx, e.event_id, public.event_id, seq).await?;
                     }
                     _ => {}
                 }
@@ -140,4 +161,25 @@ async fn load_facts(tx: &mut PgConnection, appraisal: Uuid, stream_seq: u64) -> 
         .await?;
     let (cycle_id, year, unit) = row.ok_or_else(|| ProjectionError::Inconsistent { stream_seq, problem: format!("ScoreFinalized of appraisal {appraisal} that was never opened") })?;
     Ok(AppraisalFacts { cycle_id, year, unit })
+}
+
+/// Whether the event `source` was published already.
+async fn published(tx: &mut PgConnection, source: Uuid) -> Result<bool, ProjectionError> {
+    let done: Option<(Uuid,)> = sqlx::query_as("SELECT public_event_id FROM published WHERE source_event_id = $1").bind(source).fetch_optional(&mut *tx).await?;
+    Ok(done.is_some())
+}
+
+/// Records a publication, in the transaction that moves the checkpoint past its source.
+async fn record(tx: &mut PgConnection, source: Uuid, public: Uuid, seq: u64) -> Result<(), ProjectionError> {
+    sqlx::query("INSERT INTO published VALUES ($1, $2, $3)").bind(source).bind(public).bind(seq as i64).execute(&mut *tx).await?;
+    Ok(())
+}
+
+async fn load_employee(tx: &mut PgConnection, appraisal: Uuid, stream_seq: u64) -> Result<EmployeeFacts, ProjectionError> {
+    let row: Option<(Uuid, String, String)> = sqlx::query_as("SELECT cycle_id, employee_nip, unit FROM relay_appraisals WHERE appraisal_id = $1")
+        .bind(appraisal)
+        .fetch_optional(&mut *tx)
+        .await?;
+    let (cycle_id, employee_nip, unit) = row.ok_or_else(|| ProjectionError::Inconsistent { stream_seq, problem: format!("a periodic evaluation of appraisal {appraisal} that was never opened") })?;
+    Ok(EmployeeFacts { cycle_id, employee_nip, unit })
 }

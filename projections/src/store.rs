@@ -81,8 +81,9 @@ impl ReadStore {
 
     /// The serving generation of the projection `name`, creating generation 1 (its tables
     /// made by `migrator`) when there is none. A serving generation made by an earlier
-    /// version gets the migrations added since (an upgrade in place); the ones it has are
-    /// not run again.
+    /// version gets the migrations added since (an upgrade in place: they are additive, new
+    /// columns and tables filled from what the generation holds); the ones it has are not
+    /// run again.
     ///
     /// # Errors
     /// When the database fails.

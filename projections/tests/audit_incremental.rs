@@ -54,6 +54,9 @@ fn opened(cycle: Uuid) -> Event {
         employee: person(EMPLOYEE),
         rater: person(RATER),
         rater_superior: person(SUPERIOR),
+        period: skp_events::period::PeriodKind::None,
+        period_entry_days: 10,
+        utc_offset_hours: 7,
     })
 }
 
@@ -141,8 +144,8 @@ fn stored(aggregate_type: AggregateType, id: Uuid, story: Story) -> Vec<Vec<u8>>
                 aggregate_type,
                 aggregate_id: id,
                 version: n as u64 + 1,
+                schema_version: event.schema_version(),
                 event,
-                schema_version: 1,
                 occurred_at: datetime!(2026-02-01 08:00 UTC) + time::Duration::days(3 * n as i64),
                 actor: Actor { nip: nip(who), role },
                 command_id: command,
@@ -174,6 +177,9 @@ fn stream() -> (Vec<StoredEvent>, BTreeMap<Uuid, Vec<String>>) {
         plan_due: date!(2026 - 01 - 31),
         objection_window_days: 14,
         decision_window_days: 14,
+        period: skp_events::period::PeriodKind::None,
+        period_entry_days: 10,
+        utc_offset_hours: 7,
     });
     let mut appraisals: Vec<(Uuid, Vec<Vec<u8>>)> = Vec::new();
     let mut add = |story: Story, tamper: &dyn Fn(&mut Vec<Vec<u8>>)| {

@@ -61,6 +61,9 @@ fn appraisal(cycle: Uuid, employee: &'static str, unit: &str, results: Rating, b
         employee: person(employee, unit),
         rater: person(RATER, unit),
         rater_superior: person(SUPERIOR, "Sekretariat"),
+        period: skp_events::period::PeriodKind::None,
+        period_entry_days: 10,
+        utc_offset_hours: 7,
     };
     let predikat = skp_domain::predikat(results, behaviour);
     let score = ScoreGiven { results_rating: results, behaviour_rating: behaviour, predikat, notes: None, objection_due: at + Duration::days(14) };
@@ -161,7 +164,12 @@ fn stream() -> Stream {
         // baik, a pengembangan plan (counted nowhere in pembinaan).
         ("199303032019012003", unit_b, sesuai, sesuai, Some((3, date!(2027 - 06 - 01), vec![]))),
     ];
-    let cycle_opened = CycleOpened { organization: "BKPSDM Kota Contoh".into(), year: 2026, plan_due: date!(2026 - 01 - 31), objection_window_days: 14, decision_window_days: 14 };
+    let cycle_opened = CycleOpened { organization: "BKPSDM Kota Contoh".into(), year: 2026, plan_due: date!(2026 - 01 - 31), objection_window_days: 14,
+        decision_window_days: 14,
+        period: skp_events::period::PeriodKind::None,
+        period_entry_days: 10,
+        utc_offset_hours: 7,
+    };
     let opening = sealed(AggregateType::Cycle, cycle, vec![(START - Duration::days(300), ADMIN, ActorRole::Admin, Event::CycleOpened(cycle_opened))]);
     let mut all: Vec<(OffsetDateTime, usize, Vec<u8>)> = opening.into_iter().map(|b| (START - Duration::days(300), 0, b)).collect();
     let (mut appraisal_bodies, mut plans) = (BTreeMap::new(), BTreeMap::new());

@@ -1,5 +1,6 @@
 //! The commands on an appraisal, each the intent of one person.
 
+use skp_events::period::PeriodId;
 use skp_events::values::{FeedbackAbout, ForumOutcome, Person, PlannedResult};
 use skp_events::voices::{Evaluator, Expectation, PeriodRef};
 use skp_events::Rating;
@@ -128,6 +129,29 @@ pub enum AppraisalCommand {
         /// At most ten.
         evaluators: Vec<Evaluator>,
     },
+    // Periodic evaluation (issue 12).
+    /// Evaluate one ended period (rater).
+    EvaluatePeriod {
+        /// The period.
+        period: PeriodId,
+        /// Results rating in the period.
+        results_rating: Rating,
+        /// Behaviour rating in the period.
+        behaviour_rating: Rating,
+        /// Notes.
+        notes: Option<String>,
+    },
+    /// Correct a period's evaluation within the entry window (rater).
+    CorrectPeriod {
+        /// The period.
+        period: PeriodId,
+        /// The results rating that stands after the correction.
+        results_rating: Rating,
+        /// The behaviour rating that stands after the correction.
+        behaviour_rating: Rating,
+        /// Why.
+        reason: String,
+    },
 }
 
 /// The kind of a command, without its values: what permissions and status depend on.
@@ -168,6 +192,11 @@ pub enum CommandKind {
     SelfAssess,
     /// See [`AppraisalCommand::NominateEvaluators`].
     NominateEvaluators,
+    // Periodic evaluation (issue 12).
+    /// See [`AppraisalCommand::EvaluatePeriod`].
+    EvaluatePeriod,
+    /// See [`AppraisalCommand::CorrectPeriod`].
+    CorrectPeriod,
 }
 
 impl CommandKind {
@@ -191,6 +220,8 @@ impl CommandKind {
             CommandKind::AcknowledgeDialogue => "acknowledge_dialogue",
             CommandKind::SelfAssess => "self_assess",
             CommandKind::NominateEvaluators => "nominate_evaluators",
+            CommandKind::EvaluatePeriod => "evaluate_period",
+            CommandKind::CorrectPeriod => "correct_period_evaluation",
         }
     }
 }
@@ -216,6 +247,8 @@ impl AppraisalCommand {
             AppraisalCommand::AcknowledgeDialogue { .. } => CommandKind::AcknowledgeDialogue,
             AppraisalCommand::SelfAssess { .. } => CommandKind::SelfAssess,
             AppraisalCommand::NominateEvaluators { .. } => CommandKind::NominateEvaluators,
+            AppraisalCommand::EvaluatePeriod { .. } => CommandKind::EvaluatePeriod,
+            AppraisalCommand::CorrectPeriod { .. } => CommandKind::CorrectPeriod,
         }
     }
 }
@@ -236,6 +269,6 @@ mod tests {
     #[test]
     fn every_kind_has_its_own_name() {
         let names: HashSet<_> = KINDS.into_iter().chain([CommandKind::Open]).map(CommandKind::as_str).collect();
-        assert_eq!(names.len(), 17);
+        assert_eq!(names.len(), KINDS.len() + 1);
     }
 }

@@ -50,7 +50,8 @@ pub fn decide_lazily(
     Ok(Decision::Record { event, role })
 }
 
-fn event_for(state: &Appraisal, body: &AppraisalCommand, ctx: &Ctx) -> Result<Event, DomainError> {
+/// The event of a command already authorized, or the rule its values break.
+pub(super) fn event_for(state: &Appraisal, body: &AppraisalCommand, ctx: &Ctx) -> Result<Event, DomainError> {
     use AppraisalCommand as C;
     Ok(match body {
         C::Open { .. } => return Err(DomainError::AlreadyExists { what: "appraisal" }),
@@ -98,6 +99,13 @@ fn event_for(state: &Appraisal, body: &AppraisalCommand, ctx: &Ctx) -> Result<Ev
             voices::self_assess(state, period, *results_rating, *behaviour_rating, narrative)?
         }
         C::NominateEvaluators { evaluators } => voices::nominate(state, evaluators)?,
+        // Periodic evaluation (issue 12).
+        C::EvaluatePeriod { period, results_rating, behaviour_rating, notes } => {
+            super::periodic::evaluate(state, *period, *results_rating, *behaviour_rating, notes, ctx)?
+        }
+        C::CorrectPeriod { period, results_rating, behaviour_rating, reason } => {
+            super::periodic::correct(state, *period, *results_rating, *behaviour_rating, reason, ctx)?
+        }
     })
 }
 

@@ -5,10 +5,12 @@
 //! - [`rules`]: who may do what, when (404, 403, 409);
 //! - [`decide`]: values (422) and the event; [`open`]: opening; [`plan`]: plan rules;
 //! - [`voices`]: expectations, dialogues, self-assessments and nominated evaluators.
+//! - [`periodic`]: periodic evaluation and its corrections.
 
 pub mod command;
 pub mod decide;
 pub mod open;
+pub mod periodic;
 pub mod plan;
 pub mod rules;
 pub mod state;
@@ -17,6 +19,7 @@ pub mod voices;
 pub use command::{AppraisalCommand, Command, CommandKind};
 pub use decide::{decide, decide_lazily};
 pub use open::{decide_open, OpenAppraisal};
+pub use periodic::{decide_period, PeriodRecord};
 pub use rules::authorize;
 pub use state::{evolve, status_after, Appraisal, Status, UnknownStatus};
 

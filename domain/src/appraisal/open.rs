@@ -57,6 +57,9 @@ pub fn decide_open(state: &Appraisal, cycle: &Cycle, command: &OpenAppraisal, ct
             employee: command.employee.clone(),
             rater: command.rater.clone(),
             rater_superior: command.rater_superior.clone(),
+            period: config.period,
+            period_entry_days: config.period_entry_days,
+            utc_offset_hours: config.utc_offset_hours,
         }),
         role: ActorRole::Admin,
     })

@@ -14,7 +14,8 @@ use time::format_description::well_known::Rfc3339;
 /// status allows `kind` now; returns the role in which the caller acts.
 ///
 /// # Errors
-/// 404 `not_found`, 403 `forbidden`, 409 `invalid_transition` or `objection_window_open`.
+/// 404 `not_found`, 403 `forbidden`, 409 `invalid_transition`, `objection_window_open` or
+/// (a score in a cycle with periods) `periods_pending`.
 pub fn authorize(state: &Appraisal, kind: CommandKind, ctx: &Ctx) -> Result<ActorRole, DomainError> {
     let Some(opened) = &state.opened else {
         return Err(DomainError::NotFound { what: "appraisal" });
@@ -43,6 +44,7 @@ pub fn role_for(state: &Appraisal, opened: &AppraisalOpened, kind: CommandKind, 
             allow(is_employee, ActorRole::Employee, "only the appraised employee may do this")
         }
         ReturnPlan | AgreeTargets | Score => allow(is_rater, ActorRole::Rater, "only the appraisal's rater may do this"),
+        EvaluatePeriod | CorrectPeriod => allow(is_rater, ActorRole::Rater, "only the appraisal's rater evaluates its periods"),
         Finalize if is_rater => Ok(ActorRole::Rater),
         Finalize => allow(
             caller.admin && !is_employee,
@@ -97,6 +99,8 @@ fn check_status(state: &Appraisal, kind: CommandKind, ctx: &Ctx) -> Result<(), D
         AcknowledgeDialogue => &[TargetsAgreed, Scored, Accepted, Objected, Resolved],
         SelfAssess => &[TargetsAgreed],
         NominateEvaluators => &[Opened, PlanDrafted, PlanSubmitted, PlanReturned, TargetsAgreed],
+        // Periodic evaluation (issue 12).
+        EvaluatePeriod | CorrectPeriod => &[TargetsAgreed],
     };
     if kind == SelfAssess && state.score.is_some() {
         return Err(DomainError::conflict("already_evaluated", "the rater has already scored: a self-assessment comes before the score"));
@@ -106,6 +110,9 @@ fn check_status(state: &Appraisal, kind: CommandKind, ctx: &Ctx) -> Result<(), D
     }
     if !allowed.contains(&state.status) {
         return Err(DomainError::InvalidTransition { command: kind.as_str(), status: state.status });
+    }
+    if kind == Score {
+        super::periodic::check_none_pending(state, ctx.now)?;
     }
     if let (Finalize, Scored, Some((score, _))) = (kind, state.status, &state.score) {
         if ctx.now <= score.objection_due {
@@ -145,6 +152,7 @@ mod tests {
             HoldDialogue | SelfAssess => &[TargetsAgreed],
             AcknowledgeDialogue => &[TargetsAgreed, Scored, Accepted, Objected, Resolved],
             NominateEvaluators => &[Opened, PlanDrafted, PlanSubmitted, PlanReturned, TargetsAgreed],
+            EvaluatePeriod | CorrectPeriod => &[TargetsAgreed],
         }
     }
 
@@ -153,7 +161,7 @@ mod tests {
     fn callers() -> [(Who, &'static [CommandKind]); 8] {
         [
             (employee(), &[DraftPlan, SubmitPlan, RecordRealisation, Accept, Object, AcknowledgeDialogue, SelfAssess]),
-            (rater(), &[ReturnPlan, AgreeTargets, GiveFeedback, Score, Finalize, SetExpectations, HoldDialogue, NominateEvaluators]),
+            (rater(), &[ReturnPlan, AgreeTargets, GiveFeedback, Score, Finalize, SetExpectations, HoldDialogue, NominateEvaluators, EvaluatePeriod, CorrectPeriod]),
             (superior(), &[GiveFeedback, ResolveForum]),
             (peer(), &[GiveFeedback]),
             (nominee(), &[GiveFeedback]),

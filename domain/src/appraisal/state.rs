@@ -1,10 +1,13 @@
 //! The appraisal's state, rebuilt from its events by [`Appraisal::apply`]. The same code
 //! serves commands, `replay ?as_of` and inspectors.
 
+use super::periodic::PeriodRecord;
 use super::voices::Voices;
 use skp_events::data::{AppraisalOpened, ForumResolved, ScoreFinalized, ScoreGiven, ScoreObjected};
+use skp_events::period::PeriodId;
 use skp_events::values::PlannedResult;
 use skp_events::{Envelope, Event};
+use std::collections::BTreeMap;
 use std::fmt;
 use time::OffsetDateTime;
 use uuid::Uuid;
@@ -144,6 +147,8 @@ pub struct Appraisal {
     pub final_score: Option<(ScoreFinalized, Stamp)>,
     /// Expectations, dialogues, self-assessments and nominated evaluators (issue 13).
     pub voices: Voices,
+    /// Periodic evaluations by period, each with its corrections (issue 12).
+    pub periods: BTreeMap<PeriodId, PeriodRecord>,
 }
 
 impl Appraisal {
@@ -181,7 +186,7 @@ impl Appraisal {
             Event::ScoreObjected(objection) => self.objection = Some((objection.clone(), stamp)),
             Event::ForumResolved(forum) => self.forum = Some((forum.clone(), stamp)),
             Event::ScoreFinalized(done) => self.final_score = Some((done.clone(), stamp)),
-            Event::PlanSubmitted(_) | Event::PlanReturned(_) | Event::CycleOpened(_) => {}
+            Event::PlanSubmitted(_) | Event::PlanReturned(_) | Event::CycleOpened(_) | Event::UnitCapaianSet(_) => {}
             // Voices beyond the rater (issue 13); the survey's events belong to the survey.
             Event::ExpectationsSet(_)
             | Event::DialogueHeld(_)
@@ -197,6 +202,15 @@ impl Appraisal {
             | Event::ActionConfirmed(_)
             | Event::ImprovementReviewed(_)
             | Event::FollowUpDecided(_) => {}
+            // Periodic evaluation (issue 12).
+            Event::PeriodEvaluated(evaluated) => {
+                self.periods.insert(evaluated.period, PeriodRecord { evaluated: (evaluated.clone(), stamp), corrections: Vec::new() });
+            }
+            Event::PeriodEvaluationCorrected(corrected) => {
+                if let Some(record) = self.periods.get_mut(&corrected.period) {
+                    record.corrections.push((corrected.clone(), stamp));
+                }
+            }
         }
     }
 
@@ -237,6 +251,8 @@ pub fn status_after(current: Status, event: &Event) -> Status {
         | Event::ActionConfirmed(_)
         | Event::ImprovementReviewed(_)
         | Event::FollowUpDecided(_) => current,
+        // Periodic evaluation (issue 12) never moves it either.
+        Event::PeriodEvaluated(_) | Event::PeriodEvaluationCorrected(_) | Event::UnitCapaianSet(_) => current,
     }
 }
 
@@ -332,6 +348,7 @@ mod tests {
             forum: Some((forum.clone(), stamp(13))),
             final_score: Some((done.clone(), stamp(14))),
             voices: Voices::default(),
+            periods: BTreeMap::new(),
         };
         assert_eq!(state, expected);
         assert_eq!(state.score.as_ref().map(|(s, _)| s.predikat), Some(Predikat::ButuhPerbaikan));

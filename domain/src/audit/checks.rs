@@ -1,4 +1,5 @@
-//! The six checks of docs/domain.md's "Fairness: what the audit proves", one function each.
+//! The first six checks of docs/domain.md's "Fairness: what the audit proves", one function each
+//! (check 7, `periods_complete`, is in `periods.rs`).
 //! Every check reads the history alone and lists the events it rests on: all it examined
 //! when it passes, the offending ones (and what they were compared with) when it fails.
 
@@ -16,25 +17,25 @@ use uuid::Uuid;
 
 /// What a check found while it ran.
 #[derive(Debug, Default)]
-struct Review {
+pub(super) struct Review {
     examined: Vec<Uuid>,
     problems: Vec<String>,
     offenders: Vec<Uuid>,
 }
 
 impl Review {
-    fn saw(&mut self, ids: impl IntoIterator<Item = Uuid>) {
+    pub(super) fn saw(&mut self, ids: impl IntoIterator<Item = Uuid>) {
         self.examined.extend(ids);
     }
 
-    fn problem(&mut self, text: String, ids: impl IntoIterator<Item = Uuid>) {
+    pub(super) fn problem(&mut self, text: String, ids: impl IntoIterator<Item = Uuid>) {
         if !self.problems.contains(&text) {
             self.problems.push(text);
         }
         self.offenders.extend(ids);
     }
 
-    fn finish(self, name: &'static str, history: &History<'_>, passed_detail: impl FnOnce() -> String) -> Check {
+    pub(super) fn finish(self, name: &'static str, history: &History<'_>, passed_detail: impl FnOnce() -> String) -> Check {
         if self.problems.is_empty() {
             let event_ids = history.in_stored_order(self.examined);
             Check { name, passed: true, detail: passed_detail(), event_ids }
@@ -45,7 +46,7 @@ impl Review {
     }
 }
 
-fn not_applicable(name: &'static str, why: &str) -> Check {
+pub(super) fn not_applicable(name: &'static str, why: &str) -> Check {
     Check { name, passed: true, detail: format!("not applicable yet: {why}"), event_ids: vec![] }
 }
 

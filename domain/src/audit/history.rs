@@ -2,7 +2,8 @@
 //! stored position, and the wording the checks share.
 
 use skp_events::data::{
-    AppraisalOpened, Empty, FeedbackGiven, ForumResolved, ScoreFinalized, ScoreGiven, ScoreObjected,
+    AppraisalOpened, Empty, FeedbackGiven, ForumResolved, PeriodEvaluated, PeriodEvaluationCorrected, ScoreFinalized,
+    ScoreGiven, ScoreObjected,
 };
 use skp_events::voices::{DialogueAcknowledged, DialogueHeld, EvaluatorsNominated, SelfAssessed};
 use skp_events::{ActorRole, Envelope, Event, Rating};
@@ -63,6 +64,8 @@ pickers! {
     dialogue: DialogueHeld(DialogueHeld);
     acknowledged: DialogueAcknowledged(DialogueAcknowledged);
     self_assessed: SelfAssessed(SelfAssessed);
+    period_evaluated: PeriodEvaluated(PeriodEvaluated);
+    period_corrected: PeriodEvaluationCorrected(PeriodEvaluationCorrected);
 }
 
 /// An appraisal's envelopes in stored order.

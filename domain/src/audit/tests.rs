@@ -92,6 +92,9 @@ fn opening() -> AppraisalOpened {
         employee: person(EMPLOYEE, "Siti Rahmawati"),
         rater: person(RATER, "Bambang Sutrisno"),
         rater_superior: person(SUPERIOR, "Dewi Lestari"),
+        period: skp_events::period::PeriodKind::None,
+        period_entry_days: 10,
+        utc_offset_hours: 7,
     }
 }
 
@@ -245,7 +248,9 @@ fn a_whole_disputed_year_is_fair_and_every_check_names_the_events_it_rests_on() 
     assert_eq!(ids(PREDIKAT_MATCHES_MATRIX), [id(6), id(8), id(9)]);
     assert_eq!(ids(WITHIN_WINDOWS), [id(1), id(6), id(7), id(8)]);
     assert_eq!(ids(FINAL_MATCHES_DECISION), [id(1), id(8), id(9)]);
-    assert!(report.checks.iter().all(|c| c.passed && !c.detail.starts_with("not applicable")));
+    assert!(report.checks[..6].iter().all(|c| c.passed && !c.detail.starts_with("not applicable")));
+    let periods = check(&report, PERIODS_COMPLETE);
+    assert!(periods.passed && periods.detail.starts_with("not applicable: the cycle evaluates annually only"), "{periods:?}");
 }
 
 #[test]
@@ -270,7 +275,8 @@ fn checks_with_nothing_to_look_at_yet_pass_as_not_applicable_without_events() {
     for name in &CHECKS[1..] {
         let check = check(&report, name);
         assert!(check.passed && check.event_ids.is_empty(), "{check:?}");
-        assert!(check.detail.starts_with("not applicable yet"), "{check:?}");
+        let not_yet = if *name == PERIODS_COMPLETE { "not applicable: the cycle evaluates annually only" } else { "not applicable yet" };
+        assert!(check.detail.starts_with(not_yet), "{check:?}");
     }
 }
 
@@ -291,6 +297,7 @@ fn the_names_of_checks_and_verdicts_are_stable() {
         "predikat_matches_matrix",
         "within_windows",
         "final_matches_decision",
+        "periods_complete",
     ];
     assert_eq!(CHECKS, expected);
     assert_eq!((Verdict::Fair.as_str(), Verdict::Findings(vec![]).as_str()), ("fair", "findings"));

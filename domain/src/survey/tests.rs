@@ -65,7 +65,7 @@ fn a_nominated_evaluator_answers_for_all_seven_values_in_the_relation_nominated(
 
 #[test]
 fn an_evaluator_answers_once_per_period() {
-    let appraisal = nominated_and_agreed();
+    let appraisal = appraisal(with_nominations(in_cycle(skp_events::period::PeriodKind::Monthly, until(Status::TargetsAgreed))));
     let survey = answered(vec![(peer(), "2025-03", all(SesuaiEkspektasi))]);
     let refused = decide_as(&survey, &appraisal, &rate("2025-03", all(DiAtasEkspektasi)), &peer()).expect_err("refused");
     assert_eq!(refused.code(), "already_rated");

@@ -240,6 +240,7 @@ async fn seed(args: SeedArgs) -> ExitCode {
                 "seeded cycle {} at {}: {} appraisals, {} commands, {} new events in {:.1} s{already}",
                 summary.cycle_id, args.api, summary.appraisals, summary.commands, summary.new_events, summary.seconds
             ));
+            say(&format!("seeded monthly cycle {} (periodic evaluation): {} appraisals", summary.periodic_cycle_id, summary.periodic_appraisals));
             ExitCode::SUCCESS
         }
         Err(e) => fail("seed-demo", &chain(&e), 1),

@@ -59,14 +59,17 @@ pub fn summary(event_type: &str, data: &Value) -> String {
         format!("{} {}", field("nip"), field("name"))
     };
     let line = match event_type {
-        "CycleOpened" => format!(
-            "{} {}, plan due {}, objection window {} d, decision window {} d",
-            s("organization"),
-            s("year"),
-            s("plan_due"),
-            s("objection_window_days"),
-            s("decision_window_days")
-        ),
+        "CycleOpened" => {
+            let period = if has("period") { format!(", period {} ({} d entry, UTC+{})", s("period"), s("period_entry_days"), s("utc_offset_hours")) } else { String::new() };
+            format!(
+                "{} {}, plan due {}, objection window {} d, decision window {} d{period}",
+                s("organization"),
+                s("year"),
+                s("plan_due"),
+                s("objection_window_days"),
+                s("decision_window_days")
+            )
+        }
         "AppraisalOpened" => format!("cycle {}; employee {}; rater {}; rater superior {}", s("cycle_id"), person("employee"), person("rater"), person("rater_superior")),
         "PlanDrafted" => {
             let results = data.get("results").and_then(Value::as_array);
@@ -133,6 +136,16 @@ pub fn summary(event_type: &str, data: &Value) -> String {
         "ActionConfirmed" => s("action_id"),
         "ImprovementReviewed" => format!("outcome {}: {}", s("outcome"), s("basis")),
         "FollowUpDecided" => format!("measure {}: {}", s("measure"), s("basis")),
+        // Periodic evaluation and unit capaian (issue 12).
+        "PeriodEvaluated" => format!("{}: results {}, behaviour {} -> predikat {}", s("period"), s("results_rating"), s("behaviour_rating"), s("predikat")),
+        "PeriodEvaluationCorrected" => {
+            format!("{} corrected: results {}, behaviour {} -> predikat {}; reason: {}", s("period"), s("results_rating"), s("behaviour_rating"), s("predikat"), s("reason"))
+        }
+        "UnitCapaianSet" => {
+            let by = data.get("decided_by").and_then(|d| d.get("name")).and_then(Value::as_str).unwrap_or("-");
+            let reason = if has("reason") { format!("; reason: {}", s("reason")) } else { String::new() };
+            format!("{} {}: capaian {} (decided by {by}){reason}", s("unit"), s("period"), s("capaian"))
+        }
         _ => data.to_string(),
     };
     shorten(&line, 140)

@@ -1,6 +1,8 @@
 //! A sample payroll consumer of SKP's public events: settings, the agency's percentage
-//! table, the idempotent effect in PostgreSQL (tables made by `migrations/`) and the
-//! JetStream consumer loop. It depends on SKP only for the public event types
+//! table, the idempotent effects in PostgreSQL (tables made by `migrations/`: the yearly
+//! `tukin_adjustments` from finalized scores, the monthly `period_adjustments` from periodic
+//! evaluations, [`periods`]) and the JetStream consumer loop (one durable consumer per
+//! subject). It depends on SKP only for the public event types
 //! (`skp_events::public`), as another team's service would.
 //!
 //! The library does not log by itself: it *reports* what it did through a callback
@@ -13,7 +15,7 @@ use async_nats::jetstream::{
     AckKind,
 };
 use futures::StreamExt;
-use skp_events::public::ScoreFinalizedV1;
+use skp_events::public::{PeriodEvaluatedV1, ScoreFinalizedV1};
 use skp_events::Predikat;
 use sqlx::postgres::PgPoolOptions;
 use sqlx::PgPool;
@@ -27,6 +29,10 @@ pub mod nats;
 /// The example table used when `PAYROLL_TABLE` is not set. It is only an example: there is
 /// no national table; every agency sets its own Tukin/TPP percentages per predikat.
 pub const EXAMPLE_TABLE: &str = "sangat_baik=100,baik=100,butuh_perbaikan=80,kurang=60,sangat_kurang=50";
+
+pub mod periods;
+
+pub use periods::apply_period_event;
 
 /// How many messages one pull asks for.
 const BATCH: usize = 50;
@@ -145,6 +151,8 @@ pub struct Settings {
     pub schema: String,
     /// `PAYROLL_CONSUMER`: the durable consumer's name.
     pub durable: String,
+    /// `PAYROLL_PERIOD_CONSUMER`: the durable consumer of periodic evaluations.
+    pub period_durable: String,
     /// `PAYROLL_TABLE`: the agency's percentages.
     pub table: PercentTable,
 }
@@ -173,14 +181,18 @@ impl Settings {
             prefix: get("SKP_PUBLIC_PREFIX", "skp.public"),
             schema: get("PAYROLL_SCHEMA", "payroll_sample"),
             durable: get("PAYROLL_CONSUMER", "payroll_sample"),
+            period_durable: get("PAYROLL_PERIOD_CONSUMER", "payroll_sample_periods"),
             table: PercentTable::parse(&get("PAYROLL_TABLE", EXAMPLE_TABLE)).map_err(|e| SampleError::Config(format!("PAYROLL_TABLE: {e}")))?,
         };
         if !valid_schema(&settings.schema) {
             return Err(SampleError::Config(format!("PAYROLL_SCHEMA {:?} must match [a-z][a-z0-9_]{{0,39}}", settings.schema)));
         }
         let name_ok = |n: &str| !n.is_empty() && n.chars().all(|c| c.is_ascii_alphanumeric() || c == '_' || c == '-');
-        if !name_ok(&settings.durable) || !name_ok(&settings.stream) {
-            return Err(SampleError::Config("PAYROLL_CONSUMER and SKP_PUBLIC_STREAM take letters, digits, '_' and '-'".into()));
+        if !name_ok(&settings.durable) || !name_ok(&settings.period_durable) || !name_ok(&settings.stream) {
+            return Err(SampleError::Config("PAYROLL_CONSUMER, PAYROLL_PERIOD_CONSUMER and SKP_PUBLIC_STREAM take letters, digits, '_' and '-'".into()));
+        }
+        if settings.durable == settings.period_durable {
+            return Err(SampleError::Config("PAYROLL_CONSUMER and PAYROLL_PERIOD_CONSUMER must differ (one durable consumer per subject)".into()));
         }
         if settings.prefix.is_empty() || settings.prefix.contains(|c: char| c.is_whitespace() || c == '*' || c == '>') {
             return Err(SampleError::Config(format!("SKP_PUBLIC_PREFIX {:?} is not a subject prefix", settings.prefix)));
@@ -192,6 +204,62 @@ impl Settings {
     pub fn subject(&self) -> String {
         format!("{}.score.finalized.v1", self.prefix)
     }
+
+    /// The subject of periodic evaluations: `<prefix>.period.evaluated.v1`.
+    pub fn period_subject(&self) -> String {
+        format!("{}.period.evaluated.v1", self.prefix)
+    }
+}
+
+/// A public event the sample consumes, decoded by its subject.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum PublicEvent {
+    /// `skp.public.score.finalized.v1`.
+    ScoreFinalized(ScoreFinalizedV1),
+    /// `skp.public.period.evaluated.v1`.
+    PeriodEvaluated(PeriodEvaluatedV1),
+}
+
+impl PublicEvent {
+    /// Decodes a message of `subject`: a period evaluation on `….period.evaluated.v1`, a
+    /// finalized score otherwise.
+    ///
+    /// # Errors
+    /// When the payload is not the subject's event.
+    pub fn decode(subject: &str, payload: &[u8]) -> Result<Self, serde_json::Error> {
+        if subject.ends_with(".period.evaluated.v1") {
+            serde_json::from_slice(payload).map(PublicEvent::PeriodEvaluated)
+        } else {
+            serde_json::from_slice(payload).map(PublicEvent::ScoreFinalized)
+        }
+    }
+
+    /// The public event's id (the idempotency key).
+    pub fn event_id(&self) -> Uuid {
+        match self {
+            PublicEvent::ScoreFinalized(e) => e.event_id,
+            PublicEvent::PeriodEvaluated(e) => e.event_id,
+        }
+    }
+
+    /// The predikat the event carries.
+    pub fn predikat(&self) -> Predikat {
+        match self {
+            PublicEvent::ScoreFinalized(e) => e.predikat,
+            PublicEvent::PeriodEvaluated(e) => e.predikat,
+        }
+    }
+
+    /// Applies it: [`apply_event`] or [`apply_period_event`].
+    ///
+    /// # Errors
+    /// When PostgreSQL fails.
+    pub async fn apply(&self, pool: &PgPool, schema: &str, table: &PercentTable) -> Result<bool, sqlx::Error> {
+        match self {
+            PublicEvent::ScoreFinalized(e) => apply_event(pool, schema, table, e).await,
+            PublicEvent::PeriodEvaluated(e) => apply_period_event(pool, schema, table, e).await,
+        }
+    }
 }
 
 /// The schema name goes into SQL text (identifiers cannot be bound), so it is checked.
@@ -202,7 +270,7 @@ fn valid_schema(schema: &str) -> bool {
         && chars.all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '_')
 }
 
-fn checked_schema(schema: &str) -> Result<&str, sqlx::Error> {
+pub(crate) fn checked_schema(schema: &str) -> Result<&str, sqlx::Error> {
     if valid_schema(schema) {
         Ok(schema)
     } else {
@@ -320,7 +388,7 @@ pub enum Outcome<'a> {
         /// The message's sequence in the stream.
         stream_seq: u64,
         /// The event.
-        event: &'a ScoreFinalizedV1,
+        event: &'a PublicEvent,
         /// The percentage recorded.
         percent: u8,
     },
@@ -329,9 +397,9 @@ pub enum Outcome<'a> {
         /// The message's sequence in the stream.
         stream_seq: u64,
         /// The event.
-        event: &'a ScoreFinalizedV1,
+        event: &'a PublicEvent,
     },
-    /// A message that is not a `ScoreFinalizedV1`: terminated, never delivered again.
+    /// A message that is not the event of its subject: terminated, never delivered again.
     Undecodable {
         /// The message's sequence in the stream.
         stream_seq: u64,
@@ -452,7 +520,7 @@ async fn handle(
     report: &mut impl FnMut(Outcome<'_>),
 ) -> Result<(), SampleError> {
     let stream_seq = message.info().map(|info| info.stream_sequence).unwrap_or_default();
-    let event: ScoreFinalizedV1 = match serde_json::from_slice(&message.payload) {
+    let event = match PublicEvent::decode(message.subject.as_str(), &message.payload) {
         Ok(event) => event,
         Err(e) => {
             // Retrying cannot help: the same bytes will fail to decode every time, and a
@@ -469,17 +537,17 @@ async fn handle(
             return Ok(());
         }
     };
-    match apply_event(pool, schema, table, &event).await {
+    match event.apply(pool, schema, table).await {
         Ok(true) => {
             summary.applied += 1;
-            report(Outcome::Applied { stream_seq, event: &event, percent: table.percent(event.predikat) });
+            report(Outcome::Applied { stream_seq, event: &event, percent: table.percent(event.predikat()) });
         }
         Ok(false) => {
             summary.already_applied += 1;
             report(Outcome::AlreadyApplied { stream_seq, event: &event });
         }
         Err(e) => {
-            report(Outcome::NotApplied { stream_seq, event_id: event.event_id, error: &e.to_string() });
+            report(Outcome::NotApplied { stream_seq, event_id: event.event_id(), error: &e.to_string() });
             // Nothing was committed: ask for a redelivery a little later.
             if let Err(nak) = message.ack_with(AckKind::Nak(Some(RETRY_AFTER))).await {
                 report(Outcome::AckFailed { stream_seq, error: &nak.to_string() });
@@ -499,8 +567,9 @@ async fn handle(
     Ok(())
 }
 
-/// Connects to NATS and PostgreSQL, creates the tables if missing, opens the durable
-/// consumer and runs [`run_consumer`].
+/// Connects to NATS and PostgreSQL, creates the tables if missing, opens the two durable
+/// consumers (finalized scores, periodic evaluations) and runs [`run_consumer`] on both
+/// together; returns their summed counts.
 ///
 /// # Errors
 /// See [`SampleError`].
@@ -509,8 +578,23 @@ pub async fn run(settings: &Settings, mode: Mode, shutdown: impl Future<Output =
     let js = jetstream::new(client);
     let pool = PgPoolOptions::new().max_connections(4).acquire_timeout(Duration::from_secs(5)).connect(&settings.database_url).await?;
     ensure_schema(&pool, &settings.schema).await?;
-    let consumer = durable_consumer(&js, &settings.stream, &settings.durable, &settings.subject()).await?;
-    let summary = run_consumer(&consumer, &pool, &settings.schema, &settings.table, mode, shutdown, report).await;
+    let scores = durable_consumer(&js, &settings.stream, &settings.durable, &settings.subject()).await?;
+    let periods = durable_consumer(&js, &settings.stream, &settings.period_durable, &settings.period_subject()).await?;
+    // Both consumers in this task: the shutdown future shared, the reports taken in turn
+    // (a report is a plain call, never held across an await).
+    let shutdown = futures::FutureExt::shared(Box::pin(shutdown));
+    let report = std::cell::RefCell::new(report);
+    let each = |outcome: Outcome<'_>| (*report.borrow_mut())(outcome);
+    let (yearly, monthly) = futures::future::join(
+        run_consumer(&scores, &pool, &settings.schema, &settings.table, mode, shutdown.clone(), each),
+        run_consumer(&periods, &pool, &settings.schema, &settings.table, mode, shutdown, each),
+    )
+    .await;
     pool.close().await;
-    summary
+    let (yearly, monthly) = (yearly?, monthly?);
+    Ok(Summary {
+        applied: yearly.applied + monthly.applied,
+        already_applied: yearly.already_applied + monthly.already_applied,
+        terminated: yearly.terminated + monthly.terminated,
+    })
 }

@@ -1,8 +1,9 @@
 //! `skp-payroll-sample`: a sample payroll consumer of SKP's public events.
 //!
-//! It reads `skp.public.score.finalized.v1` from `SKP_PUBLIC` with a durable pull consumer
-//! and records, for each employee and year, the Tukin/TPP percentage that the agency's own
-//! table gives the finalized predikat, idempotently (see this crate's `README.md`).
+//! It reads `skp.public.score.finalized.v1` and `skp.public.period.evaluated.v1` from
+//! `SKP_PUBLIC` with a durable pull consumer each and records, for each employee and year
+//! and for each employee and period, the Tukin/TPP percentage that the agency's own table
+//! gives the predikat, idempotently (see this crate's `README.md`).
 //!
 //! ```text
 //! skp-payroll-sample [--once]
@@ -11,16 +12,18 @@
 //! `--once` handles what is waiting and exits; without it the consumer runs until SIGINT
 //! or SIGTERM. The logic is the library, `skp_payroll_sample`.
 
-use skp_payroll_sample::{self as payroll, Mode, Outcome, Settings};
+use skp_payroll_sample::{self as payroll, Mode, Outcome, PublicEvent, Settings};
 use std::process::ExitCode;
 
 const USAGE: &str = "usage: skp-payroll-sample [--once]
 
-Consumes skp.public.score.finalized.v1 and records each employee's Tukin/TPP percentage.
+Consumes skp.public.score.finalized.v1 and skp.public.period.evaluated.v1 and records each
+employee's Tukin/TPP percentage per year and per period.
   --once   handle the events waiting now, then exit (default: run until SIGINT/SIGTERM)
 
-Environment: SKP_NATS_URL (and SKP_NATS_* credential and TLS), SKP_DATABASE_URL, SKP_PUBLIC_STREAM, SKP_PUBLIC_PREFIX,
-PAYROLL_SCHEMA, PAYROLL_CONSUMER, PAYROLL_TABLE (see services/payroll-sample/README.md).";
+Environment: SKP_NATS_URL (and SKP_NATS_* credential and TLS), SKP_DATABASE_URL, SKP_PUBLIC_STREAM,
+SKP_PUBLIC_PREFIX, PAYROLL_SCHEMA, PAYROLL_CONSUMER, PAYROLL_PERIOD_CONSUMER, PAYROLL_TABLE (see
+services/payroll-sample/README.md).";
 
 #[tokio::main]
 async fn main() -> ExitCode {
@@ -48,7 +51,7 @@ async fn main() -> ExitCode {
         }
     };
     tracing::info!(stream = %settings.stream, subject = %settings.subject(), consumer = %settings.durable,
-        schema = %settings.schema, table = %settings.table, ?mode, "payroll sample consumer starting");
+        period_subject = %settings.period_subject(), period_consumer = %settings.period_durable, schema = %settings.schema, table = %settings.table, ?mode, "payroll sample consumer starting");
     match payroll::run(&settings, mode, shutdown_signal(), log).await {
         Ok(summary) => {
             tracing::info!(applied = summary.applied, already_applied = summary.already_applied, terminated = summary.terminated, "payroll sample consumer stopped");
@@ -85,11 +88,14 @@ fn chain(error: &dyn std::error::Error) -> String {
 /// database, and the appraisal id is enough to find the row.
 fn log(outcome: Outcome<'_>) {
     match outcome {
-        Outcome::Applied { stream_seq, event, percent } => tracing::info!(
+        Outcome::Applied { stream_seq, event: PublicEvent::ScoreFinalized(event), percent } => tracing::info!(
             stream_seq, event_id = %event.event_id, appraisal_id = %event.appraisal_id, year = event.year,
             predikat = event.predikat.as_str(), percent, "adjustment recorded"),
+        Outcome::Applied { stream_seq, event: PublicEvent::PeriodEvaluated(event), percent } => tracing::info!(
+            stream_seq, event_id = %event.event_id, appraisal_id = %event.appraisal_id, period = %event.period,
+            corrected = event.corrected, predikat = event.predikat.as_str(), percent, "period adjustment recorded"),
         Outcome::AlreadyApplied { stream_seq, event } => {
-            tracing::info!(stream_seq, event_id = %event.event_id, "already applied (redelivery or duplicate); nothing changed");
+            tracing::info!(stream_seq, event_id = %event.event_id(), "already applied (redelivery or duplicate); nothing changed");
         }
         Outcome::Undecodable { stream_seq, error } => {
             tracing::error!(stream_seq, error, "undecodable message terminated (it stays in the stream for inspection)");

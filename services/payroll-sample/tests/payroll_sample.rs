@@ -10,10 +10,11 @@
 use async_nats::jetstream::{self, context::Publish};
 use skp_payroll_sample::{self as payroll, Mode, Outcome, PercentTable, Settings, Summary};
 use skp_events::ids::SKP_NAMESPACE;
-use skp_events::public::ScoreFinalizedV1;
+use skp_events::period::PeriodId;
+use skp_events::public::{PeriodEvaluatedV1, ScoreFinalizedV1};
 use skp_events::values::FinalizedVia;
 use skp_events::{Predikat, Rating};
-use skp_projections::relay::{score_finalized_subject, RelayProjection};
+use skp_projections::relay::{period_evaluated_subject, score_finalized_subject, RelayProjection};
 use std::collections::HashMap;
 use std::time::Duration;
 use time::macros::datetime;
@@ -54,14 +55,15 @@ impl Isolated {
             ("SKP_PUBLIC_PREFIX", format!("test{tag}.skp.public")),
             ("PAYROLL_SCHEMA", format!("payroll_t{tag}")),
             ("PAYROLL_CONSUMER", format!("payroll_{tag}")),
+            ("PAYROLL_PERIOD_CONSUMER", format!("payroll_{tag}_periods")),
             ("PAYROLL_TABLE", TABLE.to_owned()),
         ]);
         Self { settings: Settings::from_lookup(|name| vars.get(name).cloned()).unwrap() }
     }
 
-    /// The settings of another durable consumer on the same stream and tables.
+    /// The settings of other durable consumers on the same stream and tables.
     fn with_durable(&self, durable: &str) -> Settings {
-        Settings { durable: durable.to_owned(), ..self.settings.clone() }
+        Settings { durable: durable.to_owned(), period_durable: format!("{durable}_periods"), ..self.settings.clone() }
     }
 }
 
@@ -240,5 +242,97 @@ fn percent_tables_name_every_predikat_once() {
     let defaults = Settings::from_lookup(|_| None).unwrap();
     assert_eq!((defaults.stream.as_str(), defaults.subject().as_str()), ("SKP_PUBLIC", "skp.public.score.finalized.v1"));
     assert_eq!((defaults.schema.as_str(), defaults.durable.as_str()), ("payroll_sample", "payroll_sample"));
+    assert_eq!((defaults.period_subject().as_str(), defaults.period_durable.as_str()), ("skp.public.period.evaluated.v1", "payroll_sample_periods"));
+    assert!(Settings::from_lookup(|n| (n == "PAYROLL_PERIOD_CONSUMER").then(|| "payroll_sample".to_owned())).is_err(), "one durable per subject");
     assert!(Settings::from_lookup(|n| (n == "PAYROLL_SCHEMA").then(|| "Payroll; DROP".to_owned())).is_err());
+}
+
+// ---------------------------------------------------------------- the monthly table (issue 12)
+
+fn period_event(nip: &str, period: &str, predikat: Predikat, corrected: bool, evaluated_at: OffsetDateTime) -> PeriodEvaluatedV1 {
+    let source_event_id = Uuid::now_v7();
+    PeriodEvaluatedV1 {
+        event_id: Uuid::new_v5(&SKP_NAMESPACE, format!("public/{source_event_id}").as_bytes()),
+        source_event_id,
+        appraisal_id: Uuid::new_v5(&SKP_NAMESPACE, nip.as_bytes()),
+        cycle_id: Uuid::from_u128(7),
+        employee_nip: nip.to_owned(),
+        unit: "Bidang Pengembangan Pegawai".to_owned(),
+        period: PeriodId::parse(period).unwrap(),
+        results_rating: Rating::SesuaiEkspektasi,
+        behaviour_rating: Rating::SesuaiEkspektasi,
+        predikat,
+        corrected,
+        evaluated_at,
+    }
+}
+
+async fn publish_period(js: &jetstream::Context, prefix: &str, event: &PeriodEvaluatedV1, msg_id: Option<Uuid>) -> bool {
+    let msg_id = msg_id.unwrap_or(event.source_event_id).to_string();
+    let publish = Publish::build().payload(serde_json::to_vec(event).unwrap().into()).message_id(msg_id);
+    js.send_publish(period_evaluated_subject(prefix), publish).await.unwrap().await.unwrap().duplicate
+}
+
+type PeriodRow = (String, String, String, i16, bool, Uuid);
+
+async fn period_rows(pool: &sqlx::PgPool, schema: &str) -> Vec<PeriodRow> {
+    let sql = format!("SELECT employee_nip, period, predikat, percent, corrected, source_event_id FROM {schema}.period_adjustments ORDER BY employee_nip, period");
+    sqlx::query_as(&sql).fetch_all(pool).await.unwrap()
+}
+
+fn period_row(event: &PeriodEvaluatedV1, percent: i16) -> PeriodRow {
+    (event.employee_nip.clone(), event.period.to_string(), event.predikat.as_str().to_owned(), percent, event.corrected, event.source_event_id)
+}
+
+#[tokio::test]
+async fn the_monthly_table_keeps_the_latest_correction_whatever_the_arrival_order() {
+    let test = Isolated::new();
+    let settings = &test.settings;
+    let js = jetstream::new(async_nats::connect(urls(&settings.nats_url)).await.unwrap());
+    RelayProjection::new(js.clone(), &settings.stream, &settings.prefix, 1).await.unwrap();
+
+    let evaluated = period_event(ALICE, "2026-03", Predikat::ButuhPerbaikan, false, datetime!(2026-04-02 03:00 UTC));
+    let first_fix = period_event(ALICE, "2026-03", Predikat::Baik, true, datetime!(2026-04-05 03:00 UTC));
+    let second_fix = period_event(ALICE, "2026-03", Predikat::SangatBaik, true, datetime!(2026-04-08 03:00 UTC));
+    let april = period_event(ALICE, "2026-04", Predikat::Kurang, false, datetime!(2026-05-04 03:00 UTC));
+    let budi = period_event(BUDI, "2026-03", Predikat::Baik, false, datetime!(2026-04-03 03:00 UTC));
+    // Out of order: the last correction first, the evaluation after it, the first
+    // correction last, and that one again under another Nats-Msg-Id.
+    for event in [&second_fix, &evaluated, &budi, &april, &first_fix] {
+        assert!(!publish_period(&js, &settings.prefix, event, None).await);
+    }
+    assert!(!publish_period(&js, &settings.prefix, &first_fix, Some(Uuid::new_v4())).await);
+    // A finalized score at the same time, read by the other durable consumer.
+    let finalized = finalized(BUDI, 2026, Predikat::Baik, datetime!(2027-01-20 03:00 UTC));
+    publish_event(&js, &settings.prefix, &finalized, None).await;
+
+    let (summary, _) = run_once(settings).await;
+    assert_eq!(summary, Summary { applied: 6, already_applied: 1, terminated: 0 });
+    let pool = sqlx::PgPool::connect(&settings.database_url).await.unwrap();
+    let rows = period_rows(&pool, &settings.schema).await;
+    assert_eq!(rows, vec![period_row(&budi, 90), period_row(&second_fix, 100), period_row(&april, 60)], "the last correction stands");
+    assert_eq!(adjustments(&pool, &settings.schema).await, vec![row(&finalized, 90)]);
+
+    // Replayed into a new pair of durables: nothing changes.
+    let replay = Settings { period_durable: format!("{}_periods_replay", settings.durable), ..test.with_durable(&format!("{}_replay", settings.durable)) };
+    let (summary, _) = run_once(&replay).await;
+    assert_eq!(summary, Summary { applied: 0, already_applied: 7, terminated: 0 });
+    assert_eq!(period_rows(&pool, &settings.schema).await, rows);
+    pool.close().await;
+}
+
+#[tokio::test]
+async fn a_period_event_applied_twice_changes_nothing_and_an_evaluation_never_beats_a_correction() {
+    let test = Isolated::new();
+    let settings = &test.settings;
+    let pool = sqlx::PgPool::connect(&settings.database_url).await.unwrap();
+    payroll::ensure_schema(&pool, &settings.schema).await.unwrap();
+    let fix = period_event(ALICE, "2026-Q1", Predikat::Baik, true, datetime!(2026-04-05 03:00 UTC));
+    // Even an evaluation stamped later than the correction (clocks differ) does not replace it.
+    let evaluation = period_event(ALICE, "2026-Q1", Predikat::SangatKurang, false, datetime!(2026-04-06 03:00 UTC));
+    assert!(payroll::apply_period_event(&pool, &settings.schema, &settings.table, &fix).await.unwrap());
+    assert!(!payroll::apply_period_event(&pool, &settings.schema, &settings.table, &fix).await.unwrap());
+    assert!(payroll::apply_period_event(&pool, &settings.schema, &settings.table, &evaluation).await.unwrap());
+    assert_eq!(period_rows(&pool, &settings.schema).await, vec![period_row(&fix, 90)]);
+    pool.close().await;
 }

@@ -153,7 +153,7 @@ async fn the_dashboard_follows_a_change_made_through_the_api_live() {
     // Drill-down: an appraisal's timeline and audit.
     session.until("the appraisal list", "return document.querySelectorAll('#appraisals tr[data-id]').length > 0").await;
     session.click("#appraisals tr[data-id]").await;
-    session.until("a timeline and an audit", "return document.querySelectorAll('#timeline li').length > 0 && document.querySelectorAll('#checks li').length === 6").await;
+    session.until("a timeline and an audit", "return document.querySelectorAll('#timeline li').length > 0 && document.querySelectorAll('#checks li').length === 7").await;
     assert!(session.text("timeline").await.contains("Penilaian dibuka"), "Indonesian labels in the timeline");
 
     // Voices beyond the rater (issue 13): the per-unit counts, and the 360 view of an appraisal
@@ -198,5 +198,28 @@ async fn the_dashboard_follows_a_change_made_through_the_api_live() {
     let shot = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../target/dashboard.png");
     session.screenshot(&shot).await;
     eprintln!("screenshot: {}", shot.display());
+
+    // Periodic evaluation (issue 12): the annual cycle says it has no periods; the seeded
+    // monthly cycle has a period selector, evaluated against due, overdue, and per unit its
+    // capaian, the unit without one marked as assumed, the broken pattern warned.
+    assert_eq!(session.eval("return document.getElementById('period-none').hidden").await, json!(false));
+    let monthly = &seeded.periodic_cycle_id;
+    session.eval(&format!("const s = document.getElementById('cycle-select'); s.value = '{monthly}'; s.dispatchEvent(new Event('change')); return true")).await;
+    session.until("the period selector of the monthly cycle", "return !document.getElementById('period-body').hidden && document.getElementById('period-select').options.length === 12").await;
+    assert_eq!(session.eval("return document.getElementById('period-select').options[5].textContent").await, json!("Juni 2026"), "Indonesian period labels");
+    session.eval("const s = document.getElementById('period-select'); s.value = '2026-06'; s.dispatchEvent(new Event('change')); return true").await;
+    session.until("June's progress per unit", "return document.body.dataset.period === '2026-06' && document.querySelectorAll('#period-units tr[data-unit]').length === 4").await;
+    let row = |unit: &str| format!("return document.querySelector('#period-units tr[data-unit=\"{unit}\"]').textContent");
+    assert!(session.eval(&row("Sekretariat")).await.as_str().unwrap().contains("Baik (diasumsikan)"), "a unit without capaian is marked");
+    let broken = session.eval(&row("Bidang Pemanfaatan Data dan Inovasi")).await;
+    assert!(broken.as_str().unwrap().contains("Kurang") && broken.as_str().unwrap().contains("Kurang < 60%"), "the broken pattern is warned: {broken}");
+    assert_eq!(session.text("period-status").await, "Terkunci");
+    let overdue: u64 = session.text("period-overdue").await.parse().unwrap();
+    assert!(overdue > 0, "the seeded late raters are overdue");
+    assert!(session.text("period-due").await.starts_with("dari "), "evaluated against due");
+    session.eval("document.getElementById('periods').scrollIntoView(); return true").await;
+    let periods_shot = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../target/dashboard-periods.png");
+    session.screenshot(&periods_shot).await;
+    eprintln!("screenshot: {}", periods_shot.display());
     session.close().await;
 }

@@ -38,3 +38,6 @@ mod pg_tls;
 mod projector_host;
 mod smaller_holes;
 mod stream_checks;
+// Periodic evaluation and unit capaian (issue 12).
+mod periods;
+mod periods_stream;

@@ -56,7 +56,7 @@ async fn a_whole_disputed_cycle_ends_with_the_right_progress_career_audit_and_on
     let audit = app.get(&format!("/v1/appraisals/{id}/audit?min_sequence={seq}")).await.expect(200);
     assert_eq!(audit["chain_valid"], true);
     assert_eq!(audit["verdict"], "fair", "{audit}");
-    assert_eq!(audit["checks"].as_array().unwrap().len(), 6);
+    assert_eq!(audit["checks"].as_array().unwrap().len(), 7);
     assert!(audit["checks"].as_array().unwrap().iter().all(|c| c["passed"] == true && c["event_ids"].is_array()));
     let findings = app.get(&format!("/v1/cycles/{cycle}/findings?min_sequence={seq}")).await.expect(200);
     assert_eq!(findings["appraisals"], json!([]));

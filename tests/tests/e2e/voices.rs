@@ -25,6 +25,17 @@ fn answer(period: &str, rating: &str) -> Value {
 /// An appraisal whose targets are agreed and whose rater nominated the three [`NOMINEES`].
 async fn nominated(app: &TestApp) -> String {
     let id = app.agreed_appraisal().await;
+    nominate_all(app, id).await
+}
+
+/// The same in a cycle that evaluates monthly, whose survey takes the months of 2026.
+async fn nominated_monthly(app: &TestApp) -> String {
+    let cycle = crate::periods::open_periodic_cycle(app, 2026, "monthly", 7).await;
+    let id = app.agreed_appraisal_in(&cycle, EMPLOYEE).await;
+    nominate_all(app, id).await
+}
+
+async fn nominate_all(app: &TestApp, id: String) -> String {
     app.post(RATER, &format!("/v1/appraisals/{id}/evaluators"), nominate(&NOMINEES)).await.expect(200);
     id
 }
@@ -60,7 +71,7 @@ async fn a_colleague_the_rater_did_not_nominate_gives_no_feedback_and_answers_no
 #[tokio::test]
 async fn a_nominee_rates_once_per_period_and_a_second_rating_is_a_conflict_that_records_nothing() {
     let app = spawn_app().await;
-    let id = nominated(&app).await;
+    let id = nominated_monthly(&app).await;
     let path = format!("/v1/appraisals/{id}/survey");
     let first = app.post(NOMINEES[0], &path, answer("2026-03", "sesuai_ekspektasi")).await.expect(200);
     assert_eq!((first["aggregate_id"].as_str(), first["version"].as_u64()), (Some(id.as_str()), Some(1)), "the survey aggregate has the appraisal's id");
@@ -84,7 +95,12 @@ async fn a_nominee_rates_once_per_period_and_a_second_rating_is_a_conflict_that_
     let mut odd = answer("2026-05", "sesuai_ekspektasi");
     odd["ratings"]["jujur"] = json!("sesuai_ekspektasi");
     app.post(NOMINEES[1], &path, odd).await.expect_problem(422, "invalid_value");
-    // Once scored, the survey is closed.
+    // Once scored (every ended month evaluated first), the survey is closed.
+    let periods = app.get(&format!("/v1/appraisals/{id}/periods")).await.expect(200);
+    for period in periods["pending"].as_array().unwrap() {
+        let path = format!("/v1/appraisals/{id}/periods/{}/evaluation", period.as_str().unwrap());
+        app.post(RATER, &path, json!({"results_rating": "sesuai_ekspektasi", "behaviour_rating": "sesuai_ekspektasi"})).await.expect(200);
+    }
     app.post(RATER, &format!("/v1/appraisals/{id}/feedback"), json!({"about": "results", "text": "Baik"})).await.expect(200);
     app.post(RATER, &format!("/v1/appraisals/{id}/score"), json!({"results_rating": "sesuai_ekspektasi", "behaviour_rating": "sesuai_ekspektasi"})).await.expect(200);
     app.post(NOMINEES[1], &path, answer("annual", "sesuai_ekspektasi")).await.expect_problem(409, "invalid_transition");
@@ -93,7 +109,7 @@ async fn a_nominee_rates_once_per_period_and_a_second_rating_is_a_conflict_that_
 #[tokio::test]
 async fn the_employee_sees_no_individual_answer_anywhere_and_no_aggregate_under_three_answers() {
     let app = spawn_app().await;
-    let id = nominated(&app).await;
+    let id = nominated_monthly(&app).await;
     let path = format!("/v1/appraisals/{id}/survey");
     app.post(NOMINEES[0], &path, answer("annual", "di_atas_ekspektasi")).await.expect(200);
     app.post(NOMINEES[1], &path, answer("annual", "di_bawah_ekspektasi")).await.expect(200);

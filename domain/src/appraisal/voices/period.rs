@@ -1,14 +1,14 @@
 //! Periods as the voices beyond the rater use them: a self-assessment or a survey answer
 //! names a period of the cycle's year (`YYYY-MM`, `YYYY-Qn`, `YYYY-Sn`) or `annual`.
 //!
-//! Periodic evaluation (`PeriodEvaluated`, the cycle's period kind and UTC offset) is
-//! another feature (issue 12). Where these rules need it, they ask one of the small functions
-//! marked **hook** below, which answer for an annual-only cycle today; once periodic
-//! evaluation is merged, each hook reads the appraisal's periodic state instead, and nothing
-//! else here changes.
+//! Where these rules need periodic evaluation (`PeriodEvaluated`, the cycle's period kind
+//! and UTC offset), they read the appraisal's periodic state ([`crate::period::Calendar`],
+//! `Appraisal::periods`): a period other than `annual` is taken only in a cycle of its kind.
 
 use crate::appraisal::Appraisal;
 use crate::error::DomainError;
+use crate::period::Calendar;
+use skp_events::period::PeriodId;
 use skp_events::voices::{PeriodKind, PeriodRef};
 use skp_events::{Predikat, Rating};
 use time::{Date, Month, OffsetDateTime, PrimitiveDateTime, Time, UtcOffset};
@@ -34,24 +34,29 @@ pub fn check_period(state: &Appraisal, period: &PeriodRef) -> Result<(), DomainE
     Ok(())
 }
 
-/// **Hook** (issue 12): whether the cycle has periods of `period`'s kind. `annual` always;
-/// every kind until the appraisal knows its cycle's period kind, then only that one.
-pub fn period_kind_allowed(_state: &Appraisal, _period: &PeriodRef) -> bool {
-    true
+/// Whether the cycle has periods of `period`'s kind: `annual` always; another period only
+/// when it is one of the cycle's periods (an annual-only cycle has none).
+pub fn period_kind_allowed(state: &Appraisal, period: &PeriodRef) -> bool {
+    let Some(opened) = &state.opened else { return true };
+    period.kind() == PeriodKind::Annual || periodic(period).is_some_and(|p| Calendar::of_appraisal(opened).check(p).is_ok())
+}
+
+/// The period id of the periodic calendar that `period` names (none for `annual`).
+fn periodic(period: &PeriodRef) -> Option<PeriodId> {
+    PeriodId::parse(period.as_str()).ok()
 }
 
 /// Whether the rater has already evaluated `period`: for `annual` the score; for a period,
-/// **hook** (issue 12): its `PeriodEvaluated` (none exists before periodic evaluation).
+/// its `PeriodEvaluated`.
 pub fn period_evaluated(state: &Appraisal, period: &PeriodRef) -> bool {
     match period.kind() {
         PeriodKind::Annual => state.score.is_some(),
-        _ => false,
+        _ => periodic(period).is_some_and(|p| state.periods.contains_key(&p)),
     }
 }
 
 /// The rater's rating that stands for `period`: results, behaviour and predikat. For
-/// `annual` the forum's decision, else the score; for a period, **hook** (issue 12): its
-/// evaluation (none before periodic evaluation).
+/// `annual` the forum's decision, else the score; for a period its evaluation, as corrected.
 pub fn rater_rating(state: &Appraisal, period: &PeriodRef) -> Option<(Rating, Rating, Predikat)> {
     match period.kind() {
         PeriodKind::Annual => state
@@ -59,14 +64,13 @@ pub fn rater_rating(state: &Appraisal, period: &PeriodRef) -> Option<(Rating, Ra
             .as_ref()
             .map(|(f, _)| (f.results_rating, f.behaviour_rating, f.predikat))
             .or_else(|| state.score.as_ref().map(|(s, _)| (s.results_rating, s.behaviour_rating, s.predikat))),
-        _ => None,
+        _ => periodic(period).and_then(|p| state.periods.get(&p)).map(|r| r.standing()),
     }
 }
 
-/// **Hook** (issue 12): the cycle's UTC offset in hours (WIB 7, WITA 8, WIT 9); WIB until the
-/// appraisal carries its cycle's.
-pub fn utc_offset_hours(_state: &Appraisal) -> i8 {
-    DEFAULT_UTC_OFFSET_HOURS
+/// The cycle's UTC offset in hours (WIB 7, WITA 8, WIT 9); WIB before the appraisal is open.
+pub fn utc_offset_hours(state: &Appraisal) -> i8 {
+    state.opened.as_ref().and_then(|o| i8::try_from(o.utc_offset_hours).ok()).unwrap_or(DEFAULT_UTC_OFFSET_HOURS)
 }
 
 /// When `period` of `year` begins and ends, as instants: from 00:00 local time of its first
@@ -91,20 +95,51 @@ mod tests {
     use super::*;
     use crate::testing::*;
     use time::macros::datetime;
+    use skp_events::Event;
 
     fn p(raw: &str) -> PeriodRef {
         PeriodRef::parse(raw).expect("a period")
     }
 
+    /// An appraisal with the targets agreed in a cycle of `kind` (WITA), then `more`.
+    fn agreed_in(kind: skp_events::period::PeriodKind, more: Vec<Event>) -> Appraisal {
+        let mut events = until(crate::appraisal::Status::TargetsAgreed);
+        events[0] = opened_in(periodic_cycle(kind, 8));
+        events.extend(more);
+        given(events).state
+    }
+
     #[test]
-    fn a_period_of_the_cycles_year_or_annual_is_taken_and_another_years_is_not() {
-        let state = given(until(crate::appraisal::Status::TargetsAgreed)).state;
-        for good in ["annual", "2025-01", "2025-Q4", "2025-S2"] {
-            assert_eq!(check_period(&state, &p(good)), Ok(()), "{good}");
+    fn a_period_of_the_cycles_kind_and_year_or_annual_is_taken_and_no_other() {
+        use skp_events::period::PeriodKind::*;
+        let cases = [
+            (None, &["annual"][..], &["2025-01", "2025-Q4", "2025-S2", "2024-12"][..]),
+            (Monthly, &["annual", "2025-01", "2025-12"], &["2025-Q4", "2025-S2", "2024-12", "2026-01"]),
+            (Quarterly, &["annual", "2025-Q4"], &["2025-01", "2025-S2", "2026-Q1"]),
+            (Semester, &["annual", "2025-S2"], &["2025-01", "2025-Q4", "2024-S1"]),
+        ];
+        for (kind, good, bad) in cases {
+            let state = agreed_in(kind, vec![]);
+            for raw in good {
+                assert_eq!(check_period(&state, &p(raw)), Ok(()), "{kind:?} {raw}");
+            }
+            for raw in bad {
+                assert_eq!(check_period(&state, &p(raw)).map_err(|e| e.code()), Err("invalid_period"), "{kind:?} {raw}");
+            }
         }
-        for bad in ["2024-12", "2026-01", "2026-Q1"] {
-            assert_eq!(check_period(&state, &p(bad)).map_err(|e| e.code()), Err("invalid_period"), "{bad}");
-        }
+    }
+
+    #[test]
+    fn a_period_is_evaluated_once_the_rater_evaluated_it_and_its_corrected_rating_stands() {
+        use skp_events::period::PeriodKind::Monthly;
+        let (atas, sesuai, bawah) = (Rating::DiAtasEkspektasi, Rating::SesuaiEkspektasi, Rating::DiBawahEkspektasi);
+        let before = agreed_in(Monthly, vec![]);
+        assert!(!period_evaluated(&before, &p("2025-01")));
+        assert_eq!(rater_rating(&before, &p("2025-01")), None);
+        let state = agreed_in(Monthly, vec![evaluated("2025-01", atas, atas), corrected("2025-01", sesuai, bawah)]);
+        assert!(period_evaluated(&state, &p("2025-01")) && !period_evaluated(&state, &p("2025-02")));
+        assert_eq!(rater_rating(&state, &p("2025-01")), Some((sesuai, bawah, crate::predikat(sesuai, bawah))));
+        assert_eq!(utc_offset_hours(&state), 8, "the cycle's offset, WITA");
     }
 
     #[test]
@@ -124,6 +159,5 @@ mod tests {
         assert!(period_evaluated(&scored, &PeriodRef::annual()));
         let sesuai = Rating::SesuaiEkspektasi;
         assert_eq!(rater_rating(&scored, &PeriodRef::annual()), Some((sesuai, sesuai, Predikat::Baik)));
-        assert!(!period_evaluated(&scored, &p("2025-01")), "no periodic evaluation before issue 12");
     }
 }

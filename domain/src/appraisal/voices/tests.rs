@@ -8,6 +8,7 @@ use skp_events::voices::{
     CoreValue, DialogueAcknowledged, DialogueHeld, Evaluator, EvaluatorsNominated, Expectation, ExpectationsSet, PeriodRef,
     Relation, SelfAssessed,
 };
+use skp_events::period::PeriodKind;
 use skp_events::{Event, Rating::*};
 use time::macros::{date, datetime};
 use time::Duration;
@@ -148,7 +149,7 @@ fn acknowledging_a_version_that_is_no_dialogue_is_not_found_but_only_for_the_emp
 
 #[test]
 fn the_employee_assesses_the_year_and_any_period_of_it_and_the_last_one_stands() {
-    let story = given(until(TargetsAgreed))
+    let story = given(in_cycle(PeriodKind::Monthly, until(TargetsAgreed)))
         .when(self_assess("annual", "target tercapai"))
         .then(Event::SelfAssessed(SelfAssessed {
             period: PeriodRef::annual(),
@@ -177,10 +178,25 @@ fn the_employee_assesses_the_year_and_any_period_of_it_and_the_last_one_stands()
 }
 
 #[test]
-fn a_self_assessment_names_a_period_of_the_cycles_year_and_a_narrative() {
-    given(until(TargetsAgreed)).when(self_assess("2024-12", "x")).then_err("invalid_period");
-    given(until(TargetsAgreed)).when(self_assess("2026-Q1", "x")).then_err("invalid_period");
-    given(until(TargetsAgreed)).when(self_assess("2025-S1", "")).then_err("invalid_text");
+fn a_self_assessment_names_a_period_of_the_cycles_kind_and_year_and_a_narrative() {
+    let semester = || given(in_cycle(PeriodKind::Semester, until(TargetsAgreed)));
+    semester().when(self_assess("2024-S2", "x")).then_err("invalid_period");
+    semester().when(self_assess("2025-Q1", "x")).then_err("invalid_period");
+    semester().when(self_assess("2025-S1", "")).then_err("invalid_text");
+    given(until(TargetsAgreed)).when(self_assess("2025-03", "x")).then_err("invalid_period");
+}
+
+#[test]
+fn once_the_rater_has_evaluated_a_period_its_self_assessment_is_too_late_and_the_next_ones_is_not() {
+    let mut events = in_cycle(PeriodKind::Monthly, until(TargetsAgreed));
+    events.push(evaluated("2025-01", SesuaiEkspektasi, SesuaiEkspektasi));
+    given(events.clone()).when(self_assess("2025-01", "januari")).then_err("already_evaluated");
+    given(events).when(self_assess("2025-02", "februari")).then(Event::SelfAssessed(SelfAssessed {
+        period: PeriodRef::parse("2025-02").expect("a period"),
+        results_rating: DiAtasEkspektasi,
+        behaviour_rating: SesuaiEkspektasi,
+        narrative: "februari".into(),
+    }));
 }
 
 #[test]

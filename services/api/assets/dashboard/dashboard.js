@@ -105,7 +105,7 @@ function render(progress) {
   $("updated").textContent = new Date().toLocaleTimeString("id-ID");
   $("sequence").textContent = progress.as_of_sequence;
   document.body.dataset.sequence = progress.as_of_sequence;
-  document.dispatchEvent(new CustomEvent("skp:progress", { detail: progress })); // for voices.js (and other feature scripts)
+  document.dispatchEvent(new CustomEvent("skp:progress", { detail: progress })); // for the feature scripts: voices.js, pembinaan.js, periods.js
 }
 
 async function loadFindings() {
@@ -146,6 +146,7 @@ async function showDetail(id) {
 function summary(e) {
   const d = e.data || {};
   const parts = [];
+  if (d.period) parts.push(`periode ${d.period}`);
   if (d.results_rating) parts.push(`hasil kerja ${d.results_rating.replaceAll("_", " ")}, perilaku ${d.behaviour_rating.replaceAll("_", " ")}`);
   if (d.predikat) parts.push(`predikat ${label(PREDIKAT, d.predikat)}`);
   if (d.reason) parts.push(`alasan: ${d.reason}`);
@@ -214,7 +215,11 @@ async function start() {
 document.addEventListener("DOMContentLoaded", () => {
   $("status-filter").innerHTML += STATUSES.map(([k, l]) => `<option value="${k}">${l}</option>`).join("");
   $("status-filter").addEventListener("change", () => loadAppraisals());
-  $("cycle-select").addEventListener("change", (e) => { state.cycle = e.target.value; start(); });
+  $("cycle-select").addEventListener("change", (e) => {
+    // The address keeps the chosen cycle (start() reads it from there, also after a reload).
+    history.replaceState(null, "", `${location.pathname}#cycle=${encodeURIComponent(e.target.value)}`);
+    start();
+  });
   for (const id of ["findings", "appraisals"]) {
     $(id).addEventListener("click", (e) => { const row = e.target.closest("tr[data-id]"); if (row) showDetail(row.dataset.id); });
   }

@@ -10,6 +10,7 @@ const INDEX: &str = include_str!("../../assets/dashboard/index.html");
 const CSS: &str = include_str!("../../assets/dashboard/dashboard.css");
 const JS: &str = include_str!("../../assets/dashboard/dashboard.js");
 const VOICES_JS: &str = include_str!("../../assets/dashboard/voices.js");
+const PERIODS_JS: &str = include_str!("../../assets/dashboard/periods.js");
 const CHART_JS: &str = include_str!("../../assets/dashboard/vendor/chart.umd.min.js");
 // Development plans and pembinaan (issue 14).
 const PEMBINAAN_JS: &str = include_str!("../../assets/dashboard/pembinaan.js");
@@ -45,6 +46,11 @@ pub async fn script() -> Response {
 /// per-unit dialogue and survey counts.
 pub async fn voices_script() -> Response {
     asset(VOICES_JS, "text/javascript; charset=utf-8", "no-cache")
+}
+
+/// The period view's script (issue 12).
+pub async fn periods_script() -> Response {
+    asset(PERIODS_JS, "text/javascript; charset=utf-8", "no-cache")
 }
 
 /// Chart.js, which changes only with SKP's version.

@@ -70,6 +70,18 @@ pub struct OpenCycleBody {
     #[serde(default, deserialize_with = "integral::opt_u32")]
     #[schema(minimum = 1, maximum = 365)]
     pub decision_window_days: Option<u32>,
+    /// Periodic evaluation: `none` (default: annual only), `monthly`, `quarterly` or
+    /// `semester`.
+    #[serde(default)]
+    pub period: Option<String>,
+    /// Days after a period's end during which its evaluation may be corrected, 1 to 365
+    /// (default 10).
+    #[serde(default)]
+    pub period_entry_days: Option<i64>,
+    /// The agency's time zone, hours east of UTC: 7 WIB (default), 8 WITA, 9 WIT. Periods end
+    /// at 00:00 local time.
+    #[serde(default)]
+    pub utc_offset_hours: Option<i64>,
 }
 
 impl OpenCycleBody {
@@ -83,6 +95,9 @@ impl OpenCycleBody {
             plan_due: self.plan_due.clone(),
             objection_window_days: self.objection_window_days,
             decision_window_days: self.decision_window_days,
+            period: self.period.clone(),
+            period_entry_days: self.period_entry_days,
+            utc_offset_hours: self.utc_offset_hours,
         }
     }
 }

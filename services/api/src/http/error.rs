@@ -199,6 +199,7 @@ mod tests {
         assert_eq!(status(DomainError::invalid("invalid_plan", "x")), 422);
         assert_eq!(status(DomainError::conflict("already_rated", "x")), 409);
         assert_eq!(status(DomainError::conflict("improvement_window_open", "x")), 409);
+        assert_eq!(status(DomainError::conflict("period_locked", "x")), 409);
     }
 
     #[test]

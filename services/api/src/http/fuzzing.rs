@@ -6,6 +6,7 @@ use super::development_dto::{ActionBody, CompleteBody, FollowUpBody, OpenPlanBod
 use super::dto::{FeedbackBody, ForumBody, ObjectionBody, OpenAppraisalBody, OpenCycleBody, PlanBody, RealisationBody, ScoreBody};
 use super::extract::parse_json;
 use super::voices_dto::{DialogueBody, EvaluatorsBody, ExpectationsBody, PublicFeedbackBody, SelfAssessmentBody, SurveyBody};
+use super::periods::{PeriodCorrectionBody, PeriodEvaluationBody, UnitCapaianBody};
 
 /// Parses `bytes` as the body of the command route chosen by `route` (taken modulo the
 /// number of routes) and converts it to its command, as the route does before deciding.
@@ -20,7 +21,8 @@ pub fn command_body(route: u8, bytes: &[u8]) -> String {
             Err(e) => format!("400: {e}"),
         }
     }
-    match route % 20 {
+    let Ok(period) = skp_events::period::PeriodId::parse("2026-01") else { return "no period".into() };
+    match route % 23 {
         0 => run(bytes, |b: &OpenCycleBody| b.to_command(uuid::Uuid::nil()).to_event()),
         1 => run(bytes, |b: &OpenAppraisalBody| {
             Ok::<_, skp_domain::DomainError>((b.employee.to_person("employee")?, b.rater.to_person("rater")?, b.rater_superior.to_person("rater_superior")?))
@@ -44,6 +46,10 @@ pub fn command_body(route: u8, bytes: &[u8]) -> String {
         16 => run(bytes, SessionBody::to_command),
         17 => run(bytes, |b: &CompleteBody| Ok::<_, skp_domain::DomainError>(b.evidence.clone())),
         18 => run(bytes, ReviewBody::to_command),
-        _ => run(bytes, FollowUpBody::to_command),
+        19 => run(bytes, FollowUpBody::to_command),
+        // Periodic evaluation and unit capaian (issue 12).
+        20 => run(bytes, UnitCapaianBody::to_command),
+        21 => run(bytes, |b: &PeriodEvaluationBody| b.to_command(period)),
+        _ => run(bytes, |b: &PeriodCorrectionBody| b.to_command(period)),
     }
 }

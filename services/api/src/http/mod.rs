@@ -16,6 +16,7 @@ pub mod fuzzing;
 pub mod openapi;
 pub mod openapi_exact;
 pub mod ops;
+pub mod periods;
 pub mod queries;
 pub mod reads;
 pub mod schema;
@@ -136,6 +137,13 @@ pub fn router(state: AppState) -> Router {
         .route("/v1/development/{plan_id}/follow-up", post(development::follow_up))
         .route("/v1/cycles/{id}/pembinaan", get(development::get_pembinaan))
         .route("/dashboard/pembinaan.js", get(dashboard::pembinaan_script))
+        // Periodic evaluation and unit capaian (issue 12).
+        .route("/v1/cycles/{cycle_id}/units/capaian", post(periods::set_unit_capaian))
+        .route("/v1/appraisals/{id}/periods", get(periods::get_periods))
+        .route("/v1/appraisals/{id}/periods/{period}/evaluation", post(periods::evaluate_period))
+        .route("/v1/appraisals/{id}/periods/{period}/correction", post(periods::correct_period))
+        .route("/v1/cycles/{id}/periods/{period}/progress", get(periods::get_period_progress))
+        .route("/dashboard/periods.js", get(dashboard::periods_script))
         .route("/dashboard", get(dashboard::page))
         .route("/dashboard/dashboard.css", get(dashboard::stylesheet))
         .route("/dashboard/dashboard.js", get(dashboard::script))

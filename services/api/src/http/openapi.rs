@@ -1,6 +1,6 @@
 //! The OpenAPI document, assembled from the route and type annotations.
 
-use super::{commands, development, development_dto, dto, queries, reads, schema, voices};
+use super::{commands, development, development_dto, dto, periods, queries, reads, schema, voices};
 use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
 use utoipa::{Modify, OpenApi};
 
@@ -20,6 +20,8 @@ use utoipa::{Modify, OpenApi};
         development::open_plan, development::add_action, development::record_session, development::complete_action,
         development::confirm_action, development::review, development::follow_up, development::get_plan,
         development::get_appraisal_plan, development::get_plan_history, development::get_pembinaan,
+        // Periodic evaluation and unit capaian (issue 12).
+        periods::set_unit_capaian, periods::evaluate_period, periods::correct_period, periods::get_periods, periods::get_period_progress,
     ),
     components(schemas(dto::CommandResponse, schema::AppraisalViewDoc, queries::History, schema::ProblemDoc, schema::RatingDoc, schema::AboutDoc, schema::OutcomeDoc, schema::StatusDoc,
         development_dto::OpenPlanBody, development_dto::ActionBody, development_dto::SessionBody, development_dto::CompleteBody,

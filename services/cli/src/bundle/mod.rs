@@ -19,7 +19,8 @@
 //! Its audit report carries `information`, and its participative check counts only the
 //! feedback of people of record and nominated evaluators. A bundle of format 1 is still
 //! checked: its chain, versions, head hash and each state's fields as they were written; its
-//! audit report, made under the earlier rules, is not compared (the check says so in a note).
+//! audit report, made under the earlier rules (six checks, before `periods_complete`), is not
+//! compared (the check says so in a note).
 
 pub mod plan;
 pub mod stored;
@@ -224,7 +225,7 @@ impl Bundle {
         }
         if first_format {
             notes.push(format!(
-                "format {FORMAT_1}: each state is checked on the fields it was written with; its audit report, made under the rules before nominated evaluators and development plans, is not compared"
+                "format {FORMAT_1}: each state is checked on the fields it was written with; its audit report, made under the rules before nominated evaluators, development plans and periodic evaluation (check 7), is not compared"
             ));
         } else if self.audit != derived.audit {
             let verdict = |v: &Value| v.get("verdict").and_then(Value::as_str).unwrap_or("?").to_owned();

@@ -18,6 +18,11 @@
 //! Every command carries an `Idempotency-Key` derived from what it is (UUID v5), so running
 //! the seeder again sends the same commands and gets their original answers: nothing is
 //! recorded twice, and the run reports how many commands were new.
+//!
+//! [`periods`]: a second agency evaluating monthly, with periodic evaluations, corrections,
+//! unit capaian and overdue months (issue 12).
+
+mod periods;
 
 mod development;
 mod voices;
@@ -111,6 +116,10 @@ pub struct SeedSummary {
     pub new_events: u64,
     /// Seconds taken.
     pub seconds: f64,
+    /// The monthly cycle of the periodic demo (issue 12).
+    pub periodic_cycle_id: String,
+    /// Appraisals in the monthly cycle.
+    pub periodic_appraisals: u32,
 }
 
 /// Why seeding stopped.
@@ -305,6 +314,11 @@ pub async fn seed_demo(api: &str, secret: &[u8], employees: u32) -> Result<SeedS
     let (commands, new) = development::seed_plans(seeder, &cycle_id, finals).await?;
     summary.commands += commands;
     summary.new_events += new;
+    // Periodic evaluation (issue 12): a monthly cycle of another agency, two fifths the size.
+    let periodic = periods::seed_periods(seeder, (employees * 2 / 5).max(20)).await?;
+    summary.commands += periodic.commands;
+    summary.new_events += periodic.new_events;
+    (summary.periodic_cycle_id, summary.periodic_appraisals) = (periodic.cycle_id, periodic.appraisals);
     summary.seconds = started.elapsed().as_secs_f64();
     Ok(summary)
 }
