@@ -296,6 +296,17 @@ pub async fn ensure_schema(pool: &PgPool, schema: &str) -> Result<(), SampleErro
     migrated.map_err(|source| SampleError::Migrate { schema: s.to_owned(), source })
 }
 
+/// Records `event_id` in `processed_events`; false when it was there already (the event was
+/// applied before).
+pub(crate) async fn first_time(tx: &mut sqlx::PgConnection, schema: &str, event_id: Uuid) -> Result<bool, sqlx::Error> {
+    let recorded = sqlx::query(&format!("INSERT INTO {schema}.processed_events (event_id) VALUES ($1) ON CONFLICT DO NOTHING"))
+        .bind(event_id)
+        .execute(&mut *tx)
+        .await?
+        .rows_affected();
+    Ok(recorded > 0)
+}
+
 /// Applies one event in ONE transaction: records its `event_id` in `processed_events`
 /// (`ON CONFLICT DO NOTHING`) and, only if that row is new, upserts the employee's
 /// adjustment for the year. Returns whether the event was new: `false` means it had been
@@ -309,12 +320,7 @@ pub async fn ensure_schema(pool: &PgPool, schema: &str) -> Result<(), SampleErro
 pub async fn apply_event(pool: &PgPool, schema: &str, table: &PercentTable, event: &ScoreFinalizedV1) -> Result<bool, sqlx::Error> {
     let s = checked_schema(schema)?;
     let mut tx = pool.begin().await?;
-    let recorded = sqlx::query(&format!("INSERT INTO {s}.processed_events (event_id) VALUES ($1) ON CONFLICT DO NOTHING"))
-        .bind(event.event_id)
-        .execute(&mut *tx)
-        .await?
-        .rows_affected();
-    if recorded == 0 {
+    if !first_time(&mut tx, s, event.event_id).await? {
         // Applied before: leave everything as it is.
         tx.rollback().await?;
         return Ok(false);

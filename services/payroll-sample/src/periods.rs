@@ -7,7 +7,7 @@
 //! correction that arrives before its evaluation (a redelivery, a replay) still stands once
 //! the evaluation has arrived too.
 
-use crate::{checked_schema, PercentTable};
+use crate::{checked_schema, first_time, PercentTable};
 use skp_events::public::PeriodEvaluatedV1;
 use sqlx::PgPool;
 
@@ -21,12 +21,7 @@ use sqlx::PgPool;
 pub async fn apply_period_event(pool: &PgPool, schema: &str, table: &PercentTable, event: &PeriodEvaluatedV1) -> Result<bool, sqlx::Error> {
     let s = checked_schema(schema)?;
     let mut tx = pool.begin().await?;
-    let recorded = sqlx::query(&format!("INSERT INTO {s}.processed_events (event_id) VALUES ($1) ON CONFLICT DO NOTHING"))
-        .bind(event.event_id)
-        .execute(&mut *tx)
-        .await?
-        .rows_affected();
-    if recorded == 0 {
+    if !first_time(&mut tx, s, event.event_id).await? {
         tx.rollback().await?;
         return Ok(false);
     }

@@ -121,6 +121,8 @@ macro_rules! appraisal_route {
         }
     };
 }
+/// The route macro of every appraisal command; the voices (`voices.rs`) use it too.
+pub(crate) use appraisal_route;
 
 appraisal_route!(
     /// Drafts or revises the plan (employee): `PlanDrafted`.

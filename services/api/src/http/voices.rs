@@ -4,7 +4,7 @@
 //! appraisal and the per-unit counts of a cycle (queries). Handlers parse, let the domain
 //! decide, and map its answer.
 
-use super::commands::{answer, meta, run};
+use super::commands::{answer, appraisal_route, meta, run};
 use super::error::ApiError;
 use super::extract::{Body, CommandIds};
 use super::reads::{cycle_id, ready};
@@ -27,37 +27,18 @@ use skp_events::voices::PeriodRef;
 use skp_projections::voices::{cycle_voices, CycleVoices};
 use utoipa::IntoParams;
 
-macro_rules! voice_route {
-    ($(#[$doc:meta])* $name:ident, $path:literal, $body:ty, $kind:expr, |$b:ident| $build:expr) => {
-        $(#[$doc])*
-        #[utoipa::path(post, path = $path, request_body = $body, tag = "commands",
-            params(("id" = Uuid, Path, description = "appraisal id")),
-            responses((status = 200, body = CommandResponse), (status = 400), (status = 401), (status = 403),
-                (status = 404), (status = 409), (status = 413), (status = 422), (status = 503)))]
-        pub async fn $name(
-            State(app): State<AppState>,
-            Authenticated(caller): Authenticated,
-            ids: CommandIds,
-            Path(id): Path<String>,
-            Body($b): Body<$body>,
-        ) -> Result<Response, ApiError> {
-            run(&app, &id, caller, ids, $kind, &$b, || $build).await
-        }
-    };
-}
-
-voice_route!(
+appraisal_route!(
     /// States what is expected per BerAKHLAK value (rater), while the plan is submitted or the
     /// targets agreed: `ExpectationsSet` (the last one stands).
     set_expectations, "/v1/appraisals/{id}/expectations", ExpectationsBody, CommandKind::SetExpectations, |body| body.to_command());
-voice_route!(
+appraisal_route!(
     /// Records a performance dialogue (rater), while the targets are agreed: `DialogueHeld`.
     hold_dialogue, "/v1/appraisals/{id}/dialogues", DialogueBody, CommandKind::HoldDialogue, |body| body.to_command());
-voice_route!(
+appraisal_route!(
     /// Assesses oneself for a period or the year (employee), before that period's evaluation
     /// or the score: `SelfAssessed` (the last one stands; it never changes a predikat).
     self_assess, "/v1/appraisals/{id}/self-assessment", SelfAssessmentBody, CommandKind::SelfAssess, |body| body.to_command());
-voice_route!(
+appraisal_route!(
     /// Nominates the evaluators of the closed survey (rater), before the score: the whole list,
     /// at most 10: `EvaluatorsNominated`.
     nominate_evaluators, "/v1/appraisals/{id}/evaluators", EvaluatorsBody, CommandKind::NominateEvaluators, |body| body.to_command());
