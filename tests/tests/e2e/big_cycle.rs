@@ -33,8 +33,8 @@ fn person(i: usize, name: String, unit: &str) -> Person {
 
 /// Opens `appraisals` appraisals in `cycle` through the in-process command bus, the `i`-th
 /// employee rated by rater `i % raters` (a long name, so that the old document's rater list
-/// was heavy) in unit `i % units`.
-pub async fn fill(app: &TestApp, cycle: &str, appraisals: usize, raters: usize, units: usize) {
+/// was heavy) in unit `<unit_prefix> <i % units>`.
+pub async fn fill(app: &TestApp, cycle: &str, appraisals: usize, raters: usize, (unit_prefix, units): (&str, usize)) {
     let bus = app.app_state.bus.clone();
     let cycle_id: Uuid = cycle.parse().unwrap();
     let state = Arc::new(bus.current::<Cycle>(cycle_id).await.unwrap().state);
@@ -43,7 +43,7 @@ pub async fn fill(app: &TestApp, cycle: &str, appraisals: usize, raters: usize, 
         .map(|i| {
             let (bus, state, admin) = (bus.clone(), state.clone(), admin.clone());
             async move {
-                let unit = format!("Bidang Pelayanan Administrasi Kepegawaian Wilayah {:04}", i % units);
+                let unit = format!("{unit_prefix} {:04}", i % units);
                 let rater = i % raters;
                 let rater_name = format!("Dr. Raden Mas Penilai Kinerja Pegawai Aparatur Sipil Negara Nomor {rater:05}, S.E., M.Si.");
                 let employee = person(100_000 + i, format!("Pegawai {i}"), &unit);
@@ -145,7 +145,7 @@ async fn a_cycle_whose_raters_would_pass_a_megabyte_keeps_its_progress_and_live_
     let on_sse = Arc::new(Mutex::new(Seen::default()));
     let reader = tokio::spawn(read_sse(sse, on_sse.clone()));
 
-    fill(&app, &cycle, APPRAISALS, APPRAISALS, 300).await;
+    fill(&app, &cycle, APPRAISALS, APPRAISALS, ("Bidang Pelayanan Administrasi Kepegawaian Wilayah", 300)).await;
     let last = async_nats::jetstream::new(nats.clone()).get_stream(&app.settings.store.stream).await.unwrap().info().await.unwrap().state.last_sequence;
     let answer = app.http.get(app.url(&format!("/v1/cycles/{cycle}/progress?min_sequence={last}"))).bearer_auth(app.token(ADMIN, &["admin"])).send().await.unwrap();
     let document = answer.bytes().await.unwrap();
