@@ -1,8 +1,13 @@
 //! Dashboard progress: one row per cycle and per appraisal (status, current predikat, unit,
 //! rater, deadlines). A batch loads the rows it touches in one statement, applies the events
 //! in memory with the pure [`apply`], and writes them back in one statement. The same
-//! transaction keeps, by deltas, pembinaan after a low final predikat
-//! ([`crate::progress_pembinaan`]) and the period tables ([`crate::periods`]).
+//! transaction keeps, by deltas, the counters per cycle, unit and rater that the summary and
+//! the unit and rater pages read ([`crate::progress_counters`]), pembinaan after a low final
+//! predikat ([`crate::progress_pembinaan`]) and the period tables ([`crate::periods`]).
+//!
+//! Live: after each commit the cycles it changed are published on `skp.live.cycle.<id>` with
+//! the units whose counters changed since the cycle's previous message (at most
+//! [`LIVE_CHANGED_UNITS_MAX`]), noted by `apply` in a side map until the commit.
 
 use crate::event::StoredEvent;
 use crate::error::ProjectionError;

@@ -226,10 +226,17 @@ impl Generation {
     }
 }
 
+/// A group's (kind, key).
+type Key = (String, String);
+/// A group's total, by status, by predikat and warning codes.
+type Counts<W> = (i64, Vec<i64>, Vec<i64>, Vec<W>);
+/// A stored group as read.
+type StoredGroup = (String, String, i64, Vec<i64>, Vec<i64>, Option<Vec<String>>);
+
 /// What the counters should be, recounted from the appraisal rows as the progress query did
 /// before issue 16: per (kind, key) the group, and per (kind, what) the group counts.
 struct Recount {
-    groups: BTreeMap<(String, String), (i64, Vec<i64>, Vec<i64>, Vec<&'static str>)>,
+    groups: BTreeMap<Key, Counts<&'static str>>,
     counts: BTreeMap<(String, String), i64>,
     plan_due: BTreeMap<String, i64>,
 }
@@ -251,7 +258,7 @@ async fn recount(g: &Generation, cycle: Uuid) -> Recount {
         .into_iter()
         .map(|(u, c)| (u, Capaian::parse(&c).unwrap()))
         .collect();
-    let mut groups: BTreeMap<(String, String), (i64, Vec<i64>, Vec<i64>, Vec<&'static str>)> = BTreeMap::new();
+    let mut groups: BTreeMap<Key, Counts<&'static str>> = BTreeMap::new();
     let mut plan_due = BTreeMap::new();
     for (unit, rater, status, predikat, due, count) in &cells {
         for key in [("cycle".to_owned(), String::new()), ("unit".to_owned(), unit.clone()), ("rater".to_owned(), rater.clone())] {
@@ -288,15 +295,15 @@ async fn recount(g: &Generation, cycle: Uuid) -> Recount {
 
 async fn assert_counters_equal_the_recount(g: &Generation, cycle: Uuid, label: &str) {
     let expected = recount(g, cycle).await;
-    let stored: Vec<(String, String, i64, Vec<i64>, Vec<i64>, Option<Vec<String>>)> =
+    let stored: Vec<StoredGroup> =
         sqlx::query_as(&format!("SELECT kind, key, total, by_status, by_predikat, warnings FROM {}.progress_groups WHERE cycle_id = $1", g.schema))
             .bind(cycle)
             .fetch_all(g.store.pool())
             .await
             .unwrap();
-    let stored: BTreeMap<(String, String), (i64, Vec<i64>, Vec<i64>, Vec<String>)> =
+    let stored: BTreeMap<Key, Counts<String>> =
         stored.into_iter().map(|(k, key, t, s, p, w)| ((k, key), (t, s, p, w.expect("warnings computed")))).collect();
-    let expected_groups: BTreeMap<(String, String), (i64, Vec<i64>, Vec<i64>, Vec<String>)> =
+    let expected_groups: BTreeMap<Key, Counts<String>> =
         expected.groups.into_iter().map(|(k, (t, s, p, w))| (k, (t, s, p, w.into_iter().map(str::to_owned).collect()))).collect();
     assert_eq!(stored, expected_groups, "{label}: groups");
     let counts: BTreeMap<(String, String), i64> = sqlx::query_as::<_, (String, String, i64)>(&format!("SELECT kind, what, groups FROM {}.progress_group_counts WHERE cycle_id = $1", g.schema))

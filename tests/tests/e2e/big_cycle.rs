@@ -162,6 +162,15 @@ async fn a_cycle_whose_raters_would_pass_a_megabyte_keeps_its_progress_and_live_
         eprintln!("{what}: {} messages, the largest {} bytes", seen.count, seen.largest);
     }
 
+    // For the record (printed, never asserted): the summary's latency and size on this cycle.
+    let mut took: Vec<Duration> = Vec::new();
+    for _ in 0..50 {
+        let began = std::time::Instant::now();
+        app.get(&format!("/v1/cycles/{cycle}/progress")).await.expect(200);
+        took.push(began.elapsed());
+    }
+    took.sort();
+    eprintln!("progress document: {} bytes; GET over HTTP p50 {:?}, max {:?} (50 calls)", document.len(), took[25], took[49]);
     let (raters, bytes) = page_through(&app, &cycle, "raters", 1000).await;
     assert!(bytes > 1_000_000, "the raters alone are {bytes} bytes of JSON: the old document would have passed 1 MB");
     assert_eq!(raters.len(), APPRAISALS, "every rater once");
