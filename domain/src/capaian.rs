@@ -33,6 +33,21 @@ use skp_events::{ActorRole, Event, Predikat};
 /// Graded appraisals a group needs before its distribution is compared with a pattern.
 pub const CURVE_MIN_SCORED: i64 = 5;
 
+/// Every warning code [`pattern_warnings`] can give, in the order of the module's table.
+pub const WARNING_CODES: [&str; 11] = [
+    "sangat_baik_not_largest",
+    "sangat_baik_over_70_percent",
+    "baik_over_70_percent",
+    "no_low_predikat",
+    "butuh_perbaikan_under_60_percent",
+    "sangat_baik_over_10_percent",
+    "kurang_under_60_percent",
+    "butuh_perbaikan_under_10_percent",
+    "sangat_kurang_under_60_percent",
+    "kurang_or_butuh_perbaikan_under_10_percent",
+    "sangat_baik_present",
+];
+
 /// How many of a group's appraisals have each predikat.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
 pub struct Distribution {

@@ -222,3 +222,24 @@ fn the_unit_and_the_official_are_named() {
     assert_refused(monthly().decide_capaian(|| Ok(no_name), &by(admin())), "invalid_text");
 }
 
+
+#[test]
+fn every_code_a_pattern_gives_is_listed_among_the_warning_codes() {
+    let mut seen = std::collections::BTreeSet::new();
+    for capaian in Capaian::ALL {
+        for sb in 0..8 {
+            for b in 0..8 {
+                for bp in 0..4 {
+                    for k in 0..4 {
+                        for sk in 0..3 {
+                            let d = Distribution::of([(Predikat::SangatBaik, sb), (Predikat::Baik, b), (Predikat::ButuhPerbaikan, bp), (Predikat::Kurang, k), (Predikat::SangatKurang, sk)]);
+                            seen.extend(pattern_warnings(capaian, &d).into_iter().map(|w| w.code));
+                        }
+                    }
+                }
+            }
+        }
+    }
+    let listed: std::collections::BTreeSet<&str> = WARNING_CODES.into_iter().collect();
+    assert_eq!(seen, listed);
+}

@@ -11,6 +11,7 @@
 //! - [`progress`], [`career`], [`audit`], [`relay`], [`voices`]: the read models;
 //!   [`catalog`]: the list of them and their settings; development plans and pembinaan in
 //!   them: [`progress_pembinaan`], [`career_development`], [`audit_pembinaan`];
+//! - [`progress_counters`]: the dashboard's counters per cycle, unit and rater (issue 16);
 //! - [`periods`]: periodic evaluation and unit capaian in the progress read model;
 //! - [`query`]: what the API asks of them; [`period_query`]: the period progress;
 //! - [`error`]: the projections' error type.
@@ -27,6 +28,7 @@ pub mod fault;
 pub mod period_query;
 pub mod periods;
 pub mod progress;
+pub mod progress_counters;
 pub mod progress_pembinaan;
 pub mod projection;
 pub mod query;

@@ -54,11 +54,31 @@ pub struct PeriodProgress {
     pub overdue: i64,
     /// Evaluated appraisals by their standing predikat (all five, zeros included).
     pub by_predikat: BTreeMap<&'static str, i64>,
-    /// Per unit, by name.
+    /// The cycle's units and how many carry pattern warnings for the period.
+    pub units: UnitCounts,
+    /// The page of `by_unit`, from 1.
+    pub page: i64,
+    /// Units per page.
+    pub limit: i64,
+    /// One page of the units, by name (`?page=&limit=`).
     pub by_unit: Vec<UnitPeriodProgress>,
     /// The stream sequence the read model has reached.
     pub as_of_sequence: u64,
 }
+
+/// How many units a period's progress covers.
+#[derive(Debug, Clone, Copy, Default, Serialize, PartialEq, Eq)]
+pub struct UnitCounts {
+    /// Units of the cycle.
+    pub count: i64,
+    /// Those whose period distribution departs from their capaian's pattern.
+    pub with_warnings: i64,
+}
+
+/// Units per page of a period's progress when not given.
+pub const DEFAULT_UNITS_PER_PAGE: i64 = 100;
+/// The most units per page of a period's progress.
+pub const MAX_UNITS_PER_PAGE: i64 = 500;
 
 /// One unit's progress in the period.
 #[derive(Debug, Clone, Serialize, PartialEq, Eq)]
@@ -126,11 +146,13 @@ pub async fn calendar_in(store: &ReadStore, generation: &Generation, cycle: Uuid
     .transpose()
 }
 
-/// The progress of `period` (as given) of `cycle` at `now`, from the serving generation.
+/// The progress of `period` (as given) of `cycle` at `now`, from the serving generation, with
+/// page `page` (from 1) of `limit` units. The totals add up the counters of every unit (a
+/// few rows per unit, never the cycle's appraisals); the document holds one page of units.
 ///
 /// # Errors
 /// When the database fails.
-pub async fn period_progress(store: &ReadStore, cycle: Uuid, period: &str, now: OffsetDateTime) -> Result<PeriodAnswer, ProjectionError> {
+pub async fn period_progress(store: &ReadStore, cycle: Uuid, period: &str, now: OffsetDateTime, page: i64, limit: i64) -> Result<PeriodAnswer, ProjectionError> {
     let Some(generation) = store.active("progress").await? else { return Ok(PeriodAnswer::UnknownCycle) };
     let Some(calendar) = calendar_in(store, &generation, cycle).await? else { return Ok(PeriodAnswer::UnknownCycle) };
     let period = match calendar.parse(period) {
@@ -139,6 +161,9 @@ pub async fn period_progress(store: &ReadStore, cycle: Uuid, period: &str, now: 
     };
     let mut progress = progress_of(store, &generation, cycle, &calendar, period, now).await?;
     progress.as_of_sequence = generation.last_seq;
+    let skip = usize::try_from((page - 1).saturating_mul(limit)).unwrap_or(usize::MAX);
+    progress.by_unit = std::mem::take(&mut progress.by_unit).into_iter().skip(skip).take(usize::try_from(limit).unwrap_or(0)).collect();
+    (progress.page, progress.limit) = (page, limit);
     Ok(PeriodAnswer::Progress(Box::new(progress)))
 }
 
@@ -204,6 +229,9 @@ async fn progress_of(store: &ReadStore, generation: &Generation, cycle: Uuid, ca
         evaluated: by_unit.iter().map(|u| u.evaluated).sum(),
         overdue: by_unit.iter().map(|u| u.overdue).sum(),
         by_predikat,
+        units: UnitCounts { count: by_unit.len() as i64, with_warnings: by_unit.iter().filter(|u| !u.warnings.is_empty()).count() as i64 },
+        page: 1,
+        limit: by_unit.len() as i64,
         by_unit,
         as_of_sequence: 0,
     })

@@ -1,8 +1,13 @@
 //! Dashboard progress: one row per cycle and per appraisal (status, current predikat, unit,
 //! rater, deadlines). A batch loads the rows it touches in one statement, applies the events
 //! in memory with the pure [`apply`], and writes them back in one statement. The same
-//! transaction keeps, by deltas, pembinaan after a low final predikat
-//! ([`crate::progress_pembinaan`]) and the period tables ([`crate::periods`]).
+//! transaction keeps, by deltas, the counters per cycle, unit and rater that the summary and
+//! the unit and rater pages read ([`crate::progress_counters`]), pembinaan after a low final
+//! predikat ([`crate::progress_pembinaan`]) and the period tables ([`crate::periods`]).
+//!
+//! Live: after each commit the cycles it changed are published on `skp.live.cycle.<id>` with
+//! the units whose counters changed since the cycle's previous message (at most
+//! [`LIVE_CHANGED_UNITS_MAX`]), noted by `apply` in a side map until the commit.
 
 use crate::event::StoredEvent;
 use crate::error::ProjectionError;
@@ -98,6 +103,40 @@ pub fn apply(row: Option<AppraisalRow>, id: Uuid, event: &Event, version: u64, a
 #[derive(Debug, Clone)]
 pub struct ProgressProjection {
     live: Option<Arc<LivePublisher>>,
+    /// The units each applied batch changed, per cycle, until its commit hands them to the
+    /// live publisher (only kept when publishing live).
+    changed_units: Arc<Mutex<BTreeMap<Uuid, ChangedUnits>>>,
+}
+
+/// The units whose counters changed since a cycle's last live publication: at most
+/// [`LIVE_CHANGED_UNITS_MAX`] names, and whether more changed.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct ChangedUnits {
+    /// The units, by name.
+    pub units: BTreeSet<String>,
+    /// Whether more units changed than are named.
+    pub truncated: bool,
+}
+
+/// At most this many changed units ride on a live message (each a `GroupProgress` of a few
+/// hundred bytes: a message stays far below 64 KB).
+pub const LIVE_CHANGED_UNITS_MAX: usize = 50;
+
+impl ChangedUnits {
+    fn extend(&mut self, units: impl IntoIterator<Item = String>, truncated: bool) {
+        self.truncated |= truncated;
+        for unit in units {
+            if self.units.len() < LIVE_CHANGED_UNITS_MAX || self.units.contains(&unit) {
+                self.units.insert(unit);
+            } else {
+                self.truncated = true;
+            }
+        }
+    }
+}
+
+fn locked<T>(m: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
+    m.lock().unwrap_or_else(std::sync::PoisonError::into_inner)
 }
 
 impl ProgressProjection {
@@ -105,7 +144,8 @@ impl ProgressProjection {
     /// `skp.live.cycle.<id>` (see [`ProgressProjection::live_under`] for another prefix).
     pub fn new(live: Option<async_nats::Client>) -> Self {
         let subjects = skp_events::subject::Subjects::default();
-        Self { live: live.map(|client| Arc::new(LivePublisher { client, subjects, pending: Mutex::new(Pending::default()) })) }
+        let live = live.map(|client| Arc::new(LivePublisher { client, subjects, pending: Mutex::new(Pending::default()) }));
+        Self { live, changed_units: Arc::default() }
     }
 
     /// Publishes live progress on the live subjects of `subjects` (`SKP_SUBJECT_PREFIX`'s
@@ -113,7 +153,18 @@ impl ProgressProjection {
     #[must_use]
     pub fn live_under(self, subjects: skp_events::subject::Subjects) -> Self {
         let live = self.live.map(|l| Arc::new(LivePublisher { client: l.client.clone(), subjects, pending: Mutex::new(Pending::default()) }));
-        Self { live }
+        Self { live, changed_units: self.changed_units }
+    }
+
+    async fn apply_noting(&self, tx: &mut PgConnection, events: &[StoredEvent]) -> Result<Vec<Uuid>, ProjectionError> {
+        let (cycles, units) = apply_batch(tx, events).await?;
+        if self.live.is_some() {
+            let mut changed = locked(&self.changed_units);
+            for (cycle, units) in units {
+                changed.entry(cycle).or_default().extend(units, false);
+            }
+        }
+        Ok(cycles)
     }
 }
 
@@ -131,7 +182,7 @@ struct LivePublisher {
 
 #[derive(Debug, Default)]
 struct Pending {
-    cycles: BTreeSet<Uuid>,
+    cycles: BTreeMap<Uuid, ChangedUnits>,
     /// The generation of the latest commit.
     generation: Option<Generation>,
     /// Whether a worker is publishing.
@@ -140,9 +191,11 @@ struct Pending {
 
 impl LivePublisher {
     /// Notes that `cycles` changed in `generation`, starting a worker unless one runs.
-    fn changed(self: &Arc<Self>, store: &ReadStore, generation: &Generation, cycles: Vec<Uuid>) {
-        let mut pending = self.pending.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
-        pending.cycles.extend(cycles);
+    fn changed(self: &Arc<Self>, store: &ReadStore, generation: &Generation, cycles: Vec<(Uuid, ChangedUnits)>) {
+        let mut pending = locked(&self.pending);
+        for (cycle, units) in cycles {
+            pending.cycles.entry(cycle).or_default().extend(units.units, units.truncated);
+        }
         pending.generation = Some(generation.clone());
         if !pending.running {
             pending.running = true;
@@ -154,7 +207,7 @@ impl LivePublisher {
     async fn publish(self: Arc<Self>, store: ReadStore) {
         loop {
             let (cycles, generation) = {
-                let mut pending = self.pending.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
+                let mut pending = locked(&self.pending);
                 match pending.generation.clone() {
                     Some(generation) if !pending.cycles.is_empty() => (std::mem::take(&mut pending.cycles), generation),
                     _ => {
@@ -163,8 +216,8 @@ impl LivePublisher {
                     }
                 }
             };
-            for cycle in cycles {
-                match crate::query::progress_in(&store, &generation, cycle).await {
+            for (cycle, units) in cycles {
+                match crate::query::live_progress(&store, &generation, cycle, &units).await {
                     Ok(Some(progress)) => {
                         let body = serde_json::to_vec(&progress).unwrap_or_default();
                         if let Err(e) = self.client.publish(self.subjects.live_cycle(cycle), body.into()).await {
@@ -189,18 +242,37 @@ impl Projection for ProgressProjection {
     }
 
     fn apply<'a>(&'a self, tx: &'a mut PgConnection, events: &'a [StoredEvent]) -> BoxFuture<'a, Result<Vec<Uuid>, ProjectionError>> {
-        Box::pin(apply_batch(tx, events))
+        Box::pin(self.apply_noting(tx, events))
+    }
+
+    fn prepare<'a>(&'a self, store: &'a ReadStore, generation: &'a Generation) -> BoxFuture<'a, Result<(), ProjectionError>> {
+        Box::pin(async move {
+            let mut tx = store.pool().begin().await?;
+            sqlx::query(&format!("SET LOCAL search_path TO {}", generation.schema)).execute(&mut *tx).await?;
+            let filled = crate::progress_counters::fill_warnings(&mut tx).await?;
+            tx.commit().await?;
+            if filled > 0 {
+                tracing::info!(projection = "progress", groups = filled, "pattern warnings computed for groups counted by the migration");
+            }
+            Ok(())
+        })
     }
 
     fn after_commit<'a>(&'a self, store: &'a ReadStore, generation: &'a Generation, cycles: Vec<Uuid>) -> BoxFuture<'a, ()> {
         if let Some(live) = &self.live {
-            live.changed(store, generation, cycles);
+            let units = {
+                let mut changed = locked(&self.changed_units);
+                cycles.into_iter().map(|c| (c, changed.remove(&c).unwrap_or_default())).collect()
+            };
+            live.changed(store, generation, units);
         }
         Box::pin(async {})
     }
 }
 
-async fn apply_batch(tx: &mut PgConnection, events: &[StoredEvent]) -> Result<Vec<Uuid>, ProjectionError> {
+/// Applies a batch; returns the cycles it changed and, per cycle, the units whose counters
+/// changed.
+async fn apply_batch(tx: &mut PgConnection, events: &[StoredEvent]) -> Result<(Vec<Uuid>, BTreeMap<Uuid, BTreeSet<String>>), ProjectionError> {
     // Pembinaan (issue 14): the stored rows of the development plans the batch touches.
     let plans = pembinaan::plan_ids(events.iter().filter(|e| e.envelope.aggregate_type == AggregateType::Development).map(|e| &e.envelope));
     let mut pembinaan = pembinaan::PembinaanDeltas::with_plans(pembinaan::load(tx, &plans).await?);
@@ -223,6 +295,9 @@ async fn apply_batch(tx: &mut PgConnection, events: &[StoredEvent]) -> Result<Ve
         .into_iter()
         .map(|r| (r.appraisal_id, r))
         .collect();
+    // Dashboard counters (issue 16): each changed row against the row as loaded.
+    let before = rows.clone();
+    let mut counters = crate::progress_counters::Counters::default();
     // Periodic evaluation (issue 12): deltas of the period tables, written with the rows.
     let calendars = crate::periods::calendars(tx, events, &rows).await?;
     let mut periods = crate::periods::Deltas::default();
@@ -234,8 +309,11 @@ async fn apply_batch(tx: &mut PgConnection, events: &[StoredEvent]) -> Result<Ve
             (AggregateType::Cycle, Event::CycleOpened(c)) => {
                 cycles.insert(e.aggregate_id, c);
             }
-            (AggregateType::Cycle, Event::UnitCapaianSet(_)) => {
+            (AggregateType::Cycle, Event::UnitCapaianSet(set)) => {
                 capaian_cycles.insert(e.aggregate_id);
+                if set.period == skp_events::period::CapaianPeriod::Annual {
+                    counters.capaian_set(e.aggregate_id, &set.unit);
+                }
                 periods.observe(stored, None, &calendars)?;
             }
             (AggregateType::Appraisal, event) => {
@@ -255,12 +333,16 @@ async fn apply_batch(tx: &mut PgConnection, events: &[StoredEvent]) -> Result<Ve
     write_cycles(tx, &cycles).await?;
     periods.write(tx).await?;
     let changed: Vec<AppraisalRow> = changed.into_iter().filter_map(|id| rows.remove(&id)).collect();
+    for row in &changed {
+        counters.moved(before.get(&row.appraisal_id), row);
+    }
     write_rows(tx, &changed).await?;
+    let units = counters.write(tx).await?;
     pembinaan::write(tx, &pembinaan).await?;
     let mut touched: BTreeSet<Uuid> = cycles.keys().copied().chain(capaian_cycles).collect();
     touched.extend(changed.iter().map(|r| r.cycle_id));
     touched.extend(pembinaan.cycles());
-    Ok(touched.into_iter().collect())
+    Ok((touched.into_iter().collect(), units))
 }
 
 async fn write_cycles(tx: &mut PgConnection, cycles: &BTreeMap<Uuid, &skp_events::data::CycleOpened>) -> Result<(), ProjectionError> {

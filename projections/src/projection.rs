@@ -24,6 +24,11 @@ pub trait Projection: Send + Sync + 'static {
     fn rebuildable(&self) -> bool {
         true
     }
+    /// Runs once when a projector starts on `generation`, before its first batch: e.g. to
+    /// finish an upgrade in place whose migration could not apply the domain's rules in SQL.
+    fn prepare<'a>(&'a self, _store: &'a ReadStore, _generation: &'a Generation) -> BoxFuture<'a, Result<(), ProjectionError>> {
+        Box::pin(async { Ok(()) })
+    }
     /// Runs after the batch committed, with the cycles it changed (e.g. live notifications).
     fn after_commit<'a>(&'a self, _store: &'a ReadStore, _generation: &'a Generation, _cycles: Vec<Uuid>) -> BoxFuture<'a, ()> {
         Box::pin(async {})

@@ -1,4 +1,5 @@
-//! What the API asks of the read models: cycle progress, an employee's career, an
+//! What the API asks of the read models: cycle progress (its summary, its units and raters
+//! page by page, its live message), an employee's career, an
 //! appraisal's audit report and a cycle's findings, each from the serving generation.
 
 use crate::error::ProjectionError;
@@ -6,7 +7,9 @@ use crate::progress_pembinaan::PembinaanCounts;
 use crate::store::{Generation, ReadStore};
 use serde::Serialize;
 use skp_domain::appraisal::Status;
-use skp_domain::capaian::{pattern_warnings, Distribution, PatternWarning};
+use crate::progress::ChangedUnits;
+use crate::progress_counters::{self as counters, GroupRow};
+use skp_domain::capaian::PatternWarning;
 use skp_events::period::Capaian;
 use skp_events::Predikat;
 use std::collections::BTreeMap;
@@ -45,6 +48,24 @@ pub struct GroupProgress {
     pub capaian_assumed: Option<bool>,
 }
 
+impl GroupProgress {
+    /// A stored group as served; its warnings by the domain's rule (with their details).
+    pub fn of(row: &GroupRow) -> Self {
+        let unit = row.kind == counters::UNIT;
+        let set = row.capaian.as_deref().and_then(Capaian::parse);
+        GroupProgress {
+            key: row.key.clone(),
+            name: row.name.clone(),
+            total: row.total,
+            scored: row.by_predikat.iter().sum(),
+            by_predikat: Predikat::ALL.into_iter().map(Predikat::as_str).zip(row.by_predikat.iter().copied()).collect(),
+            warnings: row.computed_warnings(),
+            capaian: unit.then(|| set.unwrap_or(Capaian::Baik)),
+            capaian_assumed: unit.then_some(set.is_none()),
+        }
+    }
+}
+
 /// Overdue items.
 #[derive(Debug, Clone, Default, Serialize, PartialEq, Eq)]
 pub struct Overdue {
@@ -57,7 +78,19 @@ pub struct Overdue {
     pub pembinaan: i64,
 }
 
-/// `GET /v1/cycles/{id}/progress`.
+/// How many units (or raters) a cycle has and how many carry pattern warnings.
+#[derive(Debug, Clone, Default, Serialize, PartialEq, Eq)]
+pub struct GroupCounts {
+    /// Units (raters) with at least one appraisal.
+    pub count: i64,
+    /// Those with at least one warning.
+    pub with_warnings: i64,
+    /// Those with each warning code (codes with none left out).
+    pub by_warning: BTreeMap<String, i64>,
+}
+
+/// `GET /v1/cycles/{id}/progress`: the cycle's summary, bounded whatever its size (the units
+/// and raters are `GET /v1/cycles/{id}/units` and `/raters`).
 #[derive(Debug, Clone, Serialize, PartialEq, Eq)]
 pub struct Progress {
     /// The cycle.
@@ -76,10 +109,10 @@ pub struct Progress {
     pub overdue: i64,
     /// The two kinds of overdue items.
     pub overdue_detail: Overdue,
-    /// Per unit.
-    pub by_unit: Vec<GroupProgress>,
-    /// Per rater.
-    pub by_rater: Vec<GroupProgress>,
+    /// The units and how many carry warnings.
+    pub units: GroupCounts,
+    /// The raters and how many carry warnings.
+    pub raters: GroupCounts,
     /// Pembinaan after a low final predikat, for the whole cycle (per unit:
     /// `GET /v1/cycles/{id}/pembinaan`).
     pub pembinaan: PembinaanCounts,
@@ -90,55 +123,35 @@ pub struct Progress {
     pub period_kind: skp_events::period::PeriodKind,
 }
 
-fn zeros<T: Copy>(keys: impl IntoIterator<Item = T>, name: fn(T) -> &'static str) -> BTreeMap<&'static str, i64> {
-    keys.into_iter().map(|k| (name(k), 0)).collect()
+/// A live message (`skp.live.cycle.<id>` and SSE `event: progress`): the summary and the
+/// units that changed since the cycle's previous message.
+#[derive(Debug, Clone, Serialize, PartialEq, Eq)]
+pub struct LiveProgress {
+    /// The summary, as `GET /v1/cycles/{id}/progress` answers it.
+    #[serde(flatten)]
+    pub progress: Progress,
+    /// The units whose counters changed, by name (at most
+    /// [`crate::progress::LIVE_CHANGED_UNITS_MAX`]).
+    pub changed_units: Vec<GroupProgress>,
+    /// Whether more units changed than `changed_units` holds (reload the units' page).
+    pub changed_units_truncated: bool,
 }
 
-fn predikat_name(raw: &str) -> Option<&'static str> {
-    Predikat::ALL.into_iter().map(Predikat::as_str).find(|p| *p == raw)
-}
-
-
-#[derive(sqlx::FromRow)]
-struct Cell {
-    unit: String,
-    rater_nip: String,
-    rater_name: String,
-    status: String,
-    predikat: Option<String>,
-    count: i64,
-    overdue_plans: i64,
-    overdue_objections: i64,
-}
-
-fn group<'a>(groups: &'a mut BTreeMap<String, GroupProgress>, key: &str, name: Option<&str>) -> &'a mut GroupProgress {
-    groups.entry(key.to_owned()).or_insert_with(|| GroupProgress {
-        key: key.to_owned(),
-        name: name.map(str::to_owned),
-        total: 0,
-        scored: 0,
-        by_predikat: zeros(Predikat::ALL, Predikat::as_str),
-        warnings: Vec::new(),
-        capaian: None,
-        capaian_assumed: None,
-    })
-}
-
-fn count_into(group: &mut GroupProgress, cell: &Cell) {
-    group.total += cell.count;
-    if let Some(p) = cell.predikat.as_deref().and_then(predikat_name) {
-        group.scored += cell.count;
-        *group.by_predikat.entry(p).or_default() += cell.count;
-    }
-}
-
-/// The SE MenPANRB 3/2023 pattern of `capaian` (`skp_domain::capaian::pattern_warnings`)
-/// applied to a group's scored appraisals: for `baik`, at most 70% `baik` and some
-/// `butuh_perbaikan` or `kurang` (`sangat_kurang` does not count). Compared from
-/// [`CURVE_MIN_SCORED`] scored appraisals on.
-pub fn curve_warnings(group: &GroupProgress, capaian: Capaian) -> Vec<CurveWarning> {
-    let count = |p: Predikat| group.by_predikat.get(p.as_str()).copied().unwrap_or(0);
-    pattern_warnings(capaian, &Distribution::of(Predikat::ALL.map(|p| (p, count(p)))))
+/// `GET /v1/cycles/{id}/units` and `/raters`: one page, by key.
+#[derive(Debug, Clone, Serialize, PartialEq, Eq)]
+pub struct GroupPage {
+    /// The cycle.
+    pub cycle_id: Uuid,
+    /// The page, from 1.
+    pub page: i64,
+    /// Groups per page.
+    pub limit: i64,
+    /// The groups that match (every page).
+    pub total: i64,
+    /// This page's groups, by key.
+    pub items: Vec<GroupProgress>,
+    /// The stream sequence the read model has reached.
+    pub as_of_sequence: u64,
 }
 
 /// Progress of `cycle` in the serving generation; `None` for an unknown cycle.
@@ -158,6 +171,30 @@ pub async fn progress_in(store: &ReadStore, generation: &Generation, cycle: Uuid
     progress_at(store, generation, cycle, OffsetDateTime::now_utc()).await
 }
 
+/// The live message of `cycle` in `generation` with the counters of `changed` units.
+///
+/// # Errors
+/// When the database fails.
+pub async fn live_progress(store: &ReadStore, generation: &Generation, cycle: Uuid, changed: &ChangedUnits) -> Result<Option<LiveProgress>, ProjectionError> {
+    let Some(progress) = progress_in(store, generation, cycle).await? else { return Ok(None) };
+    let keys: Vec<&str> = changed.units.iter().map(String::as_str).collect();
+    let rows: Vec<GroupRow> = sqlx::query_as(&format!("SELECT * FROM {}.progress_groups WHERE cycle_id = $1 AND kind = 'unit' AND key = ANY($2) ORDER BY key", generation.schema))
+        .bind(cycle)
+        .bind(&keys)
+        .fetch_all(store.pool())
+        .await?;
+    Ok(Some(LiveProgress { progress, changed_units: rows.iter().map(GroupProgress::of).collect(), changed_units_truncated: changed.truncated }))
+}
+
+/// The live message of `cycle` as it stands (no changed units): the first message of an SSE
+/// stream.
+///
+/// # Errors
+/// When the database fails.
+pub async fn live_now(store: &ReadStore, cycle: Uuid, now: OffsetDateTime) -> Result<Option<LiveProgress>, ProjectionError> {
+    Ok(progress(store, cycle, now).await?.map(|progress| LiveProgress { progress, changed_units: Vec::new(), changed_units_truncated: false }))
+}
+
 async fn progress_at(store: &ReadStore, generation: &Generation, cycle: Uuid, now: OffsetDateTime) -> Result<Option<Progress>, ProjectionError> {
     let schema = &generation.schema;
     let head: Option<(String, i32, String)> = sqlx::query_as(&format!("SELECT organization, year, period FROM {schema}.cycles WHERE cycle_id = $1"))
@@ -165,71 +202,95 @@ async fn progress_at(store: &ReadStore, generation: &Generation, cycle: Uuid, no
         .fetch_optional(store.pool())
         .await?;
     let Some((organization, year, period)) = head else { return Ok(None) };
-    let sql = format!(
-        "SELECT unit, rater_nip, rater_name, status, predikat, count(*) AS count, \
-           count(*) FILTER (WHERE status IN ('opened','plan_drafted','plan_submitted','plan_returned') AND plan_due < $2::date) AS overdue_plans, \
-           count(*) FILTER (WHERE status = 'objected' AND decision_due < $3) AS overdue_objections \
-         FROM {schema}.appraisals WHERE cycle_id = $1 GROUP BY 1, 2, 3, 4, 5"
-    );
-    let cells: Vec<Cell> = sqlx::query_as(&sql).bind(cycle).bind(now.date()).bind(now).fetch_all(store.pool()).await?;
-    let mut progress = Progress {
+    let totals: Option<GroupRow> = sqlx::query_as(&format!("SELECT * FROM {schema}.progress_groups WHERE cycle_id = $1 AND kind = 'cycle' AND key = ''"))
+        .bind(cycle)
+        .fetch_optional(store.pool())
+        .await?;
+    let (plans,): (i64,) = sqlx::query_as(&format!("SELECT COALESCE(sum(appraisals), 0)::bigint FROM {schema}.plan_due_counts WHERE cycle_id = $1 AND plan_due < $2"))
+        .bind(cycle)
+        .bind(now.date())
+        .fetch_one(store.pool())
+        .await?;
+    let (objections,): (i64,) = sqlx::query_as(&format!("SELECT count(*) FROM {schema}.appraisals WHERE cycle_id = $1 AND status = 'objected' AND decision_due < $2"))
+        .bind(cycle)
+        .bind(now)
+        .fetch_one(store.pool())
+        .await?;
+    let pembinaan = crate::progress_pembinaan::totals(store, generation, cycle, now.date()).await?;
+    let overdue_detail = Overdue { plans, objections, pembinaan: pembinaan.overdue };
+    let (units, raters) = group_counts(store, schema, cycle).await?;
+    let totals = totals.unwrap_or_else(|| GroupRow { total: 0, by_status: vec![0; Status::ALL.len()], by_predikat: vec![0; Predikat::ALL.len()], ..GroupRow::default() });
+    Ok(Some(Progress {
         cycle_id: cycle,
         organization,
         year,
-        total: 0,
-        by_status: zeros(Status::ALL, Status::as_str),
-        by_predikat: zeros(Predikat::ALL, Predikat::as_str),
-        overdue: 0,
-        overdue_detail: Overdue::default(),
-        by_unit: Vec::new(),
-        by_rater: Vec::new(),
-        pembinaan: crate::progress_pembinaan::totals(store, generation, cycle, now.date()).await?,
+        total: totals.total,
+        by_status: Status::ALL.into_iter().map(Status::as_str).zip(totals.by_status.iter().copied()).collect(),
+        by_predikat: Predikat::ALL.into_iter().map(Predikat::as_str).zip(totals.by_predikat.iter().copied()).collect(),
+        overdue: overdue_detail.plans + overdue_detail.objections + overdue_detail.pembinaan,
+        overdue_detail,
+        units,
+        raters,
+        pembinaan,
         as_of_sequence: checkpoint_of(store, "progress", generation).await?,
         period_kind: skp_events::period::PeriodKind::parse(&period).unwrap_or_default(),
-    };
-    progress.overdue_detail.pembinaan = progress.pembinaan.overdue;
-    let (mut units, mut raters) = (BTreeMap::new(), BTreeMap::new());
-    for cell in &cells {
-        progress.total += cell.count;
-        let status: Status = cell.status.parse()?;
-        *progress.by_status.entry(status.as_str()).or_default() += cell.count;
-        if let Some(p) = cell.predikat.as_deref().and_then(predikat_name) {
-            *progress.by_predikat.entry(p).or_default() += cell.count;
-        }
-        progress.overdue_detail.plans += cell.overdue_plans;
-        progress.overdue_detail.objections += cell.overdue_objections;
-        count_into(group(&mut units, &cell.unit, None), cell);
-        count_into(group(&mut raters, &cell.rater_nip, Some(&cell.rater_name)), cell);
-    }
-    progress.overdue = progress.overdue_detail.plans + progress.overdue_detail.objections + progress.overdue_detail.pembinaan;
-    // Each unit is held to the pattern of its annual capaian (issue 12), baik when none.
-    let annual: BTreeMap<String, Capaian> = annual_capaian(store, schema, cycle).await?;
-    progress.by_unit = units
-        .into_values()
-        .map(|mut g| {
-            let set = annual.get(&g.key).copied();
-            g.warnings = curve_warnings(&g, set.unwrap_or(Capaian::Baik));
-            (g.capaian, g.capaian_assumed) = (Some(set.unwrap_or(Capaian::Baik)), Some(set.is_none()));
-            g
-        })
-        .collect();
-    progress.by_rater = raters
-        .into_values()
-        .map(|mut g| {
-            g.warnings = curve_warnings(&g, Capaian::Baik);
-            g
-        })
-        .collect();
-    Ok(Some(progress))
+    }))
 }
 
-/// The annual capaian of each unit of `cycle` that has one.
-async fn annual_capaian(store: &ReadStore, schema: &str, cycle: Uuid) -> Result<BTreeMap<String, Capaian>, ProjectionError> {
-    let rows: Vec<(String, String)> = sqlx::query_as(&format!("SELECT unit, capaian FROM {schema}.unit_capaian WHERE cycle_id = $1 AND period = 'annual'"))
+/// The unit and rater counts of `cycle`: a few rows per warning code.
+async fn group_counts(store: &ReadStore, schema: &str, cycle: Uuid) -> Result<(GroupCounts, GroupCounts), ProjectionError> {
+    let rows: Vec<(String, String, i64)> = sqlx::query_as(&format!("SELECT kind, what, groups FROM {schema}.progress_group_counts WHERE cycle_id = $1"))
         .bind(cycle)
         .fetch_all(store.pool())
         .await?;
-    Ok(rows.into_iter().filter_map(|(unit, c)| Capaian::parse(&c).map(|c| (unit, c))).collect())
+    let (mut units, mut raters) = (GroupCounts::default(), GroupCounts::default());
+    for (kind, what, groups) in rows {
+        let counts = if kind == counters::UNIT { &mut units } else { &mut raters };
+        match what.as_str() {
+            counters::ALL_GROUPS => counts.count = groups,
+            counters::WITH_WARNINGS => counts.with_warnings = groups,
+            code => {
+                counts.by_warning.insert(code.to_owned(), groups);
+            }
+        }
+    }
+    Ok((units, raters))
+}
+
+/// Page `page` (from 1) of `limit` units or raters (`kind`: [`counters::UNIT`] or
+/// [`counters::RATER`]) of `cycle`, by key, optionally only those with the warning `code`;
+/// `None` for an unknown cycle.
+///
+/// # Errors
+/// When the database fails.
+pub async fn group_page(store: &ReadStore, cycle: Uuid, kind: &'static str, warning: Option<&str>, page: i64, limit: i64) -> Result<Option<GroupPage>, ProjectionError> {
+    let Some(generation) = store.active("progress").await? else { return Ok(None) };
+    let schema = &generation.schema;
+    let known: Option<(i32,)> = sqlx::query_as(&format!("SELECT 1 FROM {schema}.cycles WHERE cycle_id = $1")).bind(cycle).fetch_optional(store.pool()).await?;
+    if known.is_none() {
+        return Ok(None);
+    }
+    let total: Option<(i64,)> = sqlx::query_as(&format!("SELECT groups FROM {schema}.progress_group_counts WHERE cycle_id = $1 AND kind = $2 AND what = $3"))
+        .bind(cycle)
+        .bind(kind)
+        .bind(warning.unwrap_or(counters::ALL_GROUPS))
+        .fetch_optional(store.pool())
+        .await?;
+    // A group whose warnings are not computed yet (an upgrade in place whose projector has
+    // not started) is filtered by the rule on read.
+    let rows: Vec<GroupRow> = sqlx::query_as(&format!(
+        "SELECT * FROM {schema}.progress_groups WHERE cycle_id = $1 AND kind = $2 AND ($3::text IS NULL OR $3 = ANY(warnings) OR warnings IS NULL) \
+         ORDER BY key LIMIT $4 OFFSET $5"
+    ))
+    .bind(cycle)
+    .bind(kind)
+    .bind(warning)
+    .bind(limit)
+    .bind((page - 1).saturating_mul(limit))
+    .fetch_all(store.pool())
+    .await?;
+    let items = rows.iter().map(GroupProgress::of).filter(|g| warning.is_none_or(|code| g.warnings.iter().any(|w| w.code == code))).collect();
+    Ok(Some(GroupPage { cycle_id: cycle, page, limit, total: total.map_or(0, |(t,)| t), items, as_of_sequence: checkpoint_of(store, "progress", &generation).await? }))
 }
 
 async fn checkpoint_of(store: &ReadStore, projection: &str, generation: &Generation) -> Result<u64, ProjectionError> {
@@ -397,18 +458,22 @@ pub struct Finding {
     pub findings: Vec<String>,
 }
 
-/// The appraisals of a cycle whose audit has findings.
+/// Page `page` (from 1) of `limit` appraisals of a cycle whose audit has findings, by unit,
+/// rater and id, with how many there are in all.
 ///
 /// # Errors
 /// When the database fails.
-pub async fn cycle_findings(store: &ReadStore, cycle: Uuid) -> Result<Vec<Finding>, ProjectionError> {
-    let Some(g) = store.active("audit").await? else { return Ok(Vec::new()) };
+pub async fn cycle_findings(store: &ReadStore, cycle: Uuid, page: i64, limit: i64) -> Result<(Vec<Finding>, i64), ProjectionError> {
+    let Some(g) = store.active("audit").await? else { return Ok((Vec::new(), 0)) };
     let sql = format!(
         "SELECT appraisal_id, unit, rater_nip, chain_valid, findings FROM {}.audit_reports \
-         WHERE cycle_id = $1 AND verdict <> 'fair' ORDER BY unit, rater_nip, appraisal_id",
+         WHERE cycle_id = $1 AND verdict <> 'fair' ORDER BY unit, rater_nip, appraisal_id LIMIT $2 OFFSET $3",
         g.schema
     );
-    Ok(sqlx::query_as(&sql).bind(cycle).fetch_all(store.pool()).await?)
+    let rows = sqlx::query_as(&sql).bind(cycle).bind(limit).bind((page - 1).saturating_mul(limit)).fetch_all(store.pool()).await?;
+    let count = format!("SELECT count(*) FROM {}.audit_reports WHERE cycle_id = $1 AND verdict <> 'fair'", g.schema);
+    let (total,): (i64,) = sqlx::query_as(&count).bind(cycle).fetch_one(store.pool()).await?;
+    Ok((rows, total))
 }
 
 /// A cycle, as `GET /v1/cycles` lists it.
@@ -432,8 +497,9 @@ pub async fn cycles(store: &ReadStore) -> Result<Vec<CycleSummary>, ProjectionEr
     let Some(g) = store.active("progress").await? else { return Ok(Vec::new()) };
     let schema = &g.schema;
     let rows = sqlx::query_as(&format!(
-        "SELECT c.cycle_id, c.organization, c.year, (SELECT count(*) FROM {schema}.appraisals a WHERE a.cycle_id = c.cycle_id) AS total
-         FROM {schema}.cycles c ORDER BY c.year DESC, c.organization, c.cycle_id"
+        "SELECT c.cycle_id, c.organization, c.year, COALESCE(g.total, 0) AS total
+         FROM {schema}.cycles c LEFT JOIN {schema}.progress_groups g ON g.cycle_id = c.cycle_id AND g.kind = 'cycle' AND g.key = ''
+         ORDER BY c.year DESC, c.organization, c.cycle_id"
     ))
     .fetch_all(store.pool())
     .await?;

@@ -172,6 +172,7 @@ impl Projector {
         // PostgreSQL advisory lock on a connection kept for the whole run.
         let Some(mut leader) = self.lead(shutdown).await? else { return Ok(()) };
         let active = self.store.ensure_active(self.projection.name(), self.projection.migrator()).await?;
+        self.projection.prepare(&self.store, &active).await?;
         self.status.set_checkpoint(active.last_seq);
         let mut reader = self.reader(active.last_seq).await?;
         tracing::info!(projection = self.projection.name(), checkpoint = active.last_seq, "projector running");

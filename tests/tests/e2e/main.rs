@@ -7,6 +7,7 @@
 mod common;
 
 mod authorization;
+mod big_cycle;
 mod cli;
 mod cluster;
 mod concurrency;

@@ -44,8 +44,17 @@ async fn a_whole_disputed_cycle_ends_with_the_right_progress_career_audit_and_on
     assert_eq!(progress["by_predikat"]["kurang"], 0, "the forum's revision replaced the score's kurang");
     assert!(progress["as_of_sequence"].as_u64().unwrap() >= seq);
     assert_eq!(progress["overdue"], 0);
-    assert_eq!(progress["by_unit"][0]["total"], 1);
-    assert_eq!(progress["by_rater"][0]["key"], RATER);
+    assert!(progress.get("by_unit").is_none() && progress.get("by_rater").is_none(), "units and raters are their own routes");
+    assert_eq!((progress["units"]["count"].clone(), progress["raters"]["count"].clone()), (json!(1), json!(1)));
+    let units = app.get(&format!("/v1/cycles/{cycle}/units?min_sequence={seq}")).await.expect(200);
+    assert_eq!((units["page"].clone(), units["limit"].clone(), units["total"].clone()), (json!(1), json!(200), json!(1)));
+    assert_eq!(units["items"][0]["total"], 1);
+    let raters = app.get(&format!("/v1/cycles/{cycle}/raters?page=1&limit=10")).await.expect(200);
+    assert_eq!(raters["items"][0]["key"], RATER);
+    let unknown = app.get(&format!("/v1/cycles/{cycle}/raters?warning=too_many_kittens")).await.expect(400);
+    assert_eq!(unknown["code"], "unknown_warning");
+    assert_eq!(app.get(&format!("/v1/cycles/{}/units", uuid::Uuid::now_v7())).await.expect(404)["code"], "not_found");
+    app.get(&format!("/v1/cycles/{cycle}/units?limit=1001")).await.expect(400);
 
     let career = app.get(&format!("/v1/employees/{EMPLOYEE}/career?min_sequence={seq}")).await.expect(200);
     assert_eq!(career["history"], json!([{"year": 2026, "predikat": "baik", "finalized_at": career["history"][0]["finalized_at"], "angka_kredit_percent": 100}]));

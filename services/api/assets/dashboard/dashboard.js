@@ -25,11 +25,20 @@ const CHECKS = {
   within_windows: "Tenggat keberatan dan keputusan dipatuhi", final_matches_decision: "Nilai final sesuai keputusan terakhir",
 };
 const ROLES = { employee: "pegawai", rater: "pejabat penilai", rater_superior: "atasan pejabat penilai", peer: "rekan kerja", admin: "admin BKPSDM", system: "sistem" };
-const WARNINGS = { baik_over_70_percent: "Baik > 70%", no_low_predikat: "Tak ada Butuh Perbaikan/Kurang" };
+const WARNINGS = {
+  baik_over_70_percent: "Baik > 70%", no_low_predikat: "Tak ada Butuh Perbaikan/Kurang",
+  sangat_baik_not_largest: "Sangat Baik bukan terbanyak", sangat_baik_over_70_percent: "Sangat Baik > 70%",
+  butuh_perbaikan_under_60_percent: "Butuh Perbaikan < 60%", sangat_baik_over_10_percent: "Sangat Baik > 10%",
+  kurang_under_60_percent: "Kurang < 60%", butuh_perbaikan_under_10_percent: "Butuh Perbaikan < 10%",
+  sangat_kurang_under_60_percent: "Sangat Kurang < 60%", kurang_or_butuh_perbaikan_under_10_percent: "Kurang/Butuh Perbaikan < 10%",
+  sangat_baik_present: "Ada Sangat Baik",
+};
+// Units and raters come a page at a time from their own routes (a ministry has thousands).
+const PAGE_SIZE = 20;
 const label = (pairs, key) => (pairs.find(([k]) => k === key) || [key, key])[1];
 const $ = (id) => document.getElementById(id);
 
-const state = { token: null, cycle: null, charts: {}, stream: null, findingsTimer: null };
+const state = { token: null, cycle: null, charts: {}, stream: null, findingsTimer: null, groups: { units: { page: 1, warning: "", total: 0 }, raters: { page: 1, warning: "", total: 0 } } };
 
 function readFragment() {
   const params = new URLSearchParams(location.hash.slice(1));
@@ -98,20 +107,48 @@ function render(progress) {
   const scored = PREDIKAT.reduce((sum, [k]) => sum + (progress.by_predikat[k] || 0), 0);
   state.charts.predikat.data.datasets[0].data = PREDIKAT.map(([k]) => (scored ? Math.round((1000 * (progress.by_predikat[k] || 0)) / scored) / 10 : 0));
   state.charts.predikat.update();
-  const rows = (groups, name) => groups.map((g) => `<tr><td>${esc(name(g))}</td><td class="n">${g.total}</td><td class="n">${g.scored}</td><td>${
-    g.warnings.map((w) => `<span class="badge warn" title="${esc(w.detail)}">${esc(WARNINGS[w.code] || w.code)}</span>`).join("") || '<span class="badge ok">sesuai</span>'}</td></tr>`).join("");
-  $("units").innerHTML = rows(progress.by_unit, (g) => g.key);
-  $("raters").innerHTML = rows(progress.by_rater, (g) => g.name || g.key);
+  for (const kind of ["units", "raters"]) {
+    const counts = progress[kind] || { count: 0, with_warnings: 0 };
+    $(`${kind}-count`).textContent = `${counts.count} · ${counts.with_warnings} dengan peringatan`;
+    const select = $(`${kind}-warning`);
+    const chosen = select.value;
+    select.innerHTML = `<option value="">${kind === "units" ? "semua unit" : "semua penilai"}</option>` +
+      Object.entries(counts.by_warning || {}).map(([code, n]) => `<option value="${esc(code)}">${esc(WARNINGS[code] || code)} (${n})</option>`).join("");
+    if ([...select.options].some((o) => o.value === chosen)) select.value = chosen;
+  }
+  // A live message names the units it changed: patch those shown; more than it names, reload the page.
+  for (const unit of progress.changed_units || []) {
+    const row = [...$("units").querySelectorAll("tr[data-key]")].find((r) => r.dataset.key === unit.key);
+    if (row && (!state.groups.units.warning || unit.warnings.some((w) => w.code === state.groups.units.warning))) row.outerHTML = groupRow(unit, unit.key);
+  }
+  if (progress.changed_units_truncated) loadGroups("units").catch(() => {});
   $("updated").textContent = new Date().toLocaleTimeString("id-ID");
   $("sequence").textContent = progress.as_of_sequence;
   document.body.dataset.sequence = progress.as_of_sequence;
   document.dispatchEvent(new CustomEvent("skp:progress", { detail: progress })); // for the feature scripts: voices.js, pembinaan.js, periods.js
 }
 
+function groupRow(g, name) {
+  return `<tr data-key="${esc(g.key)}"><td>${esc(name)}</td><td class="n">${g.total}</td><td class="n">${g.scored}</td><td>${
+    g.warnings.map((w) => `<span class="badge warn" title="${esc(w.detail)}">${esc(WARNINGS[w.code] || w.code)}</span>`).join("") || '<span class="badge ok">sesuai</span>'}</td></tr>`;
+}
+
+async function loadGroups(kind) {
+  const view = state.groups[kind];
+  const warning = view.warning ? `&warning=${encodeURIComponent(view.warning)}` : "";
+  const body = await api(`/v1/cycles/${state.cycle}/${kind}?page=${view.page}&limit=${PAGE_SIZE}${warning}`);
+  view.total = body.total;
+  const pages = Math.max(1, Math.ceil(body.total / PAGE_SIZE));
+  $(`${kind}-page`).textContent = `hal. ${body.page} / ${pages}`;
+  $(`${kind}-prev`).disabled = body.page <= 1;
+  $(`${kind}-next`).disabled = body.page >= pages;
+  $(kind).innerHTML = body.items.map((g) => groupRow(g, kind === "raters" ? g.name || g.key : g.key)).join("") || '<tr><td colspan="4">Tidak ada.</td></tr>';
+}
+
 async function loadFindings() {
-  const body = await api(`/v1/cycles/${state.cycle}/findings`);
-  $("kpi-findings").textContent = body.appraisals.length;
-  $("findings").innerHTML = body.appraisals.slice(0, 50).map((f) => `<tr class="clickable" data-id="${f.appraisal_id}"><td><code>${f.appraisal_id.slice(0, 8)}</code></td><td>${esc(f.unit)}</td><td>${
+  const body = await api(`/v1/cycles/${state.cycle}/findings?limit=50`);
+  $("kpi-findings").textContent = body.total;
+  $("findings").innerHTML = body.appraisals.map((f) => `<tr class="clickable" data-id="${f.appraisal_id}"><td><code>${f.appraisal_id.slice(0, 8)}</code></td><td>${esc(f.unit)}</td><td>${
     f.findings.map((c) => `<span class="badge bad">${esc(CHECKS[c] || c)}</span>`).join("")}</td></tr>`).join("") || '<tr><td colspan="3">Tidak ada temuan.</td></tr>';
 }
 
@@ -123,7 +160,7 @@ async function loadAppraisals() {
 
 function refreshLists() {
   clearTimeout(state.findingsTimer);
-  state.findingsTimer = setTimeout(() => { loadFindings().catch(() => {}); loadAppraisals().catch(() => {}); }, 500);
+  state.findingsTimer = setTimeout(() => { loadFindings().catch(() => {}); loadAppraisals().catch(() => {}); loadGroups("raters").catch(() => {}); }, 500);
 }
 
 async function showDetail(id) {
@@ -208,7 +245,8 @@ async function start() {
   $("cycle-select").value = state.cycle;
   if (!state.charts.status) charts();
   render(await api(`/v1/cycles/${state.cycle}/progress`));
-  await Promise.all([loadFindings(), loadAppraisals()]);
+  state.groups.units.page = state.groups.raters.page = 1;
+  await Promise.all([loadFindings(), loadAppraisals(), loadGroups("units"), loadGroups("raters")]);
   follow();
 }
 
@@ -220,6 +258,12 @@ document.addEventListener("DOMContentLoaded", () => {
     history.replaceState(null, "", `${location.pathname}#cycle=${encodeURIComponent(e.target.value)}`);
     start();
   });
+  for (const kind of ["units", "raters"]) {
+    const view = state.groups[kind];
+    $(`${kind}-warning`).addEventListener("change", (e) => { view.warning = e.target.value; view.page = 1; loadGroups(kind); });
+    $(`${kind}-prev`).addEventListener("click", () => { view.page = Math.max(1, view.page - 1); loadGroups(kind); });
+    $(`${kind}-next`).addEventListener("click", () => { view.page += 1; loadGroups(kind); });
+  }
   for (const id of ["findings", "appraisals"]) {
     $(id).addEventListener("click", (e) => { const row = e.target.closest("tr[data-id]"); if (row) showDetail(row.dataset.id); });
   }

@@ -27,6 +27,9 @@ pub enum ApiError {
     /// 400 `bad_query`: a query parameter missing or malformed, as the message says.
     #[error("{0}")]
     BadQuery(String),
+    /// 400 `unknown_warning`: `?warning=` names no pattern warning.
+    #[error("{0:?} is not a pattern warning code (see skp_domain::capaian::WARNING_CODES)")]
+    UnknownWarning(String),
     /// 401 `unauthorized`: no bearer token, as the message says.
     #[error("{0}")]
     Unauthorized(&'static str),
@@ -105,6 +108,7 @@ impl ApiError {
         match self {
             ApiError::Json(_) | ApiError::Body(_) | ApiError::BadRequest(_) => (StatusCode::BAD_REQUEST, "malformed_body"),
             ApiError::BadQuery(_) => (StatusCode::BAD_REQUEST, "bad_query"),
+            ApiError::UnknownWarning(_) => (StatusCode::BAD_REQUEST, "unknown_warning"),
             ApiError::Unauthorized(_) | ApiError::Token(_) | ApiError::TokenSubject(_) => (StatusCode::UNAUTHORIZED, "unauthorized"),
             ApiError::TooLarge(_) => (StatusCode::PAYLOAD_TOO_LARGE, "body_too_large"),
             ApiError::Domain(e) => (domain_status(e), e.code()),

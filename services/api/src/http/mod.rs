@@ -102,6 +102,8 @@ pub fn router(state: AppState) -> Router {
         .route("/v1/cycles/{id}/progress", get(reads::get_progress))
         .route("/v1/cycles/{id}/progress/stream", get(reads::stream_progress))
         .route("/v1/cycles/{id}/findings", get(reads::get_findings))
+        .route("/v1/cycles/{id}/units", get(reads::list_units))
+        .route("/v1/cycles/{id}/raters", get(reads::list_raters))
         .route("/v1/employees/{nip}/career", get(reads::get_career))
         .route("/v1/appraisals/{id}/plan", post(commands::draft_plan))
         .route("/v1/appraisals/{id}/plan/submit", post(commands::submit_plan))

@@ -12,7 +12,7 @@ use utoipa::{Modify, OpenApi};
         commands::return_plan, commands::agree_targets, commands::give_feedback, commands::record_realisation,
         commands::give_score, commands::accept_score, commands::object_score, commands::resolve_forum,
         commands::finalize, queries::get_appraisal, queries::get_history, queries::get_replay,
-        reads::list_cycles, reads::list_appraisals, reads::get_progress, reads::stream_progress, reads::get_findings, reads::get_career, reads::get_audit,
+        reads::list_cycles, reads::list_appraisals, reads::get_progress, reads::stream_progress, reads::list_units, reads::list_raters, reads::get_findings, reads::get_career, reads::get_audit,
         // Voices beyond the rater (issue 13).
         voices::set_expectations, voices::hold_dialogue, voices::acknowledge_dialogue, voices::self_assess, voices::nominate_evaluators,
         voices::rate_behaviour, voices::record_public_feedback, voices::get_feedback_360, voices::get_cycle_voices,
@@ -23,7 +23,7 @@ use utoipa::{Modify, OpenApi};
         // Periodic evaluation and unit capaian (issue 12).
         periods::set_unit_capaian, periods::evaluate_period, periods::correct_period, periods::get_periods, periods::get_period_progress,
     ),
-    components(schemas(dto::CommandResponse, schema::AppraisalViewDoc, queries::History, schema::ProblemDoc, schema::RatingDoc, schema::AboutDoc, schema::OutcomeDoc, schema::StatusDoc,
+    components(schemas(dto::CommandResponse, schema::AppraisalViewDoc, queries::History, schema::ProblemDoc, schema::RatingDoc, schema::AboutDoc, schema::OutcomeDoc, schema::StatusDoc, schema::WarningDoc,
         development_dto::OpenPlanBody, development_dto::ActionBody, development_dto::SessionBody, development_dto::CompleteBody,
         development_dto::ReviewBody, development_dto::FollowUpBody)),
     modifiers(&BearerAuth),

@@ -7,7 +7,7 @@ use super::commands::{answer, meta};
 use super::dto::{rating, CommandResponse};
 use super::error::ApiError;
 use super::extract::{Body, CommandIds, Path, Query};
-use super::reads::{cycle_id, ready, Consistency};
+use super::reads::{cycle_id, ready};
 use super::{appraisal_id_from_path, AppState, Authenticated};
 use axum::extract::State;
 use axum::http::StatusCode;
@@ -239,22 +239,42 @@ pub async fn get_periods(State(app): State<AppState>, Authenticated(caller): Aut
     PeriodsView::of(&loaded.state, app.bus.clock().now()).map(Json).ok_or_else(|| DomainError::NotFound { what: "appraisal" }.into())
 }
 
+/// The page of units of a period's progress.
+#[derive(Debug, serde::Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct PeriodPage {
+    /// The page of units, from 1 (default 1; at most 1,000,000).
+    #[param(minimum = 1, maximum = 1000000)]
+    pub page: Option<i64>,
+    /// Units per page (default 100; 1 to 500).
+    #[param(minimum = 1, maximum = 500)]
+    pub limit: Option<i64>,
+    /// As in every read-model query: wait for the projection to reach this sequence.
+    #[param(minimum = 0, maximum = 9007199254740991_u64)]
+    pub min_sequence: Option<u64>,
+}
+
 /// The progress of one period across a cycle (admins and inspectors): evaluated against due,
 /// overdue, the predikat distribution, and per unit its capaian and pattern warnings.
 #[utoipa::path(get, path = "/v1/cycles/{id}/periods/{period}/progress", tag = "queries",
-    params(("id" = Uuid, Path), ("period" = String, Path, description = "a period id of the cycle"), Consistency),
-    responses((status = 200, description = "{cycle_id, period, period_kind, utc_offset_hours, status, starts_at, ends_at, locks_at, total, due, evaluated, overdue, by_predikat, by_unit: [{unit, total, due, evaluated, overdue, capaian, capaian_assumed, decided_by?, by_predikat, warnings}], as_of_sequence}"),
-        (status = 401), (status = 403), (status = 404), (status = 422, description = "invalid_period"), (status = 503), (status = 504)))]
+    params(("id" = Uuid, Path), ("period" = String, Path, description = "a period id of the cycle"), PeriodPage),
+    responses((status = 200, description = "{cycle_id, period, period_kind, utc_offset_hours, status, starts_at, ends_at, locks_at, total, due, evaluated, overdue, by_predikat, units: {count, with_warnings}, page, limit, by_unit: [{unit, total, due, evaluated, overdue, capaian, capaian_assumed, decided_by?, by_predikat, warnings}] (one page, by name), as_of_sequence}"),
+        (status = 400), (status = 401), (status = 403), (status = 404), (status = 422, description = "invalid_period"), (status = 503), (status = 504)))]
 pub async fn get_period_progress(
     State(app): State<AppState>,
     Authenticated(caller): Authenticated,
     Path((id, period)): Path<(String, String)>,
-    Query(consistency): Query<Consistency>,
+    Query(paging): Query<PeriodPage>,
 ) -> Result<Json<PeriodProgress>, ApiError> {
     read_cycle(&caller)?;
     let id = cycle_id(&id)?;
-    let read = ready(&app, "progress", consistency.min_sequence).await?;
-    match period_query::period_progress(&read.store, id, &period, app.bus.clock().now()).await? {
+    let page = super::reads::page_number(paging.page)?;
+    let limit = paging.limit.unwrap_or(period_query::DEFAULT_UNITS_PER_PAGE);
+    if !(1..=period_query::MAX_UNITS_PER_PAGE).contains(&limit) {
+        return Err(ApiError::BadQuery(format!("limit must be between 1 and {}, got {limit}", period_query::MAX_UNITS_PER_PAGE)));
+    }
+    let read = ready(&app, "progress", paging.min_sequence).await?;
+    match period_query::period_progress(&read.store, id, &period, app.bus.clock().now(), page, limit).await? {
         PeriodAnswer::UnknownCycle => Err(DomainError::NotFound { what: "cycle" }.into()),
         PeriodAnswer::InvalidPeriod(e) => Err(e.into()),
         PeriodAnswer::Progress(progress) => Ok(Json(*progress)),

@@ -76,7 +76,7 @@ pub(crate) fn cycle_id(raw: &str) -> Result<Uuid, ApiError> {
 
 /// Progress of a cycle.
 #[utoipa::path(get, path = "/v1/cycles/{id}/progress", tag = "queries", params(("id" = Uuid, Path), Consistency),
-    responses((status = 200, description = "{cycle_id, total, by_status, by_predikat, overdue, overdue_detail, by_unit, by_rater, as_of_sequence}"),
+    responses((status = 200, description = "The cycle's summary, under 64 KB whatever its size: {cycle_id, organization, year, total, by_status, by_predikat, overdue, overdue_detail: {plans, objections, pembinaan}, units: {count, with_warnings, by_warning}, raters: {count, with_warnings, by_warning}, pembinaan, as_of_sequence, period_kind}; the units and raters themselves: GET /v1/cycles/{id}/units and /raters"),
         (status = 401), (status = 403), (status = 404), (status = 503), (status = 504)))]
 pub async fn get_progress(
     State(app): State<AppState>,
@@ -91,12 +91,14 @@ pub async fn get_progress(
     progress.map(Json).ok_or_else(|| DomainError::NotFound { what: "cycle" }.into())
 }
 
-/// Live progress of a cycle: Server-Sent Events `event: progress`, the progress JSON now and
-/// after each projection commit that changed it. The token may come as `?access_token=`
+/// Live progress of a cycle: Server-Sent Events `event: progress`, the progress summary now
+/// and after each projection commit that changed it, with `changed_units` (the units whose
+/// counters changed since the previous event, at most 50; `changed_units_truncated` when
+/// more did). The token may come as `?access_token=`
 /// (browsers' `EventSource` sends no header); the stream ends when the token expires, and
 /// each process serves at most `SKP_SSE_MAX_CLIENTS` streams at once (503 beyond).
 #[utoipa::path(get, path = "/v1/cycles/{id}/progress/stream", tag = "queries", params(("id" = Uuid, Path)),
-    responses((status = 200, description = "text/event-stream"), (status = 401), (status = 403), (status = 404), (status = 503)))]
+    responses((status = 200, description = "text/event-stream; each event's data: the progress summary with changed_units: [{key, total, scored, by_predikat, warnings, capaian, capaian_assumed}] and changed_units_truncated"), (status = 401), (status = 403), (status = 404), (status = 503)))]
 pub async fn stream_progress(
     State(app): State<AppState>,
     StreamCaller { caller, expires_at }: StreamCaller,
@@ -113,7 +115,7 @@ pub async fn stream_progress(
         .subscribe(app.bus.store().subjects().live_cycle(id))
         .await
         .map_err(|e| ApiError::Unavailable(Box::new(e)))?;
-    let now = query::progress(&read.store, id, app.bus.clock().now()).await?.ok_or(DomainError::NotFound { what: "cycle" })?;
+    let now = query::live_now(&read.store, id, app.bus.clock().now()).await?.ok_or(DomainError::NotFound { what: "cycle" })?;
     let first = serde_json::to_string(&now).unwrap_or_default();
     let mut stopping = app.shutting_down.clone();
     let until_expiry = (expires_at - time::OffsetDateTime::now_utc()).try_into().unwrap_or(Duration::ZERO);
@@ -133,20 +135,37 @@ pub async fn stream_progress(
     Ok(Sse::new(events).keep_alive(KeepAlive::new().interval(Duration::from_secs(15))))
 }
 
-/// The appraisals of a cycle whose audit has findings.
-#[utoipa::path(get, path = "/v1/cycles/{id}/findings", tag = "queries", params(("id" = Uuid, Path), Consistency),
-    responses((status = 200), (status = 401), (status = 403), (status = 503), (status = 504)))]
+/// The page of a cycle's findings.
+#[derive(Debug, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct FindingsPage {
+    /// The page, from 1 (default 1; at most 1,000,000).
+    #[param(minimum = 1, maximum = 1000000)]
+    pub page: Option<i64>,
+    /// Appraisals per page (default 200; 1 to 1000).
+    #[param(minimum = 1, maximum = 1000)]
+    pub limit: Option<i64>,
+    /// As in every read-model query: wait for the projection to reach this sequence.
+    #[param(minimum = 0, maximum = 9007199254740991_u64)]
+    pub min_sequence: Option<u64>,
+}
+
+/// The appraisals of a cycle whose audit has findings, a page at a time.
+#[utoipa::path(get, path = "/v1/cycles/{id}/findings", tag = "queries", params(("id" = Uuid, Path), FindingsPage),
+    responses((status = 200, description = "{cycle_id, page, limit, total, appraisals: [{appraisal_id, unit, rater_nip, chain_valid, findings}]}: by unit, rater and id; total counts every page"),
+        (status = 400), (status = 401), (status = 403), (status = 503), (status = 504)))]
 pub async fn get_findings(
     State(app): State<AppState>,
     Authenticated(caller): Authenticated,
     Path(id): Path<String>,
-    Query(consistency): Query<Consistency>,
+    Query(paging): Query<FindingsPage>,
 ) -> Result<Json<serde_json::Value>, ApiError> {
     read_cycle(&caller)?;
     let id = cycle_id(&id)?;
-    let read = ready(&app, "audit", consistency.min_sequence).await?;
-    let findings: Vec<Finding> = query::cycle_findings(&read.store, id).await?;
-    Ok(Json(serde_json::json!({ "cycle_id": id, "appraisals": findings })))
+    let (page, limit) = (page_number(paging.page)?, page_limit(paging.limit)?);
+    let read = ready(&app, "audit", paging.min_sequence).await?;
+    let (findings, total): (Vec<Finding>, i64) = query::cycle_findings(&read.store, id, page, limit).await?;
+    Ok(Json(serde_json::json!({ "cycle_id": id, "page": page, "limit": limit, "total": total, "appraisals": findings })))
 }
 
 /// An employee's career: final predikat per year, eligibility with reasons, flags.
@@ -203,6 +222,79 @@ pub(crate) fn page_limit(limit: Option<i64>) -> Result<i64, ApiError> {
     } else {
         Err(ApiError::BadQuery(format!("limit must be between 1 and 1000, got {limit}")))
     }
+}
+
+/// The page number of a paged list: 1 when not given; 400 outside 1 to 1,000,000.
+///
+/// # Errors
+/// [`ApiError::BadQuery`] naming the value.
+pub(crate) fn page_number(page: Option<i64>) -> Result<i64, ApiError> {
+    let page = page.unwrap_or(1);
+    if (1..=1_000_000).contains(&page) {
+        Ok(page)
+    } else {
+        Err(ApiError::BadQuery(format!("page must be between 1 and 1000000, got {page}")))
+    }
+}
+
+/// Filters and page of `GET /v1/cycles/{id}/units` and `/raters`.
+#[derive(Debug, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct GroupFilter {
+    /// Only the groups with this SE MenPANRB 3/2023 pattern warning (400 `unknown_warning`
+    /// for a code that is none of them).
+    #[param(value_type = Option<super::schema::WarningDoc>)]
+    pub warning: Option<String>,
+    /// The page, from 1 (default 1; at most 1,000,000).
+    #[param(minimum = 1, maximum = 1000000)]
+    pub page: Option<i64>,
+    /// Groups per page (default 200; 1 to 1000).
+    #[param(minimum = 1, maximum = 1000)]
+    pub limit: Option<i64>,
+    /// As in every read-model query: wait for the projection to reach this sequence.
+    #[param(minimum = 0, maximum = 9007199254740991_u64)]
+    pub min_sequence: Option<u64>,
+}
+
+async fn group_page(app: &AppState, caller: &skp_domain::Caller, id: &str, kind: &'static str, filter: GroupFilter) -> Result<Json<query::GroupPage>, ApiError> {
+    read_cycle(caller)?;
+    let id = cycle_id(id)?;
+    let warning = match filter.warning.as_deref() {
+        Some(code) => Some(skp_domain::capaian::WARNING_CODES.into_iter().find(|c| *c == code).ok_or_else(|| ApiError::UnknownWarning(code.chars().take(60).collect()))?),
+        None => None,
+    };
+    let (page, limit) = (page_number(filter.page)?, page_limit(filter.limit)?);
+    let read = ready(app, "progress", filter.min_sequence).await?;
+    let answer = query::group_page(&read.store, id, kind, warning, page, limit).await?;
+    answer.map(Json).ok_or_else(|| DomainError::NotFound { what: "cycle" }.into())
+}
+
+/// The units of a cycle, by name, a page at a time, each with its counts, annual capaian and
+/// pattern warnings (admins and inspectors).
+#[utoipa::path(get, path = "/v1/cycles/{id}/units", tag = "queries", params(("id" = Uuid, Path), GroupFilter),
+    responses((status = 200, description = "{cycle_id, page, limit, total, items: [{key, total, scored, by_predikat, warnings: [{code, detail}], capaian, capaian_assumed}], as_of_sequence}; total counts the units that match (every page)"),
+        (status = 400), (status = 401), (status = 403), (status = 404), (status = 503), (status = 504)))]
+pub async fn list_units(
+    State(app): State<AppState>,
+    Authenticated(caller): Authenticated,
+    Path(id): Path<String>,
+    Query(filter): Query<GroupFilter>,
+) -> Result<Json<query::GroupPage>, ApiError> {
+    group_page(&app, &caller, &id, skp_projections::progress_counters::UNIT, filter).await
+}
+
+/// The raters of a cycle, by NIP, a page at a time, each with its counts and its warnings
+/// against the `baik` pattern (admins and inspectors).
+#[utoipa::path(get, path = "/v1/cycles/{id}/raters", tag = "queries", params(("id" = Uuid, Path), GroupFilter),
+    responses((status = 200, description = "{cycle_id, page, limit, total, items: [{key (the rater's NIP), name, total, scored, by_predikat, warnings: [{code, detail}]}], as_of_sequence}; total counts the raters that match (every page)"),
+        (status = 400), (status = 401), (status = 403), (status = 404), (status = 503), (status = 504)))]
+pub async fn list_raters(
+    State(app): State<AppState>,
+    Authenticated(caller): Authenticated,
+    Path(id): Path<String>,
+    Query(filter): Query<GroupFilter>,
+) -> Result<Json<query::GroupPage>, ApiError> {
+    group_page(&app, &caller, &id, skp_projections::progress_counters::RATER, filter).await
 }
 
 /// Filters of `GET /v1/cycles/{id}/appraisals`.

@@ -152,6 +152,35 @@ pub enum StatusDoc {
     r#final,
 }
 
+/// An SE MenPANRB 3/2023 pattern warning code (`skp_domain::capaian::WARNING_CODES`).
+#[derive(Debug, ToSchema)]
+#[schema(as = PatternWarningCode)]
+#[allow(non_camel_case_types, dead_code)]
+pub enum WarningDoc {
+    /// Capaian istimewa: sangat_baik not the largest group.
+    sangat_baik_not_largest,
+    /// Capaian istimewa: more than 70% sangat_baik.
+    sangat_baik_over_70_percent,
+    /// Capaian baik: more than 70% baik.
+    baik_over_70_percent,
+    /// Capaian baik: no butuh_perbaikan or kurang.
+    no_low_predikat,
+    /// Capaian butuh_perbaikan: under 60% butuh_perbaikan.
+    butuh_perbaikan_under_60_percent,
+    /// Capaian butuh_perbaikan or kurang: more than 10% sangat_baik.
+    sangat_baik_over_10_percent,
+    /// Capaian kurang: under 60% kurang.
+    kurang_under_60_percent,
+    /// Capaian kurang: under 10% butuh_perbaikan.
+    butuh_perbaikan_under_10_percent,
+    /// Capaian sangat_kurang: under 60% sangat_kurang.
+    sangat_kurang_under_60_percent,
+    /// Capaian sangat_kurang: under 10% kurang or butuh_perbaikan.
+    kurang_or_butuh_perbaikan_under_10_percent,
+    /// Capaian sangat_kurang: any sangat_baik.
+    sangat_baik_present,
+}
+
 /// The pattern of a NIP: 18 digits (birth date, appointment month, sex digit, sequence;
 /// the server checks the dates and the sex digit too, 422 `invalid_nip`).
 pub const NIP_PATTERN: &str = "^(19|2[0-9])[0-9]{2}(0[1-9]|1[0-2])(0[1-9]|[12][0-9]|3[01])(19|2[0-9])[0-9]{2}(0[1-9]|1[0-2])[12][0-9]{3}$";
