@@ -33,6 +33,7 @@ pub async fn run(ctx: &mut Ctx, report: &mut Report) -> anyhow::Result<()> {
         format!("nats-server (the run's lazy server) with the filled stream: {} events on {} subjects", thousands(state.messages as f64), thousands(state.subjects_count as f64)),
         format!("{} (after the sections that read it; also holds what other sections left)", mib(&lazy)),
     );
+    report.figure(SECTION, "the run's lazy server: JetStream streams and consumers after the sections before", inventory(&js).await?);
     let body_size = (state.bytes / state.messages.max(1)).clamp(64, 4096) as usize;
 
     // Fresh servers, the same number of messages, only the number of subjects differs.
@@ -49,6 +50,35 @@ pub async fn run(ctx: &mut Ctx, report: &mut Report) -> anyhow::Result<()> {
     let own = Memory::of(std::process::id())?;
     report.figure(SECTION, "skp-bench process itself, at the end of its run", mib(&own));
     Ok(())
+}
+
+/// What a server holds: its account's streams, consumers and storage, and each stream with
+/// consumers (their names), to see whether a section left consumers behind.
+pub async fn inventory(js: &async_nats::jetstream::Context) -> anyhow::Result<String> {
+    let account = js.query_account().await?;
+    let mut with_consumers = Vec::new();
+    let mut streams = js.streams();
+    while let Some(info) = streams.next().await {
+        let info = info?;
+        if info.state.consumer_count > 0 {
+            let mut names = Vec::new();
+            if let Ok(stream) = js.get_stream(&info.config.name).await {
+                let mut consumers = stream.consumer_names();
+                while let Some(Ok(name)) = consumers.next().await {
+                    names.push(name);
+                }
+            }
+            with_consumers.push(format!("{} ({} messages): {}", info.config.name, thousands(info.state.messages as f64), names.join(" ")));
+        }
+    }
+    Ok(format!(
+        "{} streams, {} consumers, {:.0} MiB file storage, {:.0} MiB memory storage{}",
+        account.streams,
+        account.consumers,
+        account.storage as f64 / 1_048_576.0,
+        account.memory as f64 / 1_048_576.0,
+        if with_consumers.is_empty() { String::new() } else { format!("; consumers on {}", with_consumers.join("; ")) }
+    ))
 }
 
 /// A fresh private nats-server filled with `messages` messages of `body_size` bytes spread
