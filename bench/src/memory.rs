@@ -1,7 +1,8 @@
 //! The `memory` section of `skp-bench all`: resident memory (now and peak, from `/proc`) of
 //! nats-server. First the run's lazy server holding the shared filled stream (100,000
 //! appraisal subjects at full scale) after the other sections used it (its block caches
-//! included). Then two fresh private servers, each filled with `scale.events` messages of the
+//! included), with the streams and consumers it holds (whether a section left consumers
+//! behind), and again after 30 s idle (10 s with `--quick`). Then two fresh private servers, each filled with `scale.events` messages of the
 //! filled stream's average size in SKP's subject form: on 100,000 subjects (10,000 with
 //! `--quick`), and on 1,000,000 distinct subjects (100,000 with `--quick`). Then the bench
 //! process's own peak.
@@ -34,6 +35,11 @@ pub async fn run(ctx: &mut Ctx, report: &mut Report) -> anyhow::Result<()> {
         format!("{} (after the sections that read it; also holds what other sections left)", mib(&lazy)),
     );
     report.figure(SECTION, "the run's lazy server: JetStream streams and consumers after the sections before", inventory(&js).await?);
+    // Whether what it holds is cache that goes by itself (nats-server drops a block's cache
+    // some seconds after its last read; the Go runtime returns freed memory gradually).
+    let idle = std::time::Duration::from_secs(if ctx.scale.quick { 10 } else { 30 });
+    tokio::time::sleep(idle).await;
+    report.figure(SECTION, format!("the run's lazy server after {} s idle", idle.as_secs()), mib(&ctx.lazy.memory()?));
     let body_size = (state.bytes / state.messages.max(1)).clamp(64, 4096) as usize;
 
     // Fresh servers, the same number of messages, only the number of subjects differs.

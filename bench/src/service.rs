@@ -78,6 +78,7 @@ impl Service {
         settings.http_addr = addr.parse()?;
         let http = reqwest::Client::builder().pool_max_idle_per_host(1024).timeout(Duration::from_secs(30)).build()?;
         let mut environment = environment(&settings);
+        let extra = extra_environment();
         let projector = match projectors {
             Projectors::InProcess => None,
             Projectors::Elsewhere => {
@@ -87,6 +88,7 @@ impl Service {
                 let log = log_file("projector");
                 let mut child = Command::new(&binary)
                     .envs(environment.iter().cloned())
+                    .envs(extra.iter().cloned())
                     .env("SKP_PROJECTOR_ADDR", &health)
                     .stdout(Stdio::null())
                     .stderr(std::fs::File::create(&log)?)
@@ -107,6 +109,7 @@ impl Service {
         let log = log_file("api");
         let child = Command::new(&binary)
             .envs(environment)
+            .envs(extra)
             .stdout(Stdio::null())
             .stderr(std::fs::File::create(&log)?)
             .spawn()?;
@@ -225,6 +228,17 @@ impl Service {
         .await?;
         Ok(((2 * count) as f64 / started.elapsed().as_secs_f64(), latencies))
     }
+}
+
+/// Variables for the service's processes only, from `SKP_BENCH_SERVICE_ENV`
+/// (`NAME=value` pairs separated by spaces, e.g. `TOKIO_WORKER_THREADS=1`): for trying a
+/// runtime or allocator setting on the service without changing the bench's own.
+fn extra_environment() -> Vec<(String, String)> {
+    std::env::var("SKP_BENCH_SERVICE_ENV")
+        .unwrap_or_default()
+        .split_whitespace()
+        .filter_map(|pair| pair.split_once('=').map(|(name, value)| (name.to_owned(), value.to_owned())))
+        .collect()
 }
 
 fn free_port() -> anyhow::Result<u16> {
