@@ -151,3 +151,21 @@ pub async fn read_progress(url: String, deliveries: Arc<Mutex<Vec<Delivery>>>) -
     }
     Ok(())
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_command_is_seen_by_the_first_event_counting_it_above_the_base() {
+        let t0 = Instant::now();
+        let at = |ms: u64| t0 + Duration::from_millis(ms);
+        // Two openings (sequences 7 and 5) in a cycle that held 100 appraisals before them.
+        let commands = vec![(at(0), at(10), 7), (at(0), at(5), 5)];
+        let deliveries = vec![(at(3), 100, 0), (at(20), 101, 0), (at(40), 102, 0)];
+        let (from_answer, _, early, missing) = latencies(commands, &deliveries, 100);
+        assert_eq!((early, missing), (0, 0));
+        assert_eq!(from_answer.quantile(0.5), 15.0);
+        assert_eq!(from_answer.quantile(1.0), 30.0);
+    }
+}

@@ -324,3 +324,25 @@ async fn catch_up_rate(ctx: &mut Ctx, report: &mut Report, service: &Service, cl
     db.pool().close().await;
     Ok(())
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    #[test]
+    fn shape_reads_the_whole_document_and_the_summary_alike() {
+        let whole = json!({"total": 3, "by_unit": [{"key": "a"}, {"key": "b"}], "by_rater": [{"key": "r"}]});
+        assert_eq!(shape(&whole), "total 3, by_unit: 2 entries, by_rater: 1 entries");
+        let summary = json!({"total": 3, "units": {"count": 2, "with_warnings": 0}, "raters": {"count": 1, "with_warnings": 1}, "changed_units": []});
+        assert_eq!(shape(&summary), r#"total 3, changed_units: 0 entries, units: {"count":2,"with_warnings":0}, raters: {"count":1,"with_warnings":1}"#);
+    }
+
+    #[test]
+    fn size_quantiles_pick_the_rank() {
+        let sizes: Vec<usize> = (1..=100).collect();
+        assert_eq!(quantile(&sizes, 1.0), 100);
+        assert_eq!(quantile(&sizes, 0.99), 99);
+        assert_eq!(quantile(&[], 0.99), 0);
+    }
+}
