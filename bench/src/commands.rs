@@ -51,7 +51,10 @@ pub async fn run(ctx: &mut Ctx, report: &mut Report) -> anyhow::Result<()> {
         let Some((concurrency, best_rate, latencies)) = best else { continue };
         report.figure("commands", format!("{label}, best ({concurrency} callers)"), format!("{}, {}", rate(best_rate), latencies.summary()));
         let limit = match durability {
-            Durability::Lazy => ctx.limits.lazy(),
+            Durability::Lazy => {
+                ctx.lazy_command_rate = Some(best_rate);
+                ctx.limits.lazy()
+            }
             Durability::Durable => {
                 ctx.durable_command_rate = Some(best_rate);
                 ctx.limits.durable()
@@ -250,7 +253,8 @@ pub fn caller(nip: Nip) -> Caller {
     Caller { nip, admin: false, inspector: false, service_desk: false }
 }
 
-fn admin() -> anyhow::Result<Caller> {
+/// The admin caller of the workload.
+pub fn admin() -> anyhow::Result<Caller> {
     Ok(Caller { nip: Nip::parse("198812122010011005")?, admin: true, inspector: false, service_desk: false })
 }
 

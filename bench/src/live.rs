@@ -18,8 +18,8 @@ use futures::StreamExt;
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
-/// One `progress` event: when it arrived and the cycle's total in it.
-type Delivery = (Instant, u64);
+/// One `progress` event: when it arrived, the cycle's total in it and the bytes of its data.
+pub type Delivery = (Instant, u64, usize);
 
 pub async fn run(ctx: &mut Ctx, report: &mut Report) -> anyhow::Result<()> {
     let service = Arc::new(Service::start(&ctx.server(Durability::Lazy).url()).await?);
@@ -40,7 +40,8 @@ pub async fn run(ctx: &mut Ctx, report: &mut Report) -> anyhow::Result<()> {
     let reader = tokio::spawn(read_progress(service.url(&format!("/v1/cycles/{cycle}/progress/stream")), deliveries.clone()));
     let outcome = async {
         wait_for(&deliveries, 0, Duration::from_secs(10)).await?;
-        let commands = paced_load(&service, &cycle, target, seconds).await?;
+        // Employees above those the `http` section and a measurement here use.
+        let commands = paced_load(&service, &cycle, target, seconds, 2_500_000).await?;
         let achieved = (2 * commands.len()) as f64 / seconds;
         wait_for(&deliveries, commands.len() as u64, Duration::from_secs(10)).await.ok();
         let deliveries = deliveries.lock().map_err(|_| anyhow::anyhow!("poisoned"))?.clone();
@@ -53,7 +54,7 @@ pub async fn run(ctx: &mut Ctx, report: &mut Report) -> anyhow::Result<()> {
     }
     reader.abort();
     let (commands, deliveries, achieved) = outcome?;
-    let (from_answer, from_request, early, missing) = latencies(commands, &deliveries);
+    let (from_answer, from_request, early, missing) = latencies(commands, &deliveries, 0);
     report.figure("live", format!("load: commands over HTTP (open appraisal, draft plan) at {} (target half of {}), {seconds:.0} s", rate(achieved), rate(max_rate)), format!("{} progress events received", deliveries.len()));
     report.figure("live", format!("open appraisal answer to SSE progress event ({} commands)", from_answer.len()), format!("{}; {early} seen on SSE before their answer, {missing} never seen", from_answer.summary()));
     report.figure("live", "open appraisal sent to SSE progress event", from_request.summary());
@@ -61,14 +62,12 @@ pub async fn run(ctx: &mut Ctx, report: &mut Report) -> anyhow::Result<()> {
     Ok(())
 }
 
-/// Opens appraisals in `cycle` and drafts their plans, `per_second` commands for `seconds`:
-/// each opening's (sent, answered, stream sequence).
-async fn paced_load(service: &Arc<Service>, cycle: &str, per_second: f64, seconds: f64) -> anyhow::Result<Vec<(Instant, Instant, u64)>> {
+/// Opens appraisals in `cycle` (employees from the `first`-th on) and drafts their plans,
+/// `per_second` commands for `seconds`: each opening's (sent, answered, stream sequence).
+pub async fn paced_load(service: &Arc<Service>, cycle: &str, per_second: f64, seconds: f64, first: usize) -> anyhow::Result<Vec<(Instant, Instant, u64)>> {
     let count = (per_second * seconds / 2.0).round().max(1.0) as usize;
     let interval = Duration::from_secs_f64(2.0 / per_second.max(2.0));
     let started = tokio::time::Instant::now();
-    // Employees above those the `http` section and a measurement here use.
-    let first = 2_500_000;
     let mut tasks = Vec::with_capacity(count);
     for k in 0..count {
         tokio::time::sleep_until(started + interval.mul_f64(k as f64)).await;
@@ -90,14 +89,15 @@ async fn paced_load(service: &Arc<Service>, cycle: &str, per_second: f64, second
 }
 
 /// Each command's latency from its answer and from its request to the first progress event
-/// that shows it; how many showed before their answer, and how many never showed.
-fn latencies(mut commands: Vec<(Instant, Instant, u64)>, deliveries: &[Delivery]) -> (Latencies, Latencies, usize, usize) {
+/// that shows it (the cycle held `base` appraisals before them); how many showed before
+/// their answer, and how many never showed.
+pub fn latencies(mut commands: Vec<(Instant, Instant, u64)>, deliveries: &[Delivery], base: u64) -> (Latencies, Latencies, usize, usize) {
     commands.sort_by_key(|c| c.2);
     let (mut from_answer, mut from_request) = (Latencies::with_capacity(commands.len()), Latencies::with_capacity(commands.len()));
     let (mut early, mut missing) = (0, 0);
     for (j, (sent, answered, _)) in commands.iter().enumerate() {
-        let rank = j as u64 + 1;
-        let Some((seen, _)) = deliveries.iter().find(|(_, total)| *total >= rank) else {
+        let rank = base + j as u64 + 1;
+        let Some((seen, _, _)) = deliveries.iter().find(|(_, total, _)| *total >= rank) else {
             missing += 1;
             continue;
         };
@@ -111,10 +111,10 @@ fn latencies(mut commands: Vec<(Instant, Instant, u64)>, deliveries: &[Delivery]
 }
 
 /// Waits until a progress event with `total >= at_least` arrived.
-async fn wait_for(deliveries: &Mutex<Vec<Delivery>>, at_least: u64, within: Duration) -> anyhow::Result<()> {
+pub async fn wait_for(deliveries: &Mutex<Vec<Delivery>>, at_least: u64, within: Duration) -> anyhow::Result<()> {
     let deadline = Instant::now() + within;
     loop {
-        if deliveries.lock().map_err(|_| anyhow::anyhow!("poisoned"))?.iter().any(|(_, total)| *total >= at_least) {
+        if deliveries.lock().map_err(|_| anyhow::anyhow!("poisoned"))?.iter().any(|(_, total, _)| *total >= at_least) {
             return Ok(());
         }
         anyhow::ensure!(Instant::now() < deadline, "no progress event with total {at_least} within {within:?}");
@@ -123,25 +123,49 @@ async fn wait_for(deliveries: &Mutex<Vec<Delivery>>, at_least: u64, within: Dura
 }
 
 /// Reads the SSE stream at `url` as an admin, recording each `progress` event.
-async fn read_progress(url: String, deliveries: Arc<Mutex<Vec<Delivery>>>) -> anyhow::Result<()> {
+pub async fn read_progress(url: String, deliveries: Arc<Mutex<Vec<Delivery>>>) -> anyhow::Result<()> {
     // A client of its own: the stream lasts longer than any request timeout.
     let client = reqwest::Client::new();
     let response = client.get(url).bearer_auth(Service::token("198812122010011005", true)?).send().await?.error_for_status()?;
     let mut body = response.bytes_stream();
-    let mut buffer = String::new();
+    // Bytes, scanned for the end of an event only where the last scan stopped: a large
+    // event (megabytes when the document is unbounded) arrives in many chunks.
+    let mut buffer = Vec::<u8>::new();
+    let mut scanned = 0;
     while let Some(chunk) = body.next().await {
         let arrived = Instant::now();
-        buffer.push_str(&String::from_utf8_lossy(&chunk?));
-        while let Some(end) = buffer.find("\n\n") {
-            let event: String = buffer.drain(..end + 2).collect();
+        buffer.extend_from_slice(&chunk?);
+        while let Some(end) = buffer[scanned.min(buffer.len())..].windows(2).position(|w| w == b"\n\n").map(|p| p + scanned) {
+            let event = String::from_utf8_lossy(&buffer[..end + 2]).into_owned();
+            buffer.drain(..end + 2);
+            scanned = 0;
             if !event.lines().any(|l| l.strip_prefix("event:").is_some_and(|name| name.trim() == "progress")) {
                 continue;
             }
             let data: String = event.lines().filter_map(|l| l.strip_prefix("data:")).map(str::trim_start).collect();
             let progress: serde_json::Value = serde_json::from_str(&data)?;
             let total = progress["total"].as_u64().unwrap_or(0);
-            deliveries.lock().map_err(|_| anyhow::anyhow!("poisoned"))?.push((arrived, total));
+            deliveries.lock().map_err(|_| anyhow::anyhow!("poisoned"))?.push((arrived, total, data.len()));
         }
+        scanned = buffer.len().saturating_sub(1);
     }
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_command_is_seen_by_the_first_event_counting_it_above_the_base() {
+        let t0 = Instant::now();
+        let at = |ms: u64| t0 + Duration::from_millis(ms);
+        // Two openings (sequences 7 and 5) in a cycle that held 100 appraisals before them.
+        let commands = vec![(at(0), at(10), 7), (at(0), at(5), 5)];
+        let deliveries = vec![(at(3), 100, 0), (at(20), 101, 0), (at(40), 102, 0)];
+        let (from_answer, _, early, missing) = latencies(commands, &deliveries, 100);
+        assert_eq!((early, missing), (0, 0));
+        assert_eq!(from_answer.quantile(0.5), 15.0);
+        assert_eq!(from_answer.quantile(1.0), 30.0);
+    }
 }

@@ -6,9 +6,10 @@
 //! and the PostgreSQL of `SKP_DATABASE_URL`: the raw limits of both, commands in process and
 //! over HTTP, the same workload through cqrs-es/postgres-es, 32 writers on one appraisal,
 //! catch-up of every projection from one million events, replay of one appraisal, command to
-//! SSE latency, and memory. It ends with a table of every figure and one of the issue's
+//! SSE latency, one cycle of 300,000 appraisals (`scale`), and memory. It ends with a
+//! table of every figure and one of the issue's
 //! targets (PASS/MISS), each a ratio to a limit measured in the same run. Sections:
-//! limits, commands, http, cqrs, contention, catchup, replay, live, memory, periodic (the
+//! limits, commands, http, cqrs, contention, catchup, replay, live, scale, memory, periodic (the
 //! catch-up of a stream whose events are 40% periodic evaluations). `--quick` runs
 //! each at a tenth of its size, for trying the program out; its figures are not the
 //! benchmark.
@@ -37,6 +38,7 @@ mod memory;
 mod periodic;
 mod replay;
 mod report;
+mod scale;
 mod servers;
 mod service;
 
@@ -51,7 +53,7 @@ use std::collections::HashMap;
 use std::time::{Duration, Instant};
 
 /// The sections of `all`, in the order they run.
-const SECTIONS: [&str; 10] = ["limits", "commands", "http", "cqrs", "contention", "catchup", "replay", "live", "memory", "periodic"];
+const SECTIONS: [&str; 11] = ["limits", "commands", "http", "cqrs", "contention", "catchup", "replay", "live", "scale", "memory", "periodic"];
 
 #[tokio::main]
 async fn main() -> anyhow::Result<()> {
@@ -140,8 +142,14 @@ pub struct Ctx {
     pub durable: NatsServer,
     /// The raw limits, once the `limits` section has run.
     pub limits: Limits,
-    /// The highest command rate over HTTP (the `http` section), for `live`.
+    /// The highest command rate over HTTP with the projectors in-process (the `http`
+    /// section, lazy), for `live`.
     pub http_max_rate: Option<f64>,
+    /// The highest command rate over HTTP with the projectors in `skp-projector` (the `http`
+    /// section, lazy), for `scale`.
+    pub http_max_rate_elsewhere: Option<f64>,
+    /// SKP's lazy in-process command rate (the `commands` section), for `http`.
+    pub lazy_command_rate: Option<f64>,
     /// SKP's durable in-process command rate (the `commands` section), for `cqrs`.
     pub durable_command_rate: Option<f64>,
     /// The stream of `scale.events` events on `lazy` that `catchup` and `replay` share.
@@ -174,7 +182,7 @@ async fn all(args: &[String]) -> anyhow::Result<()> {
     let cores = std::thread::available_parallelism().map_or(0, std::num::NonZeroUsize::get);
     println!("# skp-bench all{}: nats-server {} (private, lazy and sync_interval: always), PostgreSQL at {}, {cores} cores",
         if quick { " --quick (not the benchmark)" } else { "" }, lazy.version, redact(&servers::database_url()));
-    let mut ctx = Ctx { scale, lazy, durable, limits: Limits::default(), http_max_rate: None, durable_command_rate: None, filled: None };
+    let mut ctx = Ctx { scale, lazy, durable, limits: Limits::default(), http_max_rate: None, http_max_rate_elsewhere: None, lazy_command_rate: None, durable_command_rate: None, filled: None };
     let mut report = Report::default();
     let started = Instant::now();
     for section in SECTIONS {
@@ -194,6 +202,8 @@ async fn all(args: &[String]) -> anyhow::Result<()> {
             "catchup" => catchup::run(&mut ctx, &mut report).await,
             "replay" => replay::run(&mut ctx, &mut report).await,
             "live" => live::run(&mut ctx, &mut report).await,
+            // Ministry scale (issue 16).
+            "scale" => scale::run(&mut ctx, &mut report).await,
             "memory" => memory::run(&mut ctx, &mut report).await,
             // Periodic evaluation (issue 12).
             "periodic" => periodic::run(&mut ctx, &mut report).await,

@@ -1,7 +1,8 @@
 //! The `memory` section of `skp-bench all`: resident memory (now and peak, from `/proc`) of
 //! nats-server. First the run's lazy server holding the shared filled stream (100,000
 //! appraisal subjects at full scale) after the other sections used it (its block caches
-//! included). Then two fresh private servers, each filled with `scale.events` messages of the
+//! included), with the streams and consumers it holds (whether a section left consumers
+//! behind), and again after 30 s idle (10 s with `--quick`). Then two fresh private servers, each filled with `scale.events` messages of the
 //! filled stream's average size in SKP's subject form: on 100,000 subjects (10,000 with
 //! `--quick`), and on 1,000,000 distinct subjects (100,000 with `--quick`). Then the bench
 //! process's own peak.
@@ -33,6 +34,12 @@ pub async fn run(ctx: &mut Ctx, report: &mut Report) -> anyhow::Result<()> {
         format!("nats-server (the run's lazy server) with the filled stream: {} events on {} subjects", thousands(state.messages as f64), thousands(state.subjects_count as f64)),
         format!("{} (after the sections that read it; also holds what other sections left)", mib(&lazy)),
     );
+    report.figure(SECTION, "the run's lazy server: JetStream streams and consumers after the sections before", inventory(&js).await?);
+    // Whether what it holds is cache that goes by itself (nats-server drops a block's cache
+    // some seconds after its last read; the Go runtime returns freed memory gradually).
+    let idle = std::time::Duration::from_secs(if ctx.scale.quick { 10 } else { 30 });
+    tokio::time::sleep(idle).await;
+    report.figure(SECTION, format!("the run's lazy server after {} s idle", idle.as_secs()), mib(&ctx.lazy.memory()?));
     let body_size = (state.bytes / state.messages.max(1)).clamp(64, 4096) as usize;
 
     // Fresh servers, the same number of messages, only the number of subjects differs.
@@ -49,6 +56,35 @@ pub async fn run(ctx: &mut Ctx, report: &mut Report) -> anyhow::Result<()> {
     let own = Memory::of(std::process::id())?;
     report.figure(SECTION, "skp-bench process itself, at the end of its run", mib(&own));
     Ok(())
+}
+
+/// What a server holds: its account's streams, consumers and storage, and each stream with
+/// consumers (their names), to see whether a section left consumers behind.
+pub async fn inventory(js: &async_nats::jetstream::Context) -> anyhow::Result<String> {
+    let account = js.query_account().await?;
+    let mut with_consumers = Vec::new();
+    let mut streams = js.streams();
+    while let Some(info) = streams.next().await {
+        let info = info?;
+        if info.state.consumer_count > 0 {
+            let mut names = Vec::new();
+            if let Ok(stream) = js.get_stream(&info.config.name).await {
+                let mut consumers = stream.consumer_names();
+                while let Some(Ok(name)) = consumers.next().await {
+                    names.push(name);
+                }
+            }
+            with_consumers.push(format!("{} ({} messages): {}", info.config.name, thousands(info.state.messages as f64), names.join(" ")));
+        }
+    }
+    Ok(format!(
+        "{} streams, {} consumers, {:.0} MiB file storage, {:.0} MiB memory storage{}",
+        account.streams,
+        account.consumers,
+        account.storage as f64 / 1_048_576.0,
+        account.memory as f64 / 1_048_576.0,
+        if with_consumers.is_empty() { String::new() } else { format!("; consumers on {}", with_consumers.join("; ")) }
+    ))
 }
 
 /// A fresh private nats-server filled with `messages` messages of `body_size` bytes spread

@@ -1,8 +1,11 @@
-//! The real service as the `http` and `live` sections measure it: the `skp-api` binary run
-//! as a child process (found next to this benchmark's own binary), on a free loopback port,
-//! with a stream, subjects, public stream and schemas of its own (`isolated_on`) and its
-//! projectors in process. Dropping a [`Service`] kills the process and deletes its streams
-//! and schemas, also when a section fails half-way.
+//! The real service as the `http`, `live` and `scale` sections measure it: the `skp-api`
+//! binary run as a child process (found next to this benchmark's own binary), on a free
+//! loopback port, with a stream, subjects, public stream and schemas of its own
+//! (`isolated_on`), and its projectors either in process ([`Projectors::InProcess`], the
+//! default) or in a `skp-projector` child process of their own with `SKP_PROJECTORS=off` on
+//! the API ([`Projectors::Elsewhere`], as `deploy/compose.yaml` runs them). Dropping a
+//! [`Service`] kills the processes and deletes its streams and schemas, also when a section
+//! fails half-way.
 //!
 //! Also the HTTP side of the workload: a cycle, then appraisals opened by an admin and plans
 //! drafted by their employees, as docs/contract.md's commands.
@@ -21,9 +24,29 @@ const ADMIN: &str = "198812122010011005";
 const RATER: &str = "196501012010011001";
 const SUPERIOR: &str = "196501012010011002";
 
-/// A running `skp-api` of the run's own.
+/// Where a [`Service`]'s projectors run.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Projectors {
+    /// In the `skp-api` process (`SKP_PROJECTORS=in-process`, the default).
+    InProcess,
+    /// In a `skp-projector` process of their own; `SKP_PROJECTORS=off` on the API.
+    Elsewhere,
+}
+
+impl Projectors {
+    /// `in-process` or `elsewhere`, for the report.
+    pub fn label(self) -> &'static str {
+        match self {
+            Self::InProcess => "projectors in-process",
+            Self::Elsewhere => "projectors in skp-projector",
+        }
+    }
+}
+
+/// A running `skp-api` of the run's own (and its `skp-projector`, if any).
 pub struct Service {
     child: Child,
+    projector: Option<(Child, PathBuf)>,
     settings: Settings,
     base: String,
     log: PathBuf,
@@ -38,49 +61,83 @@ impl Service {
     /// # Errors
     /// When the binary is missing, the process exits, or it is not ready within 60 s.
     pub async fn start(nats_url: &str) -> anyhow::Result<Self> {
+        Self::start_with(isolated_on(nats_url, &[])?, Projectors::InProcess).await
+    }
+
+    /// Starts `skp-api` with `settings` (its HTTP address replaced by a free loopback port)
+    /// and its projectors where `projectors` says; with [`Projectors::Elsewhere`], first a
+    /// `skp-projector` on the same settings (its health on another free port), until its
+    /// `/readyz` answers 200. Then waits until the API's `/readyz` answers 200.
+    ///
+    /// # Errors
+    /// When a binary is missing, a process exits, or it is not ready within 60 s.
+    pub async fn start_with(mut settings: Settings, projectors: Projectors) -> anyhow::Result<Self> {
         let binary = std::env::current_exe()?.with_file_name("skp-api");
         anyhow::ensure!(binary.exists(), "{} is missing: run `cargo build --release -p skp-api -p skp-cli -p skp-payroll-sample --bins` first", binary.display());
-        let port = std::net::TcpListener::bind("127.0.0.1:0")?.local_addr()?.port();
-        let addr = format!("127.0.0.1:{port}");
-        let settings = isolated_on(nats_url, &[("SKP_HTTP_ADDR", addr.as_str())])?;
-        let log = std::env::temp_dir().join(format!("skp-bench-api-{}.log", uuid::Uuid::new_v4().simple()));
+        let addr = format!("127.0.0.1:{}", free_port()?);
+        settings.http_addr = addr.parse()?;
+        let http = reqwest::Client::builder().pool_max_idle_per_host(1024).timeout(Duration::from_secs(30)).build()?;
+        let mut environment = environment(&settings);
+        let extra = extra_environment();
+        let projector = match projectors {
+            Projectors::InProcess => None,
+            Projectors::Elsewhere => {
+                let binary = binary.with_file_name("skp-projector");
+                anyhow::ensure!(binary.exists(), "{} is missing: run `cargo build --release -p skp-api --bins` first", binary.display());
+                let health = format!("127.0.0.1:{}", free_port()?);
+                let log = log_file("projector");
+                let mut child = Command::new(&binary)
+                    .envs(environment.iter().cloned())
+                    .envs(extra.iter().cloned())
+                    .env("SKP_PROJECTOR_ADDR", &health)
+                    .stdout(Stdio::null())
+                    .stderr(std::fs::File::create(&log)?)
+                    .spawn()?;
+                if let Err(e) = wait_ready(&http, &mut child, &format!("http://{health}/readyz"), &log).await {
+                    let _ = child.kill();
+                    let _ = child.wait();
+                    return Err(e.context("skp-projector"));
+                }
+                for (name, value) in &mut environment {
+                    if *name == "SKP_PROJECTORS" {
+                        "off".clone_into(value);
+                    }
+                }
+                Some((child, log))
+            }
+        };
+        let log = log_file("api");
         let child = Command::new(&binary)
-            .envs(environment(&settings))
+            .envs(environment)
+            .envs(extra)
             .stdout(Stdio::null())
             .stderr(std::fs::File::create(&log)?)
             .spawn()?;
         let admin_token = skp_cli::token::issue(BENCH_SECRET.as_bytes(), ADMIN, &["admin".to_owned()], 3600)?;
-        let http = reqwest::Client::builder().pool_max_idle_per_host(1024).timeout(Duration::from_secs(30)).build()?;
-        let mut service = Self { child, settings, base: format!("http://{addr}"), log, admin_token, http };
-        service.wait_ready().await?;
+        let mut service = Self { child, projector, settings, base: format!("http://{addr}"), log, admin_token, http };
+        let ready = service.url("/readyz");
+        wait_ready(&service.http, &mut service.child, &ready, &service.log).await.map_err(|e| e.context("skp-api"))?;
         Ok(service)
     }
 
-    async fn wait_ready(&mut self) -> anyhow::Result<()> {
-        let deadline = Instant::now() + Duration::from_secs(60);
-        loop {
-            if let Some(status) = self.child.try_wait()? {
-                anyhow::bail!("skp-api exited ({status}): {}", self.log_tail());
-            }
-            if let Ok(answer) = self.http.get(self.url("/readyz")).send().await {
-                if answer.status().is_success() {
-                    return Ok(());
-                }
-            }
-            anyhow::ensure!(Instant::now() < deadline, "skp-api not ready within 60 s: {}", self.log_tail());
-            tokio::time::sleep(Duration::from_millis(50)).await;
-        }
-    }
-
-    fn log_tail(&self) -> String {
-        let text = std::fs::read_to_string(&self.log).unwrap_or_default();
-        let lines: Vec<&str> = text.lines().collect();
-        lines[lines.len().saturating_sub(5)..].join(" / ")
-    }
-
-    /// The process id.
+    /// The process id of `skp-api`.
     pub fn pid(&self) -> u32 {
         self.child.id()
+    }
+
+    /// The process id of `skp-projector`, when the projectors run there.
+    pub fn projector_pid(&self) -> Option<u32> {
+        self.projector.as_ref().map(|(child, _)| child.id())
+    }
+
+    /// The settings the processes run with.
+    pub fn settings(&self) -> &Settings {
+        &self.settings
+    }
+
+    /// The admin's bearer token.
+    pub fn admin_token(&self) -> &str {
+        &self.admin_token
     }
 
     /// The address of `path`.
@@ -173,6 +230,48 @@ impl Service {
     }
 }
 
+/// Variables for the service's processes only, from `SKP_BENCH_SERVICE_ENV`
+/// (`NAME=value` pairs separated by spaces, e.g. `TOKIO_WORKER_THREADS=1`): for trying a
+/// runtime or allocator setting on the service without changing the bench's own.
+fn extra_environment() -> Vec<(String, String)> {
+    std::env::var("SKP_BENCH_SERVICE_ENV")
+        .unwrap_or_default()
+        .split_whitespace()
+        .filter_map(|pair| pair.split_once('=').map(|(name, value)| (name.to_owned(), value.to_owned())))
+        .collect()
+}
+
+fn free_port() -> anyhow::Result<u16> {
+    Ok(std::net::TcpListener::bind("127.0.0.1:0")?.local_addr()?.port())
+}
+
+fn log_file(what: &str) -> PathBuf {
+    std::env::temp_dir().join(format!("skp-bench-{what}-{}.log", uuid::Uuid::new_v4().simple()))
+}
+
+/// Waits until `ready` answers 200, failing when `child` exits or after 60 s.
+async fn wait_ready(http: &reqwest::Client, child: &mut Child, ready: &str, log: &std::path::Path) -> anyhow::Result<()> {
+    let deadline = Instant::now() + Duration::from_secs(60);
+    loop {
+        if let Some(status) = child.try_wait()? {
+            anyhow::bail!("exited ({status}): {}", log_tail(log));
+        }
+        if let Ok(answer) = http.get(ready).send().await {
+            if answer.status().is_success() {
+                return Ok(());
+            }
+        }
+        anyhow::ensure!(Instant::now() < deadline, "not ready within 60 s: {}", log_tail(log));
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+}
+
+fn log_tail(log: &std::path::Path) -> String {
+    let text = std::fs::read_to_string(log).unwrap_or_default();
+    let lines: Vec<&str> = text.lines().collect();
+    lines[lines.len().saturating_sub(5)..].join(" / ")
+}
+
 /// The `SKP_*` variables that give a process `settings`.
 fn environment(settings: &Settings) -> Vec<(&'static str, String)> {
     vec![
@@ -196,6 +295,11 @@ impl Drop for Service {
         let _ = self.child.kill();
         let _ = self.child.wait();
         let _ = std::fs::remove_file(&self.log);
+        if let Some((mut projector, log)) = self.projector.take() {
+            let _ = projector.kill();
+            let _ = projector.wait();
+            let _ = std::fs::remove_file(&log);
+        }
         // Drop cannot await: the streams and schemas go on a runtime of a thread of its own.
         let settings = self.settings.clone();
         let cleanup = std::thread::spawn(move || {
