@@ -30,6 +30,7 @@ pub mod periods;
 pub mod progress;
 pub mod progress_counters;
 pub mod progress_pembinaan;
+mod progress_row;
 pub mod projection;
 pub mod query;
 pub mod rebuild;

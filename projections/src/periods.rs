@@ -10,7 +10,7 @@
 
 use crate::error::ProjectionError;
 use crate::event::StoredEvent;
-use crate::progress::AppraisalRow;
+use crate::progress_row::AppraisalRow;
 use skp_domain::period::Calendar;
 use skp_events::period::PeriodKind;
 use skp_events::{AggregateType, Event};

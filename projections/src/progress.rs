@@ -15,89 +15,17 @@ use crate::progress_pembinaan as pembinaan;
 use crate::projection::Projection;
 use crate::store::{Generation, ReadStore};
 use futures::future::BoxFuture;
-use skp_domain::appraisal::{status_after, Status, UnknownStatus};
 use skp_events::{AggregateType, Event};
 use sqlx::PgConnection;
 use std::collections::{BTreeMap, BTreeSet, HashMap};
 use std::sync::{Arc, Mutex};
-use time::{Date, OffsetDateTime};
+use time::Date;
 use uuid::Uuid;
 
+pub use crate::progress_counters::{ChangedUnits, LIVE_CHANGED_UNITS_MAX};
+pub use crate::progress_row::{apply, AppraisalRow};
+
 static MIGRATOR: sqlx::migrate::Migrator = sqlx::migrate!("./migrations/progress");
-
-/// One appraisal as the dashboard counts it.
-#[derive(Debug, Clone, PartialEq, Eq, sqlx::FromRow)]
-pub struct AppraisalRow {
-    /// The appraisal.
-    pub appraisal_id: Uuid,
-    /// Its cycle.
-    pub cycle_id: Uuid,
-    /// The employee's NIP.
-    pub employee_nip: String,
-    /// The employee's name at opening.
-    pub employee_name: String,
-    /// The employee's unit at opening.
-    pub unit: String,
-    /// The rater's NIP.
-    pub rater_nip: String,
-    /// The rater's name at opening.
-    pub rater_name: String,
-    /// Lifecycle status (wire name).
-    pub status: String,
-    /// The predikat that stands now (score, then forum), if scored.
-    pub predikat: Option<String>,
-    /// The plan due date.
-    pub plan_due: Date,
-    /// When an open objection should be decided.
-    pub decision_due: Option<OffsetDateTime>,
-    /// The appraisal's version.
-    pub version: i64,
-    /// When it last changed.
-    pub updated_at: OffsetDateTime,
-}
-
-/// Applies one appraisal event to its row (`None` before the opening).
-///
-/// # Errors
-/// [`UnknownStatus`] when the row holds a status that is none of the lifecycle's.
-pub fn apply(row: Option<AppraisalRow>, id: Uuid, event: &Event, version: u64, at: OffsetDateTime) -> Result<Option<AppraisalRow>, UnknownStatus> {
-    let (mut row, current) = match (row, event) {
-        (_, Event::AppraisalOpened(o)) => (AppraisalRow {
-            appraisal_id: id,
-            cycle_id: o.cycle_id,
-            employee_nip: o.employee.nip.to_string(),
-            employee_name: o.employee.name.clone(),
-            unit: o.employee.unit.clone(),
-            rater_nip: o.rater.nip.to_string(),
-            rater_name: o.rater.name.clone(),
-            status: String::new(),
-            predikat: None,
-            plan_due: o.plan_due,
-            decision_due: None,
-            version: 0,
-            updated_at: at,
-        }, Status::Absent),
-        (Some(row), _) => {
-            let current = row.status.parse()?;
-            (row, current)
-        }
-        (None, _) => return Ok(None),
-    };
-    row.status = status_after(current, event).as_str().to_owned();
-    match event {
-        Event::ScoreGiven(s) => row.predikat = Some(s.predikat.as_str().to_owned()),
-        Event::ForumResolved(f) => {
-            row.predikat = Some(f.predikat.as_str().to_owned());
-            row.decision_due = None;
-        }
-        Event::ScoreObjected(o) => row.decision_due = Some(o.decision_due),
-        Event::ScoreFinalized(f) => row.predikat = Some(f.predikat.as_str().to_owned()),
-        _ => {}
-    }
-    row.version = version as i64;
-    row.updated_at = at;
-    Ok(Some(row))
-}
 
 /// The progress projection.
 #[derive(Debug, Clone)]
@@ -106,33 +34,6 @@ pub struct ProgressProjection {
     /// The units each applied batch changed, per cycle, until its commit hands them to the
     /// live publisher (only kept when publishing live).
     changed_units: Arc<Mutex<BTreeMap<Uuid, ChangedUnits>>>,
-}
-
-/// The units whose counters changed since a cycle's last live publication: at most
-/// [`LIVE_CHANGED_UNITS_MAX`] names, and whether more changed.
-#[derive(Debug, Clone, Default, PartialEq, Eq)]
-pub struct ChangedUnits {
-    /// The units, by name.
-    pub units: BTreeSet<String>,
-    /// Whether more units changed than are named.
-    pub truncated: bool,
-}
-
-/// At most this many changed units ride on a live message (each a `GroupProgress` of a few
-/// hundred bytes: a message stays far below 64 KB).
-pub const LIVE_CHANGED_UNITS_MAX: usize = 50;
-
-impl ChangedUnits {
-    fn extend(&mut self, units: impl IntoIterator<Item = String>, truncated: bool) {
-        self.truncated |= truncated;
-        for unit in units {
-            if self.units.len() < LIVE_CHANGED_UNITS_MAX || self.units.contains(&unit) {
-                self.units.insert(unit);
-            } else {
-                self.truncated = true;
-            }
-        }
-    }
 }
 
 fn locked<T>(m: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {

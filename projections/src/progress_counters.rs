@@ -12,7 +12,7 @@
 //! page of units read a handful of rows, whatever the cycle's size.
 
 use crate::error::ProjectionError;
-use crate::progress::AppraisalRow;
+use crate::progress_row::AppraisalRow;
 use skp_domain::appraisal::Status;
 use skp_domain::capaian::{pattern_warnings, Distribution, PatternWarning};
 use skp_events::period::Capaian;
@@ -362,5 +362,32 @@ mod tests {
         let mut cycle = unit.clone();
         cycle.kind = CYCLE.into();
         assert!(codes(&cycle).is_empty(), "a cycle has no pattern");
+    }
+}
+
+/// The units whose counters changed since a cycle's last live publication: at most
+/// [`LIVE_CHANGED_UNITS_MAX`] names, and whether more changed.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct ChangedUnits {
+    /// The units, by name.
+    pub units: BTreeSet<String>,
+    /// Whether more units changed than are named.
+    pub truncated: bool,
+}
+
+/// At most this many changed units ride on a live message (each a `GroupProgress` of a few
+/// hundred bytes: a message stays far below 64 KB).
+pub const LIVE_CHANGED_UNITS_MAX: usize = 50;
+
+impl ChangedUnits {
+    pub(crate) fn extend(&mut self, units: impl IntoIterator<Item = String>, truncated: bool) {
+        self.truncated |= truncated;
+        for unit in units {
+            if self.units.len() < LIVE_CHANGED_UNITS_MAX || self.units.contains(&unit) {
+                self.units.insert(unit);
+            } else {
+                self.truncated = true;
+            }
+        }
     }
 }

@@ -7,7 +7,7 @@ use crate::progress_pembinaan::PembinaanCounts;
 use crate::store::{Generation, ReadStore};
 use serde::Serialize;
 use skp_domain::appraisal::Status;
-use crate::progress::ChangedUnits;
+use crate::progress_counters::ChangedUnits;
 use crate::progress_counters::{self as counters, GroupRow};
 use skp_domain::capaian::PatternWarning;
 use skp_events::period::Capaian;

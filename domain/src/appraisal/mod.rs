@@ -10,9 +10,12 @@
 pub mod command;
 pub mod decide;
 pub mod open;
+pub mod pending;
+pub mod period_record;
 pub mod periodic;
 pub mod plan;
 pub mod rules;
+pub mod stamp;
 pub mod state;
 pub mod voices;
 

@@ -12,9 +12,8 @@
 //! ratings, notes, reason).
 
 use super::command::{AppraisalCommand, CommandKind};
-use super::decide::event_for;
 use super::rules::authorize;
-use super::state::{Appraisal, Stamp};
+use super::state::Appraisal;
 use crate::context::Ctx;
 use crate::decision::Decision;
 use crate::error::DomainError;
@@ -23,56 +22,12 @@ use crate::period::Calendar;
 use crate::text::{check_text, require_text};
 use skp_events::data::{PeriodEvaluated, PeriodEvaluationCorrected};
 use skp_events::period::PeriodId;
-use skp_events::{Event, Predikat, Rating};
+use skp_events::{Event, Rating};
 use time::format_description::well_known::Rfc3339;
 use time::OffsetDateTime;
 
-/// One period's evaluation as it stands: the first evaluation and every correction after it.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct PeriodRecord {
-    /// The evaluation.
-    pub evaluated: (PeriodEvaluated, Stamp),
-    /// Its corrections, in order; the last one stands.
-    pub corrections: Vec<(PeriodEvaluationCorrected, Stamp)>,
-}
-
-impl PeriodRecord {
-    /// The ratings and predikat that stand: the last correction's, else the evaluation's.
-    pub fn standing(&self) -> (Rating, Rating, Predikat) {
-        match self.corrections.last() {
-            Some((c, _)) => (c.results_rating, c.behaviour_rating, c.predikat),
-            None => (self.evaluated.0.results_rating, self.evaluated.0.behaviour_rating, self.evaluated.0.predikat),
-        }
-    }
-}
-
-/// The appraisal's calendar, once it is open.
-pub fn calendar(state: &Appraisal) -> Option<Calendar> {
-    state.opened.as_ref().map(Calendar::of_appraisal)
-}
-
-/// The periods that have ended at `now` and are not evaluated, in order: what keeps the
-/// annual score waiting.
-pub fn pending(state: &Appraisal, now: OffsetDateTime) -> Vec<PeriodId> {
-    calendar(state).map(|c| c.ended(now)).unwrap_or_default().into_iter().filter(|p| !state.periods.contains_key(p)).collect()
-}
-
-/// 409 `periods_pending` while an ended period of the year is not evaluated (only cycles
-/// with periods have any).
-///
-/// # Errors
-/// `periods_pending`, naming the periods.
-pub fn check_none_pending(state: &Appraisal, now: OffsetDateTime) -> Result<(), DomainError> {
-    let pending = pending(state, now);
-    if pending.is_empty() {
-        return Ok(());
-    }
-    let names: Vec<String> = pending.iter().map(ToString::to_string).collect();
-    Err(DomainError::conflict(
-        "periods_pending",
-        format!("the annual score needs every ended period evaluated first; not evaluated: {}", names.join(", ")),
-    ))
-}
+pub use super::period_record::PeriodRecord;
+pub use super::pending::{calendar, check_none_pending, pending};
 
 /// Decides a period command (`kind` is [`CommandKind::EvaluatePeriod`] or
 /// [`CommandKind::CorrectPeriod`]) on the period named `period`, reading the body's values
@@ -94,7 +49,12 @@ pub fn decide_period(
     check_period(state, &calendar, kind, period, ctx.now)?;
     let body = values(period)?;
     debug_assert_eq!(body.kind(), kind, "the values are of the command authorized");
-    Ok(Decision::Record { event: event_for(state, &body, ctx)?, role })
+    let event = match &body {
+        AppraisalCommand::EvaluatePeriod { period, results_rating, behaviour_rating, notes } => evaluate(state, *period, *results_rating, *behaviour_rating, notes, ctx)?,
+        AppraisalCommand::CorrectPeriod { period, results_rating, behaviour_rating, reason } => correct(state, *period, *results_rating, *behaviour_rating, reason, ctx)?,
+        _ => return Err(DomainError::invalid("invalid_command", "not a period command")),
+    };
+    Ok(Decision::Record { event, role })
 }
 
 fn at(instant: OffsetDateTime) -> String {

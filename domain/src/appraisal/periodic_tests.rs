@@ -5,6 +5,7 @@ use super::*;
 use crate::appraisal::{AppraisalCommand as C, Status};
 use crate::testing::*;
 use skp_events::period::PeriodKind;
+use skp_events::Predikat;
 use skp_events::Rating::*;
 use time::macros::datetime;
 use time::Duration;

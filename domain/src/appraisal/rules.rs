@@ -112,7 +112,7 @@ fn check_status(state: &Appraisal, kind: CommandKind, ctx: &Ctx) -> Result<(), D
         return Err(DomainError::InvalidTransition { command: kind.as_str(), status: state.status });
     }
     if kind == Score {
-        super::periodic::check_none_pending(state, ctx.now)?;
+        super::pending::check_none_pending(state, ctx.now)?;
     }
     if let (Finalize, Scored, Some((score, _))) = (kind, state.status, &state.score) {
         if ctx.now <= score.objection_due {

@@ -1,7 +1,8 @@
 //! The appraisal's state, rebuilt from its events by [`Appraisal::apply`]. The same code
 //! serves commands, `replay ?as_of` and inspectors.
 
-use super::periodic::PeriodRecord;
+pub use super::period_record::PeriodRecord;
+pub use super::stamp::Stamp;
 use super::voices::Voices;
 use skp_events::data::{AppraisalOpened, ForumResolved, ScoreFinalized, ScoreGiven, ScoreObjected};
 use skp_events::period::PeriodId;
@@ -105,15 +106,6 @@ pub struct Realisation {
     pub evidence: Option<String>,
     /// When it was recorded.
     pub recorded_at: OffsetDateTime,
-}
-
-/// An event's time and version, kept beside the data it produced.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct Stamp {
-    /// The event's version.
-    pub version: u64,
-    /// The event's `occurred_at`.
-    pub at: OffsetDateTime,
 }
 
 /// An appraisal as its events leave it.

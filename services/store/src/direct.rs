@@ -11,6 +11,11 @@ use async_nats::{Client, HeaderMap, Message};
 use bytes::Bytes;
 use futures::StreamExt;
 
+/// The header naming the command that decided an event (`Skp-Command`).
+pub const COMMAND_HEADER: &str = "Skp-Command";
+/// The header holding a digest of the command's values (`Skp-Request-Digest`).
+pub const DIGEST_HEADER: &str = "Skp-Request-Digest";
+
 /// How much one batched direct get asks for.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct ReadLimits {
@@ -121,7 +126,7 @@ fn raw_event(message: &Message) -> Result<RawEvent, StoreError> {
     let stream_seq = header_u64(message.headers.as_ref(), "Nats-Sequence")
         .ok_or(StoreError::Malformed("a direct get answer without Nats-Sequence"))?;
     let header = |name: &str| message.headers.as_ref().and_then(|h| h.get(name)).map(|v| v.as_str().to_owned());
-    let (command, digest) = (header(crate::store::COMMAND_HEADER), header(crate::store::DIGEST_HEADER));
+    let (command, digest) = (header(COMMAND_HEADER), header(DIGEST_HEADER));
     Ok(RawEvent { stream_seq, body: message.payload.clone(), command, digest })
 }
 

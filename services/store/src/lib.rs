@@ -24,6 +24,7 @@ pub mod error;
 pub mod metrics;
 pub mod nats;
 pub mod reader;
+mod setting;
 pub mod store;
 pub mod stream;
 pub mod stream_check;

@@ -6,7 +6,7 @@
 //! are taken out of the URL and used as credentials: the client library ignores them there.
 //! [`redact`] is the only form of a URL that reaches a log line.
 
-use crate::config::{ConfigError, Secret};
+use crate::setting::{ConfigError, Secret};
 use std::path::PathBuf;
 
 /// The credential a connection presents.

@@ -26,10 +26,7 @@ use skp_events::subject::Subjects;
 use std::time::{Duration, Instant};
 use tracing::instrument;
 
-/// The header naming the command that decided an event (`Skp-Command`).
-pub const COMMAND_HEADER: &str = "Skp-Command";
-/// The header holding a digest of the command's values (`Skp-Request-Digest`).
-pub const DIGEST_HEADER: &str = "Skp-Request-Digest";
+pub use crate::direct::{COMMAND_HEADER, DIGEST_HEADER};
 
 /// Handle to the event stream. Cheap to clone.
 #[derive(Clone, Debug)]

@@ -15,7 +15,7 @@ pub mod period;
 #[cfg(test)]
 mod tests;
 
-use super::state::Stamp;
+use super::stamp::Stamp;
 use skp_events::voices::{DialogueHeld, Evaluator, ExpectationsSet, PeriodRef, SelfAssessed};
 use skp_events::{Envelope, Event, Nip};
 use std::collections::BTreeMap;
