@@ -285,6 +285,7 @@ fn environment(settings: &Settings) -> Vec<(&'static str, String)> {
         ("SKP_DB_SCHEMA", settings.read.schema.clone()),
         ("SKP_PROJECTORS", "in-process".to_owned()),
         ("SKP_PROJECTOR_BATCH", settings.read.batch.to_string()),
+        ("SKP_PROJECTOR_LINGER_MS", settings.read.linger.as_millis().to_string()),
         ("SKP_PUBLIC_STREAM", settings.read.public_stream.clone()),
         ("SKP_PUBLIC_PREFIX", settings.read.public_prefix.clone()),
     ]

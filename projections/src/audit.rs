@@ -176,7 +176,7 @@ impl Trail<'_> {
 
 async fn apply_batch(tx: &mut PgConnection, events: &[StoredEvent]) -> Result<Vec<Uuid>, ProjectionError> {
     let appraisal_events: Vec<&StoredEvent> = events.iter().filter(|e| e.envelope.aggregate_type == AggregateType::Appraisal).collect();
-    let plan_events: Vec<&Envelope> = events.iter().filter(|e| e.envelope.aggregate_type == AggregateType::Development).map(|e| &e.envelope).collect();
+    let plan_events: Vec<&Envelope> = events.iter().filter(|e| e.envelope.aggregate_type == AggregateType::Development).map(|e| &*e.envelope).collect();
     if appraisal_events.is_empty() && plan_events.is_empty() {
         return Ok(Vec::new());
     }

@@ -30,6 +30,9 @@ pub struct ReadSettings {
     pub schema: String,
     /// Messages per projector batch (`SKP_PROJECTOR_BATCH`, default 1000).
     pub batch: usize,
+    /// How long a projector lets events gather after a batch that was not full, before it
+    /// fetches again (`SKP_PROJECTOR_LINGER_MS`, default 5; 0: fetch at once).
+    pub linger: Duration,
     /// The public stream (`SKP_PUBLIC_STREAM`, default `SKP_PUBLIC`).
     pub public_stream: String,
     /// Prefix of the public subjects (`SKP_PUBLIC_PREFIX`, default `skp.public`).
@@ -47,6 +50,7 @@ impl ReadSettings {
             database_url: Secret::new(get("SKP_DATABASE_URL", "postgres://postgres@127.0.0.1:5432/postgres")),
             schema: get("SKP_DB_SCHEMA", "skp"),
             batch: parse("SKP_PROJECTOR_BATCH", &get("SKP_PROJECTOR_BATCH", "1000"))?,
+            linger: Duration::from_millis(parse("SKP_PROJECTOR_LINGER_MS", &get("SKP_PROJECTOR_LINGER_MS", "5"))?),
             public_stream: get("SKP_PUBLIC_STREAM", "SKP_PUBLIC"),
             public_prefix: get("SKP_PUBLIC_PREFIX", "skp.public"),
         })
@@ -59,6 +63,7 @@ impl ReadSettings {
             filter_subject: Subjects::new(store.subject_prefix.clone()).all(),
             batch: self.batch,
             fetch_wait: FETCH_WAIT,
+            linger: self.linger,
         }
     }
 }

@@ -4,6 +4,7 @@
 use crate::error::ProjectionError;
 use bytes::Bytes;
 use skp_events::Envelope;
+use std::sync::Arc;
 
 /// One stored event.
 #[derive(Debug, Clone)]
@@ -12,8 +13,9 @@ pub struct StoredEvent {
     pub stream_seq: u64,
     /// The body as stored (canonical JSON).
     pub body: Bytes,
-    /// The decoded envelope.
-    pub envelope: Envelope,
+    /// The decoded envelope, shared by the projectors of a process that read the same
+    /// message ([`crate::decoded::DecodedEvents`]).
+    pub envelope: Arc<Envelope>,
 }
 
 impl StoredEvent {
@@ -24,6 +26,6 @@ impl StoredEvent {
     /// than skip an event silently.
     pub fn decode(stream_seq: u64, body: Bytes) -> Result<Self, ProjectionError> {
         let envelope = Envelope::decode(&body).map_err(|source| ProjectionError::Undecodable { stream_seq, source })?;
-        Ok(Self { stream_seq, body, envelope })
+        Ok(Self { stream_seq, body, envelope: Arc::new(envelope) })
     }
 }

@@ -5,6 +5,7 @@
 //!   PostgreSQL transaction, then acked, so a projector killed at any instant leaves the
 //!   read model equal to a rebuild;
 //! - [`projection`]: what a read model is to the runtime; [`event`]: an event as it sees it;
+//!   [`decoded`]: each event decoded once for all the projectors of a process;
 //! - [`rebuild`]: a projection rebuilt from sequence 1 into a fresh schema while the current
 //!   one serves, then swapped in atomically;
 //! - [`store`]: the PostgreSQL side (control schema, generations, migrations);
@@ -21,6 +22,7 @@ pub mod audit_pembinaan;
 pub mod career;
 pub mod career_development;
 pub mod catalog;
+pub mod decoded;
 pub mod error;
 pub mod event;
 #[cfg(feature = "testing")]
@@ -40,6 +42,7 @@ pub mod store;
 pub mod voices;
 
 pub use catalog::{ReadSettings, PROJECTORS};
+pub use decoded::DecodedEvents;
 pub use error::ProjectionError;
 pub use event::StoredEvent;
 pub use projection::Projection;

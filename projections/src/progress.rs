@@ -149,7 +149,7 @@ impl Projection for ProgressProjection {
     fn prepare<'a>(&'a self, store: &'a ReadStore, generation: &'a Generation) -> BoxFuture<'a, Result<(), ProjectionError>> {
         Box::pin(async move {
             let mut tx = store.pool().begin().await?;
-            sqlx::query(&format!("SET LOCAL search_path TO {}", generation.schema)).execute(&mut *tx).await?;
+            crate::store::enter_schema(&mut *tx, &generation.schema).await?;
             let filled = crate::progress_counters::fill_warnings(&mut tx).await?;
             tx.commit().await?;
             if filled > 0 {
@@ -175,7 +175,7 @@ impl Projection for ProgressProjection {
 /// changed.
 async fn apply_batch(tx: &mut PgConnection, events: &[StoredEvent]) -> Result<(Vec<Uuid>, BTreeMap<Uuid, BTreeSet<String>>), ProjectionError> {
     // Pembinaan (issue 14): the stored rows of the development plans the batch touches.
-    let plans = pembinaan::plan_ids(events.iter().filter(|e| e.envelope.aggregate_type == AggregateType::Development).map(|e| &e.envelope));
+    let plans = pembinaan::plan_ids(events.iter().filter(|e| e.envelope.aggregate_type == AggregateType::Development).map(|e| &*e.envelope));
     let mut pembinaan = pembinaan::PembinaanDeltas::with_plans(pembinaan::load(tx, &plans).await?);
     let mut cycles: BTreeMap<Uuid, &skp_events::data::CycleOpened> = BTreeMap::new();
     let mut capaian_cycles: BTreeSet<Uuid> = BTreeSet::new();

@@ -8,6 +8,7 @@
 //! checkpoint (the consumer is re-created to start right after it), and the read model
 //! equals a rebuild from scratch.
 
+use crate::decoded::DecodedEvents;
 use crate::error::ProjectionError;
 use crate::event::StoredEvent;
 #[cfg(feature = "testing")]
@@ -38,6 +39,9 @@ pub struct ProjectorSettings {
     pub batch: usize,
     /// How long a fetch waits for messages.
     pub fetch_wait: Duration,
+    /// How long to let events gather after a batch that was not full, before the next
+    /// fetch; zero fetches again at once.
+    pub linger: Duration,
 }
 
 impl ProjectorSettings {
@@ -102,6 +106,7 @@ pub struct Projector {
     js: jetstream::Context,
     settings: ProjectorSettings,
     status: Arc<ProjectorStatus>,
+    decoded: Option<Arc<DecodedEvents>>,
     #[cfg(feature = "testing")]
     fault: Option<Fault>,
 }
@@ -111,6 +116,14 @@ impl Projector {
     pub fn new(projection: Arc<dyn Projection>, store: ReadStore, js: jetstream::Context, settings: ProjectorSettings) -> Self {
         let status = Arc::new(ProjectorStatus::new(projection.name()));
         Self::with_status(projection, store, js, settings, status)
+    }
+
+    /// Takes its events from `decoded`, which the other projectors of this process that
+    /// read the same stream share: each event is decoded once for all of them.
+    #[must_use]
+    pub fn sharing(mut self, decoded: Arc<DecodedEvents>) -> Self {
+        self.decoded = Some(decoded);
+        self
     }
 
     /// Makes the projector fail wherever `fault` says, as a crash there would (feature
@@ -139,6 +152,7 @@ impl Projector {
             js,
             settings,
             status,
+            decoded: None,
             #[cfg(feature = "testing")]
             fault: None,
         }
@@ -184,8 +198,19 @@ impl Projector {
             };
             if !messages.is_empty() {
                 idle_behind_since = None;
+                let full = messages.len() >= self.settings.batch;
                 sqlx::query("SELECT 1").execute(&mut leader).await?;
                 self.process(messages).await?;
+                if !full && !self.settings.linger.is_zero() {
+                    // Under a steady flow of commands each fetch would bring one or two
+                    // events and each cost a transaction of its own: let the next ones
+                    // gather for a moment. An event after a quiet time is fetched at once;
+                    // a projector catching up fetches full batches and never waits.
+                    tokio::select! {
+                        () = tokio::time::sleep(self.settings.linger) => {}
+                        _ = shutdown.changed() => break,
+                    }
+                }
             } else if self.stalled(&mut idle_behind_since).await? {
                 // Nothing delivered for a while although the stream is ahead (e.g. a pull
                 // answer lost while NATS restarted): start the consumer again from the
@@ -242,7 +267,11 @@ impl Projector {
         let mut undecodable = None;
         for message in &messages {
             self.status.stream_last.store(message.seq + message.pending, Ordering::Relaxed);
-            match StoredEvent::decode(message.seq, message.body.clone()) {
+            let decoded = match &self.decoded {
+                Some(shared) => shared.decode(message.seq, message.body.clone()),
+                None => StoredEvent::decode(message.seq, message.body.clone()),
+            };
+            match decoded {
                 Ok(event) => events.push(event),
                 Err(e) => {
                     undecodable = Some(e);
@@ -310,7 +339,7 @@ pub(crate) async fn apply_locked(
     let Some(last) = fresh.last().map(|e| e.stream_seq) else {
         return Ok((Generation { number, schema, last_seq: checkpoint }, Vec::new()));
     };
-    sqlx::query(&format!("SET LOCAL search_path TO {schema}")).execute(&mut *tx).await?;
+    crate::store::enter_schema(tx, &schema).await?;
     let cycles = projection.apply(tx, &fresh).await?;
     let update = format!("UPDATE {}.projection_state SET last_seq = $3, updated_at = now() WHERE projection = $1 AND generation = $2", store.base());
     sqlx::query(&update).bind(projection.name()).bind(number).bind(last as i64).execute(&mut *tx).await?;

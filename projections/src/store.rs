@@ -197,3 +197,20 @@ pub async fn drop_base(pool: &PgPool, base: &str) -> Result<(), ProjectionError>
     }
     first_failure
 }
+
+/// Makes the rest of a projector's transaction work in `schema` (a generation's), with
+/// custom plans only.
+///
+/// Custom plans because a generic one is made once per connection, from the statistics of
+/// the moment: made while a generation's tables were small (a fresh read model, a rebuild,
+/// the first minutes after the start), `SELECT * FROM appraisals WHERE appraisal_id = ANY($1)`
+/// became a sequential scan and stayed one as the table grew, until an `ANALYZE` came. Under
+/// load that scanned the whole table once per batch: found with `auto_explain` (issue 16).
+///
+/// # Errors
+/// When PostgreSQL refuses the settings.
+pub async fn enter_schema(tx: &mut sqlx::PgConnection, schema: &str) -> Result<(), ProjectionError> {
+    // `set_config(.., true)` is `SET LOCAL`: both in one round trip.
+    sqlx::query("SELECT set_config('search_path', $1, true), set_config('plan_cache_mode', 'force_custom_plan', true)").bind(schema).execute(&mut *tx).await?;
+    Ok(())
+}

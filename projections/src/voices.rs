@@ -308,7 +308,7 @@ mod tests {
 
     fn stored(envelope: skp_events::Envelope) -> StoredEvent {
         let body = bytes::Bytes::from(envelope.to_canonical_bytes().expect("canonical"));
-        StoredEvent { stream_seq: envelope.version, body, envelope }
+        StoredEvent { stream_seq: envelope.version, body, envelope: std::sync::Arc::new(envelope) }
     }
 
     /// Folds the events through [`apply`], summing the deltas.

@@ -485,3 +485,40 @@ async fn a_generation_made_before_the_counters_migrates_to_what_counting_from_th
     reference.drop().await;
     old.drop().await;
 }
+
+/// Sequential scans of the generation's `appraisals` table so far in the current transaction.
+async fn appraisal_seq_scans(tx: &mut sqlx::PgConnection, schema: &str) -> i64 {
+    let sql = "SELECT COALESCE(seq_scan, 0) FROM pg_stat_xact_user_tables WHERE schemaname = $1 AND relname = 'appraisals'";
+    sqlx::query_as::<_, (i64,)>(sql).bind(schema).fetch_one(&mut *tx).await.unwrap().0
+}
+
+#[tokio::test]
+async fn a_batch_reads_its_appraisals_by_the_index_however_small_the_table_was_when_the_connection_began() {
+    // One connection: the statements' plans are cached on it. Its first batches meet an
+    // almost empty table; then the table grows to 1,500 appraisals within the same
+    // transaction (no ANALYZE in between). A generic plan made from those first batches
+    // scanned the whole table for every later batch (issue 16, found with auto_explain).
+    let base = format!("skp_t{}", &Uuid::new_v4().simple().to_string()[..12]);
+    let store = ReadStore::connect(&database_url(), &base, 1).await.unwrap();
+    let p = ProgressProjection::new(None);
+    let schema = store.ensure_active(p.name(), p.migrator()).await.unwrap().schema;
+    let (_, events) = stream(16, 1500);
+    let mut conn = store.pool().acquire().await.unwrap();
+    let mut tx = conn.begin().await.unwrap();
+    skp_projections::store::enter_schema(&mut tx, &schema).await.unwrap();
+    let (first, rest) = events.split_at(12);
+    for event in first {
+        p.apply(&mut tx, std::slice::from_ref(event)).await.unwrap();
+    }
+    let (fill, later) = rest.split_at(rest.len() - 40);
+    p.apply(&mut tx, fill).await.unwrap();
+    let before = appraisal_seq_scans(&mut tx, &schema).await;
+    for batch in later.chunks(4) {
+        p.apply(&mut tx, batch).await.unwrap();
+    }
+    let scans = appraisal_seq_scans(&mut tx, &schema).await - before;
+    tx.rollback().await.unwrap();
+    drop(conn);
+    skp_projections::store::drop_base(store.pool(), &base).await.unwrap();
+    assert_eq!(scans, 0, "the last 10 batches scanned appraisals {scans} times");
+}

@@ -1,7 +1,7 @@
 //! The read models as the API process holds them: the database handle, and the status of
 //! each projector (run here or elsewhere) for lag, readiness and `?min_sequence=` waits.
 
-use skp_projections::{Projection, ProjectionError, Projector, ProjectorSettings, ProjectorStatus, ReadStore};
+use skp_projections::{DecodedEvents, Projection, ProjectionError, Projector, ProjectorSettings, ProjectorStatus, ReadStore};
 use std::collections::BTreeMap;
 use std::sync::Arc;
 use std::time::Duration;
@@ -114,13 +114,16 @@ pub fn spawn_projectors_into(
     shutdown: &watch::Receiver<bool>,
     statuses: &BTreeMap<&'static str, Arc<ProjectorStatus>>,
 ) {
+    // The projectors read the same stream: each event is decoded once for all of them.
+    let decoded = Arc::new(DecodedEvents::default());
     for projection in projections {
         let js = async_nats::jetstream::new(client.clone());
+        let decoded = decoded.clone();
         let status = statuses.get(projection.name()).cloned().unwrap_or_else(|| Arc::new(ProjectorStatus::new(projection.name())));
         let (store, settings, mut shutdown) = (store.clone(), settings.clone(), shutdown.clone());
         set.spawn(async move {
             loop {
-                let projector = Projector::with_status(projection.clone(), store.clone(), js.clone(), settings.clone(), status.clone());
+                let projector = Projector::with_status(projection.clone(), store.clone(), js.clone(), settings.clone(), status.clone()).sharing(decoded.clone());
                 match projector.run(shutdown.clone()).await {
                     Ok(()) => return,
                     Err(ProjectionError::Undecodable { .. }) => return,
