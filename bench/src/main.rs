@@ -23,10 +23,15 @@
 //! `cargo run --release -p skp-bench -- verify [EVENTS]` fills a stream the same way and
 //! times `skp verify --all` over it (`skp_store::inspect::verify`): events per second,
 //! and what that means for a national year.
+//!
+//! `cargo run --release -p skp-bench -- cold [EVENTS]` fills an isolated stream of the mixed
+//! shape and measures replays and commands on its oldest appraisals (their blocks long out
+//! of nats-server's cache) against its newest: p50, p99 and max.
 
 #![allow(clippy::print_stdout, clippy::print_stderr)]
 
 mod catchup;
+mod cold;
 mod commands;
 mod contention;
 mod cqrs;
@@ -64,12 +69,16 @@ async fn main() -> anyhow::Result<()> {
             let events = args.get(1).map(|n| n.parse()).transpose()?.unwrap_or(1_000_000u64);
             rebuild_bench(events).await
         }
+        Some("cold") => {
+            let events = args.get(1).map(|n| n.parse()).transpose()?.unwrap_or(1_000_000u64);
+            cold::run(events).await
+        }
         Some("verify") => {
             let events = args.get(1).map(|n| n.parse()).transpose()?.unwrap_or(1_000_000u64);
             verify_bench(events).await
         }
         _ => {
-            eprintln!("usage: skp-bench all [--quick] [--only SECTION,...] | rebuild [EVENTS] | verify [EVENTS]\nsections: {}", SECTIONS.join(", "));
+            eprintln!("usage: skp-bench all [--quick] [--only SECTION,...] | rebuild [EVENTS] | cold [EVENTS] | verify [EVENTS]\nsections: {}", SECTIONS.join(", "));
             std::process::exit(2);
         }
     }
