@@ -96,9 +96,9 @@ mod tests {
     fn a_second_projector_takes_the_envelope_the_first_decoded() {
         let cache = DecodedEvents::with_slots(8);
         let (stored, _) = bodies();
-        let first = cache.decode(5, stored.clone()).unwrap();
+        let first = cache.decode(5, stored.clone()).expect("decodes");
         // Another consumer's copy of the same message: equal bytes, another buffer.
-        let second = cache.decode(5, Bytes::from(stored.to_vec())).unwrap();
+        let second = cache.decode(5, Bytes::from(stored.to_vec())).expect("decodes");
         assert!(Arc::ptr_eq(&first.envelope, &second.envelope));
         assert_eq!((second.stream_seq, second.body), (5, stored));
         assert_eq!((cache.misses(), cache.hits()), (1, 1));
@@ -108,12 +108,12 @@ mod tests {
     fn another_body_at_a_kept_sequence_is_decoded_anew() {
         let cache = DecodedEvents::with_slots(8);
         let (one, other) = bodies();
-        let first = cache.decode(5, one).unwrap();
-        let second = cache.decode(5, other.clone()).unwrap();
+        let first = cache.decode(5, one).expect("decodes");
+        let second = cache.decode(5, other.clone()).expect("decodes");
         assert!(!Arc::ptr_eq(&first.envelope, &second.envelope));
-        assert_eq!(*second.envelope, Envelope::decode(&other).unwrap());
+        assert_eq!(*second.envelope, Envelope::decode(&other).expect("decodes"));
         // A sequence that falls on the same slot replaces it.
-        let third = cache.decode(13, bodies().0).unwrap();
+        let third = cache.decode(13, bodies().0).expect("decodes");
         assert_eq!(third.stream_seq, 13);
         assert_eq!((cache.misses(), cache.hits()), (3, 0));
     }
@@ -122,7 +122,7 @@ mod tests {
     fn an_undecodable_body_is_refused_with_its_sequence_and_not_kept() {
         let cache = DecodedEvents::with_slots(8);
         for _ in 0..2 {
-            let refused = cache.decode(7, Bytes::from_static(b"{\"not\":\"an event\"}")).unwrap_err();
+            let refused = cache.decode(7, Bytes::from_static(b"{\"not\":\"an event\"}")).expect_err("refused");
             assert!(matches!(refused, ProjectionError::Undecodable { stream_seq: 7, .. }), "{refused:?}");
         }
         assert_eq!((cache.misses(), cache.hits()), (2, 0));

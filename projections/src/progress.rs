@@ -149,7 +149,7 @@ impl Projection for ProgressProjection {
     fn prepare<'a>(&'a self, store: &'a ReadStore, generation: &'a Generation) -> BoxFuture<'a, Result<(), ProjectionError>> {
         Box::pin(async move {
             let mut tx = store.pool().begin().await?;
-            crate::store::enter_schema(&mut *tx, &generation.schema).await?;
+            crate::store::enter_schema(&mut tx, &generation.schema).await?;
             let filled = crate::progress_counters::fill_warnings(&mut tx).await?;
             tx.commit().await?;
             if filled > 0 {
