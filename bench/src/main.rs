@@ -14,8 +14,9 @@
 //! each at a tenth of its size, for trying the program out; its figures are not the
 //! benchmark.
 //!
-//! `cargo run --release -p skp-bench -- rebuild [EVENTS]` fills an isolated stream with
-//! EVENTS realistic events (default 1,000,000: appraisals of ten events each, hash-chained),
+//! `cargo run --release -p skp-bench -- rebuild [EVENTS] [SHAPE]` fills an isolated stream with
+//! EVENTS realistic events (default 1,000,000: appraisals of ten events each, hash-chained;
+//! SHAPE `mixed` or `periodic` for the shapes of the `catchup` and `periodic` sections),
 //! then rebuilds every rebuildable projection from sequence 1 and prints events per second,
 //! against a raw batched PostgreSQL upsert of the same number of rows. It uses
 //! `SKP_NATS_URL` and `SKP_DATABASE_URL` (loopback defaults) and deletes what it made.
@@ -67,7 +68,13 @@ async fn main() -> anyhow::Result<()> {
         Some("all") => all(&args[1..]).await,
         Some("rebuild") => {
             let events = args.get(1).map(|n| n.parse()).transpose()?.unwrap_or(1_000_000u64);
-            rebuild_bench(events).await
+            let shape = match args.get(2).map(String::as_str) {
+                None | Some("uniform") => generate::Shape::Uniform,
+                Some("mixed") => generate::Shape::Mixed,
+                Some("periodic") => generate::Shape::Periodic,
+                Some(other) => anyhow::bail!("unknown shape {other:?}: uniform, mixed or periodic"),
+            };
+            rebuild_bench(events, shape).await
         }
         Some("cold") => {
             let events = args.get(1).map(|n| n.parse()).transpose()?.unwrap_or(1_000_000u64);
@@ -78,7 +85,7 @@ async fn main() -> anyhow::Result<()> {
             verify_bench(events).await
         }
         _ => {
-            eprintln!("usage: skp-bench all [--quick] [--only SECTION,...] | rebuild [EVENTS] | cold [EVENTS] | verify [EVENTS]\nsections: {}", SECTIONS.join(", "));
+            eprintln!("usage: skp-bench all [--quick] [--only SECTION,...] | rebuild [EVENTS] [uniform|mixed|periodic] | cold [EVENTS] | verify [EVENTS]\nsections: {}", SECTIONS.join(", "));
             std::process::exit(2);
         }
     }
@@ -273,13 +280,17 @@ fn isolated() -> anyhow::Result<Settings> {
     isolated_on(&url, &[])
 }
 
-async fn rebuild_bench(events: u64) -> anyhow::Result<()> {
+async fn rebuild_bench(events: u64, shape: generate::Shape) -> anyhow::Result<()> {
     let settings = isolated()?;
     let store = EventStore::connect(&settings.store, Metrics::new(), Duration::from_secs(10)).await?;
     let js = async_nats::jetstream::new(store.client().clone());
-    println!("# SKP rebuild benchmark: {events} events, stream {}", settings.store.stream);
+    println!("# SKP rebuild benchmark: {events} events of the {shape:?} shape, stream {}", settings.store.stream);
     let started = Instant::now();
-    let written = generate::fill(&js, store.subjects(), events).await?;
+    let filling = generate::fill_shaped(&js, store.subjects(), events, shape).await?;
+    let written = filling.written;
+    if filling.periodic > 0 {
+        println!("of them {} periodic evaluations and corrections, {} finalized scores", filling.periodic, filling.finalized);
+    }
     let fill = started.elapsed();
     println!("filled {written} events in {:.1} s ({:.0} events/s, pipelined raw publishes)", fill.as_secs_f64(), written as f64 / fill.as_secs_f64());
 
