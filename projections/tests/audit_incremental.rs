@@ -234,7 +234,7 @@ impl Schema {
     async fn apply(&self, batch: &[StoredEvent]) {
         let mut conn = self.store.pool().acquire().await.unwrap();
         let mut tx = conn.begin().await.unwrap();
-        sqlx::query(&format!("SET LOCAL search_path TO {}", self.schema)).execute(&mut *tx).await.unwrap();
+        skp_projections::store::enter_schema(&mut tx, &self.schema).await.unwrap();
         AuditProjection.apply(&mut tx, batch).await.unwrap();
         tx.commit().await.unwrap();
     }

@@ -224,7 +224,7 @@ impl Schemas {
         for (p, schema) in projections().iter().zip(&self.schemas) {
             let mut conn = self.store.pool().acquire().await.unwrap();
             let mut tx = conn.begin().await.unwrap();
-            sqlx::query(&format!("SET LOCAL search_path TO {schema}")).execute(&mut *tx).await.unwrap();
+            skp_projections::store::enter_schema(&mut tx, schema).await.unwrap();
             p.apply(&mut tx, batch).await.unwrap();
             tx.commit().await.unwrap();
         }

@@ -198,7 +198,7 @@ impl Generation {
     async fn apply(&self, batch: &[StoredEvent]) {
         let mut conn = self.store.pool().acquire().await.unwrap();
         let mut tx = conn.begin().await.unwrap();
-        sqlx::query(&format!("SET LOCAL search_path TO {}", self.schema)).execute(&mut *tx).await.unwrap();
+        skp_projections::store::enter_schema(&mut tx, &self.schema).await.unwrap();
         ProgressProjection::new(None).apply(&mut tx, batch).await.unwrap();
         sqlx::query(&format!("UPDATE {}.projection_state SET last_seq = $1 WHERE projection = 'progress'", self.store.base()))
             .bind(batch.last().map_or(0, |e| e.stream_seq as i64))
